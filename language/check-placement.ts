@@ -1,0 +1,215 @@
+import type { Block, CallableDecl, Clause, ClauseKind, Expr, Program, Stmt } from "./ast.ts";
+import type { Diagnostic } from "./diagnostics/diagnostic.ts";
+import type { SourceFile } from "./source-file.ts";
+import { syntaxError } from "./syntax-error.ts";
+
+/**
+ * Which clauses and statements may appear where. The grammar accepts any
+ * clause after any signature and any statement in any body, so that a
+ * misplaced one is reported by name ("`approve` is only allowed in a
+ * workflow") instead of as an unexpected token.
+ */
+type DeclKind = CallableDecl["kind"];
+
+const clauseWord: Record<ClauseKind, string> = {
+  EffectsClause: "effects",
+  GrantsClause: "grants",
+  BudgetClause: "budget",
+  RetryClause: "retry",
+  TimeoutClause: "timeout",
+  GateClause: "gate",
+  SandboxClause: "sandbox",
+  ModelsClause: "models",
+  ToolsClause: "tools",
+  PromptClause: "prompt",
+};
+
+const allowedClauses: Record<DeclKind, readonly ClauseKind[]> = {
+  NodeDecl: ["EffectsClause", "BudgetClause", "RetryClause", "TimeoutClause", "GateClause", "SandboxClause"],
+  AgentDecl: [
+    "ModelsClause",
+    "ToolsClause",
+    "PromptClause",
+    "EffectsClause",
+    "BudgetClause",
+    "RetryClause",
+    "TimeoutClause",
+    "GateClause",
+    "SandboxClause",
+  ],
+  VerifierDecl: ["EffectsClause", "BudgetClause", "TimeoutClause"],
+  WorkflowDecl: ["GrantsClause", "BudgetClause", "TimeoutClause"],
+};
+
+const declWord: Record<DeclKind, string> = {
+  NodeDecl: "a node",
+  AgentDecl: "an agent",
+  VerifierDecl: "a verifier",
+  WorkflowDecl: "a workflow",
+};
+
+type BodyKind = "workflow" | "node" | "verifier";
+
+const statementWord: Partial<Record<Stmt["kind"], string>> = {
+  CheckpointStmt: "checkpoint",
+  FailStmt: "fail",
+  VerifyStmt: "verify",
+  ApproveStmt: "approve",
+  SleepStmt: "sleep",
+};
+
+const allowedIn: Record<string, readonly BodyKind[]> = {
+  checkpoint: ["node"],
+  fail: ["node", "workflow"],
+  verify: ["workflow"],
+  approve: ["workflow"],
+  sleep: ["workflow"],
+  "wait signal": ["workflow"],
+};
+
+const whyNot: Record<string, string> = {
+  checkpoint: "a checkpoint saves a node's progress inside its sandbox; workflows are checkpointed at every vertex already",
+  fail: "a verifier answers with its verdict: return `false` instead",
+  verify: "`verify` is a workflow step; inside a node, check the value and `fail` with a message",
+  approve: "a human gate holds the whole run, so it stands in the workflow; to gate one node's result, give the node a `gate \"name\"` clause",
+  sleep: "durable timers park the whole run, so they stand in the workflow",
+  "wait signal": "a run parks while it waits for a signal, so `wait signal` stands in the workflow",
+};
+
+export function checkPlacement(program: Program, source: SourceFile): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+
+  for (const decl of program.decls) {
+    if (decl.kind !== "NodeDecl" && decl.kind !== "AgentDecl" && decl.kind !== "VerifierDecl" && decl.kind !== "WorkflowDecl") {
+      continue;
+    }
+    checkClauses(decl, source, diagnostics);
+    if (decl.kind === "AgentDecl") continue;
+    const body: BodyKind = decl.kind === "WorkflowDecl" ? "workflow" : decl.kind === "NodeDecl" ? "node" : "verifier";
+    checkBlock(decl.body, body, source, diagnostics);
+  }
+  return diagnostics;
+}
+
+function checkClauses(decl: CallableDecl, source: SourceFile, out: Diagnostic[]): void {
+  const first = new Map<ClauseKind, Clause>();
+  for (const clause of decl.clauses) {
+    const word = clauseWord[clause.kind];
+    const keyword = { start: clause.span.start, end: clause.span.start + word.length };
+    if (!allowedClauses[decl.kind].includes(clause.kind)) {
+      const allowed = allowedClauses[decl.kind].map((k) => `\`${clauseWord[k]}\``).join(", ");
+      out.push(
+        syntaxError(source, "FL0118", keyword, {
+          message: `\`${word}\` is not a clause of ${declWord[decl.kind]}`,
+          label: `not allowed on ${declWord[decl.kind]}`,
+          help: `${declWord[decl.kind]} takes ${allowed}${clause.kind === "EffectsClause" && decl.kind === "WorkflowDecl" ? "; a workflow says what its nodes may touch with `grants { … }`" : ""}`,
+          secondary: [{ span: decl.name.span, label: `${declWord[decl.kind]} declared here` }],
+        }),
+      );
+      continue;
+    }
+    const earlier = first.get(clause.kind);
+    if (earlier !== undefined) {
+      out.push(
+        syntaxError(source, "FL0119", keyword, {
+          message: `\`${word}\` is given twice on \`${decl.name.name}\``,
+          label: "the second one",
+          secondary: [{ span: { start: earlier.span.start, end: earlier.span.start + word.length }, label: "first given here" }],
+          help: "merge them into one clause",
+        }),
+      );
+      continue;
+    }
+    first.set(clause.kind, clause);
+  }
+}
+
+function checkBlock(block: Block, body: BodyKind, source: SourceFile, out: Diagnostic[]): void {
+  for (const stmt of block.stmts) checkStmt(stmt, body, source, out);
+}
+
+function misplaced(word: string, at: { start: number }, body: BodyKind, source: SourceFile, out: Diagnostic[]): void {
+  const allowed = allowedIn[word];
+  if (allowed === undefined || allowed.includes(body)) return;
+  const where = allowed.map((k) => `a ${k}`).join(" or ");
+  out.push(
+    syntaxError(source, "FL0120", { start: at.start, end: at.start + word.length }, {
+      message: `\`${word}\` is only allowed in ${where}, not in a ${body}`,
+      label: `not allowed in a ${body}`,
+      help: whyNot[word] ?? `move it into ${where}`,
+    }),
+  );
+}
+
+function checkStmt(stmt: Stmt, body: BodyKind, source: SourceFile, out: Diagnostic[]): void {
+  const word = statementWord[stmt.kind];
+  if (word !== undefined) misplaced(word, stmt.span, body, source, out);
+  switch (stmt.kind) {
+    case "LetStmt":
+      return checkExpr(stmt.value, body, source, out);
+    case "ExprStmt":
+      return checkExpr(stmt.expr, body, source, out);
+    case "ReturnStmt":
+      return checkExpr(stmt.value, body, source, out);
+    case "IfStmt":
+      checkExpr(stmt.cond, body, source, out);
+      checkBlock(stmt.then, body, source, out);
+      if (stmt.else?.kind === "Block") checkBlock(stmt.else, body, source, out);
+      else if (stmt.else !== null) checkStmt(stmt.else, body, source, out);
+      return;
+    case "FailStmt":
+      return checkExpr(stmt.message, body, source, out);
+    case "VerifyStmt":
+      checkExpr(stmt.check, body, source, out);
+      return checkExpr(stmt.message, body, source, out);
+    case "ApproveStmt":
+      if (stmt.show !== null) checkExpr(stmt.show, body, source, out);
+      return;
+    case "SleepStmt":
+    case "CheckpointStmt":
+      return;
+  }
+}
+
+function checkExpr(expr: Expr, body: BodyKind, source: SourceFile, out: Diagnostic[]): void {
+  switch (expr.kind) {
+    case "WaitSignalExpr":
+      misplaced("wait signal", expr.span, body, source, out);
+      return;
+    case "ForExpr":
+      checkExpr(expr.iterable, body, source, out);
+      checkBlock(expr.body, body, source, out);
+      return;
+    case "RecordExpr":
+      for (const field of expr.fields) checkExpr(field.value, body, source, out);
+      return;
+    case "ListExpr":
+      for (const item of expr.items) checkExpr(item, body, source, out);
+      return;
+    case "FieldExpr":
+      return checkExpr(expr.object, body, source, out);
+    case "CallExpr":
+      checkExpr(expr.callee, body, source, out);
+      for (const arg of expr.args) checkExpr(arg.value, body, source, out);
+      return;
+    case "UnaryExpr":
+      return checkExpr(expr.operand, body, source, out);
+    case "BinaryExpr":
+      checkExpr(expr.left, body, source, out);
+      return checkExpr(expr.right, body, source, out);
+    case "CastExpr":
+      return checkExpr(expr.expr, body, source, out);
+    case "LambdaExpr":
+      return checkExpr(expr.body, body, source, out);
+    case "StringLit":
+      for (const part of expr.parts) if (part.kind === "InterpolationPart") checkExpr(part.expr, body, source, out);
+      return;
+    case "NumberLit":
+    case "QuantityLit":
+    case "BoolLit":
+    case "NullLit":
+    case "NameExpr":
+    case "ErrorExpr":
+      return;
+  }
+}

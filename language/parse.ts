@@ -1,0 +1,184 @@
+import { tokenMatcher, type IToken, type TokenType } from "chevrotain";
+import type { Comment, Decl, Program } from "./ast.ts";
+import { maxNestingDepth, tooDeep } from "./check-depth.ts";
+import { checkPlacement } from "./check-placement.ts";
+import { byPosition, type Diagnostic } from "./diagnostics/diagnostic.ts";
+import { lex } from "./lex.ts";
+import { describeSyntaxError } from "./parser-messages.ts";
+import { FlowParser } from "./parser.ts";
+import type { SourceFile } from "./source-file.ts";
+import { syntaxError } from "./syntax-error.ts";
+import {
+  Ckw,
+  Colon,
+  Dot,
+  Equals,
+  Greater,
+  Identifier,
+  Kw,
+  MoneyLiteral,
+  NumberLiteral,
+  Question,
+  QuoteClose,
+  RBrace,
+  RBracket,
+  RParen,
+  StringNewline,
+  TripleQuoteClose,
+} from "./tokens.ts";
+
+export interface ParseResult {
+  readonly program: Program;
+  readonly comments: readonly Comment[];
+  /** Every syntax error in the file, in source order. */
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+let parser: FlowParser | undefined;
+
+/** One parser serves every file: building it is the costly part. */
+export function sharedParser(): FlowParser {
+  parser ??= new FlowParser({ validate: false });
+  return parser;
+}
+
+/**
+ * Source text to syntax tree. Never throws: whatever the input, the result
+ * is a tree (possibly partial) and the diagnostics that explain the rest.
+ *
+ * The token stream is cut into one chunk per declaration before parsing,
+ * at each declaration keyword. Those words are reserved, so they start a
+ * declaration wherever they stand; cutting there means an unclosed brace
+ * or a garbled statement costs one declaration, never the rest of the file.
+ */
+export function parse(source: SourceFile): ParseResult {
+  const lexed = lex(source);
+  const diagnostics: Diagnostic[] = [...lexed.diagnostics];
+  const decls: Decl[] = [];
+  const flow = sharedParser();
+  flow.source = source.text;
+
+  const chunks = splitDeclarations(lexed.tokens, source.text);
+  chunks.forEach((chunk, index) => {
+    const following = chunks[index + 1]?.[0];
+    flow.problems = [];
+    flow.input = chunk;
+    let decl: Decl | undefined;
+    try {
+      decl = flow.declaration();
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      // Only absurd nesting exhausts the stack; say so instead of crashing.
+      const first = chunk[0]!;
+      diagnostics.push(
+        syntaxError(source, "FL0121", { start: first.startOffset, end: first.startOffset + first.image.length }, {
+          message: "this declaration nests too deeply to be parsed",
+          label: "in this declaration",
+          help: "split deeply nested expressions into `let` steps",
+        }),
+      );
+      return;
+    }
+    // After one error chevrotain may report more at the same token or the
+    // one right after it, or right after a problem the tree builder found,
+    // and what recovery skipped can look like stray tokens: the first error
+    // on a line says what is wrong, the rest are echoes of it.
+    const problemEnds = new Set(flow.problems.map((p) => p.span.end));
+    const found: Diagnostic[] = [];
+    let lastErrorToken = -2;
+    for (const error of flow.errors) {
+      const at = indexOfToken(chunk, error.token);
+      const echo = (at >= 0 && at <= lastErrorToken + 1) || problemEnds.has(error.token.startOffset);
+      lastErrorToken = Math.max(lastErrorToken, at);
+      if (!echo) found.push(describeSyntaxError(error, { source, tokens: chunk, following }));
+    }
+    for (const problem of flow.problems) found.push(syntaxError(source, problem.code, problem.span, problem));
+    // At one position the recognizer's error is the cause and a stray token the echo.
+    found.sort((a, b) => byPosition(a, b) || Number(a.code === "FL0115") - Number(b.code === "FL0115"));
+    const linesWithRecoveryErrors = new Set<number>();
+    for (const diagnostic of found) {
+      if (recoveryCodes.has(diagnostic.code)) {
+        const line = source.position(diagnostic.primary.span.start).line;
+        if (linesWithRecoveryErrors.has(line)) continue;
+        linesWithRecoveryErrors.add(line);
+      }
+      diagnostics.push(diagnostic);
+    }
+    if (decl === undefined || typeof decl !== "object" || !("kind" in decl)) return;
+    const deep = tooDeep(decl);
+    if (deep !== undefined) {
+      diagnostics.push(
+        syntaxError(source, "FL0121", deep, {
+          message: `this expression nests more than ${maxNestingDepth} levels deep`,
+          label: "too deep",
+          help: "split it into `let` steps",
+        }),
+      );
+      return;
+    }
+    decls.push(decl);
+  });
+
+  const program: Program = { kind: "Program", decls, span: { start: 0, end: source.text.length } };
+  diagnostics.push(...checkPlacement(program, source));
+  diagnostics.sort(byPosition);
+  return { program, comments: lexed.comments, diagnostics };
+}
+
+/** The token's index in the chunk, by offset (tokens are sorted); -1 for end of input. */
+function indexOfToken(tokens: readonly IToken[], token: IToken): number {
+  if (Number.isNaN(token.startOffset)) return -1;
+  let lo = 0;
+  let hi = tokens.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const at = tokens[mid]!.startOffset;
+    if (at === token.startOffset) return mid;
+    if (at < token.startOffset) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** Codes of errors that recovery can echo; lexical and literal problems are always independent. */
+const recoveryCodes = new Set<string>(["FL0110", "FL0111", "FL0112", "FL0113", "FL0114", "FL0115", "FL0116"]);
+
+const declarationKeywords = new Set<TokenType>([Kw.import, Kw.type, Kw.node, Kw.agent, Kw.verifier, Kw.workflow]);
+
+/** Tokens a declaration can end with. */
+const declarationEnds = new Set<TokenType>([RBrace, RBracket, RParen, Greater, Question, QuoteClose, TripleQuoteClose, StringNewline, NumberLiteral, MoneyLiteral]);
+
+/**
+ * Whether a declaration keyword starts a declaration here, rather than being
+ * (wrongly) used as a name, which the parser then reports as FL0116: it
+ * does when it begins its line or follows something a declaration can end
+ * with, and never as a field (`x.type`, `{ type: … }`) or parameter name.
+ */
+function startsDeclaration(tokens: readonly IToken[], i: number, text: string): boolean {
+  const token = tokens[i]!;
+  const previous = tokens[i - 1];
+  const next = tokens[i + 1];
+  if (declarationKeywords.has(token.tokenType)) {
+    if (next?.tokenType === Colon || previous?.tokenType === Dot) return false;
+    if (previous === undefined) return true;
+    const beginsLine = text.slice(previous.startOffset + previous.image.length, token.startOffset).includes("\n");
+    const endsDeclaration = declarationEnds.has(previous.tokenType) || previous.tokenType === Identifier || previous.tokenType.CATEGORIES?.includes(Identifier) === true;
+    return beginsLine || endsDeclaration;
+  }
+  // `models name = [...]` at the top level; `models name` is also a clause.
+  return token.tokenType === Ckw.models && next !== undefined && tokenMatcher(next, Identifier) && tokens[i + 2]?.tokenType === Equals;
+}
+
+function splitDeclarations(tokens: readonly IToken[], text: string): IToken[][] {
+  const chunks: IToken[][] = [];
+  let current: IToken[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    if (i > 0 && current.length > 0 && startsDeclaration(tokens, i, text)) {
+      chunks.push(current);
+      current = [];
+    }
+    current.push(tokens[i]!);
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}

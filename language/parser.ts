@@ -1,0 +1,1659 @@
+import {
+  createTokenInstance,
+  EmbeddedActionsParser,
+  type IOrAlt,
+  tokenMatcher,
+  type IRecognitionException,
+  type IToken,
+  type TokenType,
+} from "chevrotain";
+import type * as A from "./ast.ts";
+import { binaryPrecedence, associativity } from "./operators.ts";
+import { numericMeaning } from "./quantities.ts";
+import { buildBlockString, buildPlainString, type RawPiece } from "./string-literal.ts";
+import type { Span } from "./source-file.ts";
+import { parserMessages, closing, expecting } from "./parser-messages.ts";
+import * as T from "./tokens.ts";
+
+/** A problem found while building the tree (not by chevrotain's recognizer). */
+export interface BuildProblem {
+  readonly code: "FL0102" | "FL0103" | "FL0104" | "FL0105" | "FL0107" | "FL0110" | "FL0113" | "FL0115" | "FL0117" | "FL0119";
+  readonly span: Span;
+  readonly message: string;
+  readonly label: string;
+  readonly help?: string;
+  readonly secondary?: readonly {
+    readonly span: Span;
+    readonly label: string;
+  }[];
+}
+
+/** Where recovery gave up: the offending token, or the end for an error at the end of the input. */
+function errorAt(e: IRecognitionException, fallback: number): Span {
+  const token = e.token;
+  const previous = (e as { previousToken?: IToken }).previousToken;
+  let at = token.startOffset;
+  if (Number.isNaN(at) && previous !== undefined && !Number.isNaN(previous.startOffset))
+    at = previous.startOffset + previous.image.length;
+  if (Number.isNaN(at)) at = fallback;
+  return { start: at, end: at };
+}
+
+/** The span from the start of one part to the end of another, whatever recovery left in between. */
+function cover(from: Span, to: Span): Span {
+  return { start: from.start, end: Math.max(from.start, to.end) };
+}
+
+const errorExpr = (e: IRecognitionException, fallback: number): A.ErrorExpr => ({
+  kind: "ErrorExpr",
+  span: errorAt(e, fallback),
+});
+const errorType = (e: IRecognitionException, fallback: number): A.ErrorType => ({
+  kind: "ErrorType",
+  span: errorAt(e, fallback),
+});
+const zeroNumber = (e: IRecognitionException, fallback: number): A.NumberLit => ({
+  kind: "NumberLit",
+  raw: "0",
+  value: 0,
+  integer: true,
+  span: errorAt(e, fallback),
+});
+const emptyList = (e: IRecognitionException, fallback: number): A.ListExpr => ({
+  kind: "ListExpr",
+  items: [],
+  span: errorAt(e, fallback),
+});
+const emptyString = (e: IRecognitionException, fallback: number): A.StringLit => ({
+  kind: "StringLit",
+  block: false,
+  parts: [],
+  span: errorAt(e, fallback),
+});
+const emptyBlock = (e: IRecognitionException, fallback: number): A.Block => ({
+  kind: "Block",
+  stmts: [],
+  span: errorAt(e, fallback),
+});
+const nothing = (_e: IRecognitionException): never[] => [];
+
+/** Messages for places that expect one kind of thing; built once, since chevrotain takes them on every call. */
+const expected = {
+  failureMessage: expecting("FL0110", "`(` and the failure's message"),
+  parameterList: expecting("FL0110", "`(` and the parameter list"),
+  resultType: expecting("FL0110", "`->` and the result type"),
+  signalType: expecting("FL0110", "`->` and the type of the signal's data"),
+  parameterType: expecting("FL0110", "`:` and the parameter's type"),
+  letValue: expecting("FL0110", "`=` and the value"),
+  listBound: expecting("FL0110", "`max` and the list's bound, as in `List<T, max 100>`"),
+  quotedString: expecting("FL0110", "a string in double quotes"),
+  verifyMessage: expecting("FL0110", '`else "message"` saying what failed'),
+  signalKeyword: expecting("FL0110", '`signal` (as in `wait signal "name" -> Type`)'),
+  expression: expecting("FL0112", "an expression"),
+  type: expecting("FL0113", "a type"),
+  declaration: expecting("FL0114", "a declaration"),
+  statement: expecting("FL0115", "a statement"),
+} as const;
+
+/** Messages for closing delimiters, one per construct; built once. */
+const closes = {
+  importList: closing("import list", T.RBrace),
+  modelList: closing("model list", T.RBracket),
+  parameterList: closing("parameter list", T.RParen),
+  effectSet: closing("effect set", T.RBrace),
+  effectScope: closing("effect scope", T.RParen),
+  budget: closing("budget", T.RBrace),
+  listOfFailureKinds: closing("list of failure kinds", T.RBracket),
+  backoff: closing("backoff", T.RParen),
+  toolList: closing("tool list", T.RBracket),
+  block: closing("block", T.RBrace),
+  failureMessage: closing("failure message", T.RParen),
+  lambdaParameters: closing("lambda parameters", T.RParen),
+  argumentList: closing("argument list", T.RParen),
+  parentheses: closing("parentheses", T.RParen),
+  record: closing("record", T.RBrace),
+  list: closing("list", T.RBracket),
+  blockString: closing("block string", T.TripleQuoteClose),
+  interpolation: closing("interpolation", T.RBrace),
+  typeArguments: closing("type arguments", T.Greater),
+  recordType: closing("record type", T.RBrace),
+  string: closing("string", T.QuoteClose),
+} as const;
+
+type CallableKind = "NodeDecl" | "AgentDecl" | "VerifierDecl" | "WorkflowDecl";
+
+/**
+ * The grammar of `.flow` (see grammar.md, which mirrors these rules), as a
+ * chevrotain parser that builds the syntax tree directly, with no CST in
+ * between. Code that reads tokens or builds nodes runs only in ACTION or
+ * after a RECORDING_PHASE check: chevrotain first runs every rule once with
+ * placeholder tokens to record the grammar.
+ */
+export class FlowParser extends EmbeddedActionsParser {
+  problems: BuildProblem[] = [];
+
+  // Alternatives that capture nothing but `this` are built once and reused:
+  // chevrotain otherwise allocates them, closures and all, on every call.
+  private expressionAlternatives?: IOrAlt<A.Expr>[];
+  private binaryTailAlternatives?: IOrAlt<[IToken, A.Expr] | A.TypeExpr>[];
+  private suffixAlternatives?: IOrAlt<IToken | A.Arg[]>[];
+  private primaryAlternatives?: IOrAlt<A.Expr>[];
+  private statementAlternatives?: IOrAlt<A.Stmt>[];
+  private blockItemAlternatives?: IOrAlt<A.Stmt | undefined>[];
+  private lastStray: IToken | undefined;
+
+  constructor(options: { readonly validate: boolean }) {
+    super(T.allTokenTypes, {
+      recoveryEnabled: true,
+      maxLookahead: 2,
+      skipValidations: !options.validate,
+      errorMessageProvider: parserMessages,
+    });
+    this.performSelfAnalysis();
+  }
+
+  // ───────────────────────────── helpers ─────────────────────────────
+
+  private start(): number {
+    return this.RECORDING_PHASE ? 0 : this.LA(1).startOffset;
+  }
+
+  /** A span from `start` to the end of the last token consumed. */
+  private span(start: number): Span {
+    const last = this.LA(0);
+    const end = last === undefined || Number.isNaN(last.startOffset) ? start : last.startOffset + last.image.length;
+    return { start, end: Math.max(start, end) };
+  }
+
+  private tokenSpan(token: IToken): Span {
+    return { start: token.startOffset, end: token.startOffset + token.image.length };
+  }
+
+  /** Where the last consumed token ends (0 before the first). */
+  private lastEnd(): number {
+    const last = this.LA(0);
+    return last === undefined || Number.isNaN(last.startOffset) ? 0 : last.startOffset + last.image.length;
+  }
+
+  /**
+   * A token that single-token-insertion recovery makes up (the name missing
+   * from `node (x: int)`) stands, empty, where it was missing: at the next
+   * real token, or after the last one at the end of the input.
+   */
+  override getTokenToInsert(tokType: TokenType): IToken {
+    const next = this.LA(1);
+    const at = Number.isNaN(next.startOffset) ? this.lastEnd() : next.startOffset;
+    return createTokenInstance(tokType, "", at, at - 1, NaN, NaN, NaN, NaN);
+  }
+
+  private ident(token: IToken): A.Ident {
+    return { kind: "Ident", name: token.image, span: this.tokenSpan(token) };
+  }
+
+  private closeWith(type: TokenType, message: string): IToken {
+    return this.CONSUME(type, { ERR_MSG: message });
+  }
+
+  /** Adds a sub-rule's result unless recovery left nothing to add. */
+  private add<N>(list: N[], item: N | undefined): void {
+    if (item !== undefined && item !== null) list.push(item);
+  }
+
+  private report(problem: BuildProblem): void {
+    this.problems.push(problem);
+  }
+
+  private nextIs(offset: number, type: TokenType): boolean {
+    return tokenMatcher(this.LA(offset), type);
+  }
+
+  /** `x =>`, `() =>`, `(a, b) =>`: decided by scanning, since `(a)` may also be a parenthesised name. */
+  private lambdaAhead(): boolean {
+    if (this.nextIs(1, T.Identifier)) return this.nextIs(2, T.FatArrow);
+    if (!this.nextIs(1, T.LParen)) return false;
+    let i = 2;
+    if (this.nextIs(i, T.RParen)) return this.nextIs(i + 1, T.FatArrow);
+    for (;;) {
+      if (!this.nextIs(i, T.Identifier)) return false;
+      i++;
+      if (this.nextIs(i, T.Comma)) {
+        i++;
+        if (this.nextIs(i, T.RParen)) return this.nextIs(i + 1, T.FatArrow);
+        continue;
+      }
+      return this.nextIs(i, T.RParen) && this.nextIs(i + 1, T.FatArrow);
+    }
+  }
+
+  /** A call's `(` must stand on the line where its callee ends; on a new line it starts a new statement. */
+  private sameLine(): boolean {
+    const previous = this.LA(0);
+    const next = this.LA(1);
+    if (previous === undefined || Number.isNaN(previous.startOffset)) return true;
+    return !this.source.slice(previous.startOffset + previous.image.length, next.startOffset).includes("\n");
+  }
+
+  /** The text being parsed; set with the tokens before each chunk. */
+  source = "";
+
+  // ─────────────────────────── declarations ───────────────────────────
+
+  declaration = this.RULE("declaration", (): A.Decl | undefined => {
+    return this.OR({
+      DEF: [
+        { ALT: () => this.SUBRULE(this.importDecl) },
+        { ALT: () => this.SUBRULE(this.typeDecl) },
+        { ALT: () => this.SUBRULE(this.modelsDecl) },
+        { ALT: () => this.SUBRULE(this.callableDecl) },
+      ],
+      ERR_MSG: expected.declaration,
+    });
+  });
+
+  private importDecl = this.RULE("importDecl", (): A.ImportDecl => {
+    const start = this.start();
+    this.CONSUME(T.Kw.import);
+    const open = this.CONSUME(T.LBrace);
+    const names: A.ImportName[] = [];
+    this.OPTION(() => {
+      this.add(names, this.SUBRULE(this.importName));
+      this.MANY(() => {
+        this.CONSUME(T.Comma);
+        this.add(names, this.SUBRULE2(this.importName));
+      });
+      this.OPTION2(() => this.CONSUME2(T.Comma));
+    });
+    this.closeWith(T.RBrace, closes.importList);
+    this.CONSUME(T.Ckw.from);
+    const from = this.SUBRULE(this.plainString);
+    return { kind: "ImportDecl", names, from, span: this.span(start) };
+  });
+
+  private importName = this.RULE("importName", (): A.ImportName => {
+    const start = this.start();
+    const name = this.CONSUME(T.Identifier);
+    let alias: IToken | null = null;
+    this.OPTION(() => {
+      this.CONSUME(T.Kw.as);
+      alias = this.CONSUME2(T.Identifier);
+    });
+    return this.ACTION(() => ({
+      kind: "ImportName",
+      name: this.ident(name),
+      alias: alias === null ? null : this.ident(alias),
+      span: this.span(start),
+    }));
+  });
+
+  private typeDecl = this.RULE("typeDecl", (): A.TypeDecl => {
+    const start = this.start();
+    this.CONSUME(T.Kw.type);
+    const name = this.CONSUME(T.Identifier);
+    this.CONSUME(T.Equals);
+    const type = this.SUBRULE(this.typeExpr);
+    return this.ACTION(() => ({
+      kind: "TypeDecl",
+      name: this.ident(name),
+      type,
+      span: this.span(start),
+    }));
+  });
+
+  private modelsDecl = this.RULE("modelsDecl", (): A.ModelsDecl => {
+    const start = this.start();
+    this.CONSUME(T.Ckw.models);
+    const name = this.CONSUME(T.Identifier);
+    this.CONSUME(T.Equals);
+    const open = this.CONSUME(T.LBracket);
+    const models: A.StringLit[] = [];
+    this.OPTION(() => {
+      this.add(models, this.SUBRULE(this.plainString));
+      this.MANY(() => {
+        this.CONSUME(T.Comma);
+        this.add(models, this.SUBRULE2(this.plainString));
+      });
+      this.OPTION2(() => this.CONSUME2(T.Comma));
+    });
+    this.closeWith(T.RBracket, closes.modelList);
+    return this.ACTION(() => ({
+      kind: "ModelsDecl",
+      name: this.ident(name),
+      models,
+      span: this.span(start),
+    }));
+  });
+
+  private callableDecl = this.RULE("callableDecl", (): A.CallableDecl => {
+    const start = this.start();
+    const kind = this.OR([
+      { ALT: () => (this.CONSUME(T.Kw.node), "NodeDecl" as CallableKind) },
+      { ALT: () => (this.CONSUME(T.Kw.agent), "AgentDecl" as CallableKind) },
+      {
+        ALT: () => (this.CONSUME(T.Kw.verifier), "VerifierDecl" as CallableKind),
+      },
+      {
+        ALT: () => (this.CONSUME(T.Kw.workflow), "WorkflowDecl" as CallableKind),
+      },
+    ]);
+    const name = this.CONSUME(T.Identifier);
+    const params = this.SUBRULE(this.paramList);
+    this.CONSUME(T.Arrow, {
+      ERR_MSG: expected.resultType,
+    });
+    const returnType = this.SUBRULE(this.typeExpr);
+    const clauses: A.Clause[] = [];
+    this.MANY(() => this.add(clauses, this.SUBRULE(this.clause)));
+    let body: A.Block | null = null;
+    // Agents have no body; the others need one. Which is which is checked
+    // after parsing, so a missing or extra body gets a precise message.
+    this.OPTION(() => (body = this.SUBRULE(this.block)));
+    return this.ACTION(() => {
+      const common = {
+        name: this.ident(name),
+        params,
+        returnType,
+        clauses,
+        span: this.span(start),
+      };
+      if (kind === "AgentDecl") {
+        if (body !== null) {
+          this.report({
+            code: "FL0110",
+            span: (body as A.Block).span,
+            message: "an agent has no body",
+            label: "this body is not allowed",
+            help: "an agent is a model loop: give it a `prompt` clause, and `tools [...]` for what it may call",
+          });
+        }
+        return { kind, ...common };
+      }
+      const decl = {
+        kind,
+        ...common,
+        body: body ?? this.missingBody(kind, start),
+      };
+      return decl;
+    })!;
+  });
+
+  private missingBody(kind: CallableKind, start: number): A.Block {
+    const end = this.span(start).end;
+    const what = kind === "NodeDecl" ? "a node" : kind === "VerifierDecl" ? "a verifier" : "a workflow";
+    this.report({
+      code: "FL0110",
+      span: { start: end, end },
+      message: `${what} needs a body in \`{ … }\``,
+      label: "expected `{` here",
+      help: "write the steps between braces after the signature and clauses",
+      secondary: [{ span: { start, end: start }, label: "the declaration starts here" }],
+    });
+    return { kind: "Block", stmts: [], span: { start: end, end } };
+  }
+
+  private paramList = this.RULE(
+    "paramList",
+    (): A.Param[] => {
+      const params: A.Param[] = [];
+      const open = this.CONSUME(T.LParen, {
+        ERR_MSG: expected.parameterList,
+      });
+      this.OPTION(() => {
+        this.add(params, this.SUBRULE(this.param));
+        this.MANY(() => {
+          this.CONSUME(T.Comma);
+          this.add(params, this.SUBRULE2(this.param));
+        });
+        this.OPTION2(() => this.CONSUME2(T.Comma));
+      });
+      this.closeWith(T.RParen, closes.parameterList);
+      return params;
+    },
+    { recoveryValueFunc: (e) => nothing(e) },
+  );
+
+  private param = this.RULE("param", (): A.Param => {
+    const start = this.start();
+    const name = this.CONSUME(T.Identifier);
+    this.CONSUME(T.Colon, {
+      ERR_MSG: expected.parameterType,
+    });
+    const type = this.SUBRULE(this.typeExpr);
+    return this.ACTION(() => ({
+      kind: "Param",
+      name: this.ident(name),
+      type,
+      span: this.span(start),
+    }));
+  });
+
+  // ───────────────────────────── clauses ─────────────────────────────
+
+  private clause = this.RULE("clause", (): A.Clause => {
+    return this.OR([
+      { ALT: () => this.SUBRULE(this.effectsClause) },
+      { ALT: () => this.SUBRULE(this.budgetClause) },
+      { ALT: () => this.SUBRULE(this.retryClause) },
+      { ALT: () => this.SUBRULE(this.timeoutClause) },
+      { ALT: () => this.SUBRULE(this.gateClause) },
+      { ALT: () => this.SUBRULE(this.modelsClause) },
+      { ALT: () => this.SUBRULE(this.toolsClause) },
+      { ALT: () => this.SUBRULE(this.promptClause) },
+    ]);
+  });
+
+  private effectsClause = this.RULE("effectsClause", (): A.EffectsClause | A.GrantsClause => {
+    const start = this.start();
+    const kind = this.OR([
+      { ALT: () => (this.CONSUME(T.Ckw.effects), "EffectsClause" as const) },
+      { ALT: () => (this.CONSUME(T.Ckw.grants), "GrantsClause" as const) },
+    ]);
+    const open = this.CONSUME(T.LBrace);
+    const effects: A.EffectRef[] = [];
+    this.OPTION(() => {
+      this.add(effects, this.SUBRULE(this.effectRef));
+      this.MANY(() => {
+        this.CONSUME(T.Comma);
+        this.add(effects, this.SUBRULE2(this.effectRef));
+      });
+      this.OPTION2(() => this.CONSUME2(T.Comma));
+    });
+    this.closeWith(T.RBrace, closes.effectSet);
+    return { kind, effects, span: this.span(start) };
+  });
+
+  private effectRef = this.RULE("effectRef", (): A.EffectRef => {
+    const start = this.start();
+    const path: IToken[] = [this.CONSUME(T.Identifier)];
+    this.MANY(() => {
+      this.CONSUME(T.Dot);
+      path.push(this.CONSUME(T.AnyName));
+    });
+    let scope: A.StringLit | null = null;
+    this.OPTION(() => {
+      const open = this.CONSUME(T.LParen);
+      scope = this.SUBRULE(this.plainString);
+      this.closeWith(T.RParen, closes.effectScope);
+    });
+    return this.ACTION(() => ({
+      kind: "EffectRef",
+      path: path.map((t) => this.ident(t)),
+      scope,
+      span: this.span(start),
+    }));
+  });
+
+  private budgetClause = this.RULE("budgetClause", (): A.BudgetClause => {
+    const start = this.start();
+    this.CONSUME(T.Ckw.budget);
+    const open = this.CONSUME(T.LBrace);
+    const entries: A.BudgetEntry[] = [];
+    this.OPTION(() => {
+      this.add(entries, this.SUBRULE(this.budgetEntry));
+      this.MANY(() => {
+        this.CONSUME(T.Comma);
+        this.add(entries, this.SUBRULE2(this.budgetEntry));
+      });
+      this.OPTION2(() => this.CONSUME2(T.Comma));
+    });
+    this.closeWith(T.RBrace, closes.budget);
+    return { kind: "BudgetClause", entries, span: this.span(start) };
+  });
+
+  private budgetEntry = this.RULE("budgetEntry", (): A.BudgetEntry => {
+    const start = this.start();
+    const key = this.CONSUME(T.Identifier);
+    this.CONSUME(T.Colon);
+    const value = this.SUBRULE(this.numeric);
+    return this.ACTION(() => ({
+      kind: "BudgetEntry",
+      key: this.ident(key),
+      value,
+      span: this.span(start),
+    }));
+  });
+
+  private retryClause = this.RULE("retryClause", (): A.RetryClause => {
+    const start = this.start();
+    this.CONSUME(T.Ckw.retry);
+    const attempts = this.SUBRULE(this.numeric);
+    let backoff: A.Backoff | null = null;
+    let on: A.Ident[] | null = null;
+    this.OPTION(() => (backoff = this.SUBRULE(this.backoff)));
+    this.OPTION2(() => {
+      this.CONSUME(T.Ckw.on);
+      const open = this.CONSUME(T.LBracket);
+      const kinds: IToken[] = [];
+      this.OPTION3(() => {
+        kinds.push(this.CONSUME(T.Identifier));
+        this.MANY(() => {
+          this.CONSUME(T.Comma);
+          kinds.push(this.CONSUME2(T.Identifier));
+        });
+        this.OPTION4(() => this.CONSUME2(T.Comma));
+      });
+      this.closeWith(T.RBracket, closes.listOfFailureKinds);
+      this.ACTION(() => (on = kinds.map((t) => this.ident(t))));
+    });
+    return this.ACTION(() => {
+      if (attempts.kind !== "NumberLit" || !attempts.integer) {
+        this.report({
+          code: "FL0110",
+          span: attempts.span,
+          message: "`retry` takes a whole number of attempts",
+          label: "expected a count such as `3`",
+          help: "write `retry 3 backoff exp(30s, cap 10m) on [Timeout, Transient]`",
+        });
+      }
+      const count: A.NumberLit =
+        attempts.kind === "NumberLit"
+          ? attempts
+          : {
+              kind: "NumberLit",
+              raw: "0",
+              value: 0,
+              integer: true,
+              span: attempts.span,
+            };
+      return {
+        kind: "RetryClause",
+        attempts: count,
+        backoff,
+        on,
+        span: this.span(start),
+      };
+    })!;
+  });
+
+  private backoff = this.RULE("backoff", (): A.Backoff => {
+    const start = this.start();
+    this.CONSUME(T.Ckw.backoff);
+    const strategy = this.CONSUME(T.Identifier);
+    const open = this.CONSUME(T.LParen);
+    const base = this.SUBRULE(this.expression);
+    let cap: A.Expr | null = null;
+    this.OPTION(() => {
+      this.CONSUME(T.Comma);
+      this.CONSUME(T.Ckw.cap);
+      cap = this.SUBRULE2(this.expression);
+    });
+    this.closeWith(T.RParen, closes.backoff);
+    return this.ACTION(() => ({
+      kind: "Backoff",
+      strategy: this.ident(strategy),
+      base,
+      cap,
+      span: this.span(start),
+    }));
+  });
+
+  private timeoutClause = this.RULE("timeoutClause", (): A.TimeoutClause => {
+    const start = this.start();
+    this.CONSUME(T.Ckw.timeout);
+    const duration = this.SUBRULE(this.expression);
+    return { kind: "TimeoutClause", duration, span: this.span(start) };
+  });
+
+  private gateClause = this.RULE("gateClause", (): A.GateClause | A.SandboxClause => {
+    const start = this.start();
+    return this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Ckw.gate);
+          const name = this.SUBRULE(this.plainString);
+          return {
+            kind: "GateClause" as const,
+            name,
+            span: this.span(start),
+          };
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Ckw.sandbox);
+          const profile = this.SUBRULE2(this.plainString);
+          return {
+            kind: "SandboxClause" as const,
+            profile,
+            span: this.span(start),
+          };
+        },
+      },
+    ]);
+  });
+
+  private modelsClause = this.RULE("modelsClause", (): A.ModelsClause => {
+    const start = this.start();
+    this.CONSUME(T.Ckw.models);
+    const route = this.OR([
+      { ALT: () => this.identFrom(this.CONSUME(T.Identifier)) },
+      { ALT: () => this.SUBRULE(this.listExpr) },
+    ]);
+    return { kind: "ModelsClause", route, span: this.span(start) };
+  });
+
+  private identFrom(token: IToken): A.Ident {
+    return this.RECORDING_PHASE ? (undefined as never) : this.ident(token);
+  }
+
+  private toolsClause = this.RULE("toolsClause", (): A.ToolsClause => {
+    const start = this.start();
+    this.CONSUME(T.Ckw.tools);
+    const open = this.CONSUME(T.LBracket);
+    const tools: A.QualifiedName[] = [];
+    this.OPTION(() => {
+      this.add(tools, this.SUBRULE(this.qualifiedName));
+      this.MANY(() => {
+        this.CONSUME(T.Comma);
+        this.add(tools, this.SUBRULE2(this.qualifiedName));
+      });
+      this.OPTION2(() => this.CONSUME2(T.Comma));
+    });
+    this.closeWith(T.RBracket, closes.toolList);
+    return { kind: "ToolsClause", tools, span: this.span(start) };
+  });
+
+  private qualifiedName = this.RULE("qualifiedName", (): A.QualifiedName => {
+    const start = this.start();
+    const parts: IToken[] = [this.CONSUME(T.Identifier)];
+    this.MANY(() => {
+      this.CONSUME(T.Dot);
+      parts.push(this.CONSUME(T.AnyName));
+    });
+    return this.ACTION(() => ({
+      kind: "QualifiedName",
+      parts: parts.map((t) => this.ident(t)),
+      span: this.span(start),
+    }))!;
+  });
+
+  private promptClause = this.RULE("promptClause", (): A.PromptClause => {
+    const start = this.start();
+    this.CONSUME(T.Ckw.prompt);
+    const text = this.SUBRULE(this.stringLiteral);
+    return { kind: "PromptClause", text, span: this.span(start) };
+  });
+
+  // ──────────────────────────── statements ────────────────────────────
+
+  block = this.RULE(
+    "block",
+    (): A.Block => {
+      const start = this.start();
+      this.CONSUME(T.LBrace);
+      const stmts: A.Stmt[] = [];
+      this.MANY(() => {
+        // One token decides: a statement whose second token is wrong must still
+        // enter its rule (to say what is wrong there), not be skipped as stray.
+        const stmt = this.OR({
+          MAX_LOOKAHEAD: 1,
+          DEF: (this.blockItemAlternatives ??= [
+            { ALT: (): A.Stmt | undefined => this.SUBRULE(this.statement) },
+            {
+              ALT: (): A.Stmt | undefined => this.stray(this.LA(0), this.CONSUME(T.StrayToken)),
+              IGNORE_AMBIGUITIES: true,
+            },
+          ]),
+        });
+        if (stmt !== undefined) stmts.push(stmt);
+      });
+      this.closeWith(T.RBrace, closes.block);
+      return { kind: "Block", stmts, span: this.span(start) };
+    },
+    { recoveryValueFunc: (e) => emptyBlock(e, this.lastEnd()) },
+  );
+
+  /**
+   * A token that cannot start a statement, where a statement or `}` should
+   * be: the first of a run is reported (FL0115), the rest skipped with it.
+   */
+  private stray(previous: IToken, token: IToken): undefined {
+    if (this.RECORDING_PHASE || previous === this.lastStray) {
+      this.lastStray = token;
+      return undefined;
+    }
+    this.lastStray = token;
+    const hint =
+      token.image === "else"
+        ? "`else` follows the `}` that closes an `if`"
+        : token.image === ")" || token.image === "]"
+          ? `nothing here is open for this \`${token.image}\` to close: remove it, or look for a missing opening one before it`
+          : "a statement is `let`, `return`, `if`, `for`, `checkpoint`, `fail`, `verify`, `approve`, `sleep`, or a call";
+    this.report({
+      code: "FL0115",
+      span: this.tokenSpan(token),
+      message: `expected a statement or \`}\`, found \`${token.image}\``,
+      label: "cannot start a statement",
+      help: hint,
+    });
+    return undefined;
+  }
+
+  private statement = this.RULE("statement", (): A.Stmt => {
+    return this.OR({
+      DEF: (this.statementAlternatives ??= [
+        { ALT: () => this.SUBRULE(this.letStmt) },
+        { ALT: () => this.SUBRULE(this.returnStmt) },
+        { ALT: () => this.SUBRULE(this.ifStmt) },
+        { ALT: () => this.SUBRULE(this.checkpointStmt) },
+        { ALT: () => this.SUBRULE(this.failStmt) },
+        { ALT: () => this.SUBRULE(this.verifyStmt) },
+        { ALT: () => this.SUBRULE(this.approveStmt) },
+        { ALT: () => this.SUBRULE(this.sleepStmt) },
+        { ALT: () => this.SUBRULE(this.exprStmt) },
+      ]),
+      ERR_MSG: expected.statement,
+    });
+  });
+
+  private letStmt = this.RULE("letStmt", (): A.LetStmt => {
+    const start = this.start();
+    this.CONSUME(T.Kw.let);
+    const name = this.CONSUME(T.Identifier);
+    let type: A.TypeExpr | null = null;
+    this.OPTION(() => {
+      this.CONSUME(T.Colon);
+      type = this.SUBRULE(this.typeExpr);
+    });
+    this.CONSUME(T.Equals, {
+      ERR_MSG: expected.letValue,
+    });
+    const value = this.SUBRULE(this.expression);
+    return this.ACTION(() => ({
+      kind: "LetStmt",
+      name: this.ident(name),
+      type,
+      value,
+      span: this.span(start),
+    }))!;
+  });
+
+  private returnStmt = this.RULE("returnStmt", (): A.ReturnStmt => {
+    const start = this.start();
+    this.CONSUME(T.Kw.return);
+    const value = this.SUBRULE(this.expression);
+    return { kind: "ReturnStmt", value, span: this.span(start) };
+  });
+
+  private ifStmt = this.RULE("ifStmt", (): A.IfStmt => {
+    const start = this.start();
+    this.CONSUME(T.Kw.if);
+    const cond = this.SUBRULE(this.expression);
+    const then = this.SUBRULE(this.block);
+    let otherwise: A.Block | A.IfStmt | null = null;
+    this.OPTION(() => {
+      this.CONSUME(T.Kw.else);
+      otherwise = this.OR([{ ALT: () => this.SUBRULE(this.ifStmt) }, { ALT: () => this.SUBRULE2(this.block) }]);
+    });
+    return {
+      kind: "IfStmt",
+      cond,
+      then,
+      else: otherwise,
+      span: this.span(start),
+    };
+  });
+
+  private checkpointStmt = this.RULE("checkpointStmt", (): A.CheckpointStmt => {
+    const start = this.start();
+    this.CONSUME(T.Kw.checkpoint);
+    const label = this.SUBRULE(this.plainString);
+    return { kind: "CheckpointStmt", label, span: this.span(start) };
+  });
+
+  private failStmt = this.RULE("failStmt", (): A.FailStmt => {
+    const start = this.start();
+    this.CONSUME(T.Kw.fail);
+    const kind = this.CONSUME(T.Identifier);
+    const open = this.CONSUME(T.LParen, {
+      ERR_MSG: expected.failureMessage,
+    });
+    const message = this.SUBRULE(this.expression);
+    this.closeWith(T.RParen, closes.failureMessage);
+    return this.ACTION(() => ({
+      kind: "FailStmt",
+      errorKind: this.ident(kind),
+      message,
+      span: this.span(start),
+    }))!;
+  });
+
+  private verifyStmt = this.RULE("verifyStmt", (): A.VerifyStmt => {
+    const start = this.start();
+    this.CONSUME(T.Kw.verify);
+    const check = this.SUBRULE(this.expression);
+    this.CONSUME(T.Kw.else, {
+      ERR_MSG: expected.verifyMessage,
+    });
+    const message = this.SUBRULE2(this.expression);
+    return { kind: "VerifyStmt", check, message, span: this.span(start) };
+  });
+
+  private approveStmt = this.RULE("approveStmt", (): A.ApproveStmt => {
+    const start = this.start();
+    this.CONSUME(T.Kw.approve);
+    const name = this.SUBRULE(this.plainString);
+    let show: A.Expr | null = null;
+    let by: A.StringLit | null = null;
+    let timeout: A.Expr | null = null;
+    let fallback: A.ApproveStmt["default"] = null;
+    this.OPTION(() => {
+      this.CONSUME(T.Ckw.show);
+      show = this.SUBRULE(this.expression);
+    });
+    this.OPTION2(() => {
+      this.CONSUME(T.Ckw.by);
+      by = this.SUBRULE2(this.plainString);
+    });
+    this.OPTION3(() => {
+      this.CONSUME(T.Ckw.timeout);
+      timeout = this.SUBRULE2(this.expression);
+      this.OPTION4(() => {
+        this.CONSUME(T.Ckw.default);
+        const choice = this.OR([{ ALT: () => this.CONSUME2(T.Kw.approve) }, { ALT: () => this.CONSUME2(T.Identifier) }]);
+        this.ACTION(() => {
+          if (choice.image !== "approve" && choice.image !== "reject") {
+            this.report({
+              code: "FL0110",
+              span: this.tokenSpan(choice),
+              message: `a gate's default is \`approve\` or \`reject\`, not \`${choice.image}\``,
+              label: "expected `approve` or `reject`",
+            });
+          }
+          fallback = {
+            value: choice.image === "approve" ? "approve" : "reject",
+            span: this.tokenSpan(choice),
+          };
+        });
+      });
+    });
+    return {
+      kind: "ApproveStmt",
+      name,
+      show,
+      by,
+      timeout,
+      default: fallback,
+      span: this.span(start),
+    };
+  });
+
+  private sleepStmt = this.RULE("sleepStmt", (): A.SleepStmt => {
+    const start = this.start();
+    this.CONSUME(T.Kw.sleep);
+    const duration = this.SUBRULE(this.expression);
+    return { kind: "SleepStmt", duration, span: this.span(start) };
+  });
+
+  private exprStmt = this.RULE("exprStmt", (): A.ExprStmt => {
+    const start = this.start();
+    const expr = this.SUBRULE(this.expression);
+    return { kind: "ExprStmt", expr, span: this.span(start) };
+  });
+
+  // ──────────────────────────── expressions ────────────────────────────
+
+  expression = this.RULE(
+    "expression",
+    (): A.Expr => {
+      return this.OR({
+        DEF: (this.expressionAlternatives ??= [
+          { GATE: () => this.lambdaAhead(), ALT: () => this.SUBRULE(this.lambda), IGNORE_AMBIGUITIES: true },
+          { ALT: () => this.SUBRULE(this.binary) },
+        ]),
+        ERR_MSG: expected.expression,
+      });
+    },
+    { recoveryValueFunc: (e) => errorExpr(e, this.lastEnd()) },
+  );
+
+  private lambda = this.RULE(
+    "lambda",
+    (): A.Expr => {
+      const start = this.start();
+      const params: IToken[] = [];
+      this.OR([
+        { ALT: () => params.push(this.CONSUME(T.Identifier)) },
+        {
+          ALT: () => {
+            const open = this.CONSUME(T.LParen);
+            this.OPTION(() => {
+              params.push(this.CONSUME2(T.Identifier));
+              this.MANY(() => {
+                this.CONSUME(T.Comma);
+                params.push(this.CONSUME3(T.Identifier));
+              });
+              this.OPTION2(() => this.CONSUME2(T.Comma));
+            });
+            this.closeWith(T.RParen, closes.lambdaParameters);
+          },
+        },
+      ]);
+      this.CONSUME(T.FatArrow);
+      const body = this.SUBRULE(this.expression);
+      return this.ACTION(() => ({
+        kind: "LambdaExpr",
+        params: params.map((t) => this.ident(t)),
+        body,
+        span: this.span(start),
+      }))!;
+    },
+    { recoveryValueFunc: (e) => errorExpr(e, this.lastEnd()) },
+  );
+
+  /** Operands and operators are collected flat, then folded by precedence (operators.ts). */
+  /** Operands and operators are collected flat, then folded by precedence (operators.ts). */
+  private binary = this.RULE(
+    "binary",
+    (): A.Expr => {
+      const operands: A.Expr[] = [this.SUBRULE(this.operand)];
+      const operators: (IToken | A.TypeExpr)[] = [];
+      this.MANY(() => {
+        const next = this.OR(
+          (this.binaryTailAlternatives ??= [
+            { ALT: (): [IToken, A.Expr] => [this.CONSUME(T.BinaryOperator), this.SUBRULE2(this.operand)] },
+            { ALT: (): A.TypeExpr => (this.CONSUME(T.Kw.as), this.SUBRULE(this.typeExpr)) },
+          ]),
+        );
+        if (Array.isArray(next)) {
+          operators.push(next[0]);
+          operands.push(next[1]);
+        } else {
+          operators.push(next);
+        }
+      });
+      return this.ACTION(() => this.fold(operands, operators))!;
+    },
+    { recoveryValueFunc: (e) => errorExpr(e, this.lastEnd()) },
+  );
+
+  private fold(operands: A.Expr[], operators: (IToken | A.TypeExpr)[]): A.Expr {
+    // Casts bind tighter than every binary operator: apply them first.
+    const values: A.Expr[] = [operands[0]!];
+    const ops: IToken[] = [];
+    let next = 1;
+    for (const op of operators) {
+      if ("tokenType" in op) {
+        ops.push(op);
+        values.push(operands[next++]!);
+      } else {
+        const target = values.pop()!;
+        values.push({
+          kind: "CastExpr",
+          expr: target,
+          type: op,
+          span: cover(target.span, op.span),
+        });
+      }
+    }
+    return this.climb(values, ops, 0, ops.length, 0).expr;
+  }
+
+  /** Precedence climbing over values[from..] and ops[from..to); returns the tree and where it stopped. */
+  private climb(
+    values: A.Expr[],
+    ops: IToken[],
+    from: number,
+    to: number,
+    minPrecedence: number,
+  ): { expr: A.Expr; next: number } {
+    let left = values[from]!;
+    let i = from;
+    let previousNonAssoc: IToken | null = null;
+    while (i < to) {
+      const op = ops[i]!;
+      const symbol = op.image as A.BinaryOp;
+      const precedence = binaryPrecedence[symbol];
+      if (precedence < minPrecedence) break;
+      const assoc = associativity(symbol);
+      if (
+        assoc === "none" &&
+        previousNonAssoc !== null &&
+        binaryPrecedence[previousNonAssoc.image as A.BinaryOp] === precedence
+      ) {
+        this.report({
+          code: "FL0117",
+          span: this.tokenSpan(op),
+          message: `\`${previousNonAssoc.image}\` and \`${symbol}\` cannot be chained`,
+          label: "a second comparison in a row",
+          help: "compare two values at a time and join them with `&&`, or add parentheses",
+          secondary: [
+            {
+              span: this.tokenSpan(previousNonAssoc),
+              label: "the first comparison",
+            },
+          ],
+        });
+      }
+      const right = this.climb(values, ops, i + 1, to, assoc === "right" ? precedence : precedence + 1);
+      left = {
+        kind: "BinaryExpr",
+        op: symbol,
+        left,
+        right: right.expr,
+        span: cover(left.span, right.expr.span),
+      };
+      i = right.next;
+      previousNonAssoc = assoc === "none" ? op : null;
+    }
+    return { expr: left, next: i };
+  }
+
+  /** Prefix operators, a primary, then field accesses and calls. */
+  private operand = this.RULE(
+    "operand",
+    (): A.Expr => {
+      const prefixes: IToken[] = [];
+      this.MANY(() => prefixes.push(this.CONSUME(T.PrefixOperator)));
+      let expr = this.SUBRULE(this.primary);
+      // The gate is on the loop, not on the call: a `(` on a new line must
+      // end the expression, not enter the loop and fail there.
+      this.MANY2({
+        GATE: () => !this.nextIs(1, T.LParen) || this.sameLine(),
+        DEF: () => {
+          const suffix = this.OR(
+            (this.suffixAlternatives ??= [
+              { ALT: (): IToken => (this.CONSUME(T.Dot), this.CONSUME(T.AnyName)) },
+              { ALT: (): A.Arg[] => this.SUBRULE(this.argList) },
+            ]),
+          );
+          this.ACTION(() => {
+            expr = Array.isArray(suffix)
+              ? { kind: "CallExpr", callee: expr, args: suffix, span: cover(expr.span, this.span(expr.span.start)) }
+              : { kind: "FieldExpr", object: expr, field: this.ident(suffix), span: cover(expr.span, this.tokenSpan(suffix)) };
+          });
+        },
+      });
+      return this.ACTION(() => {
+        for (let i = prefixes.length - 1; i >= 0; i--) {
+          const op = prefixes[i]!;
+          expr = { kind: "UnaryExpr", op: op.image as A.UnaryOp, operand: expr, span: cover(this.tokenSpan(op), expr.span) };
+        }
+        return expr;
+      })!;
+    },
+    { recoveryValueFunc: (e) => errorExpr(e, this.lastEnd()) },
+  );
+
+  private argList = this.RULE(
+    "argList",
+    (): A.Arg[] => {
+      const args: A.Arg[] = [];
+      const open = this.CONSUME(T.LParen);
+      this.OPTION(() => {
+        this.add(args, this.SUBRULE(this.arg));
+        this.MANY(() => {
+          this.CONSUME(T.Comma);
+          this.add(args, this.SUBRULE2(this.arg));
+        });
+        this.OPTION2(() => this.CONSUME2(T.Comma));
+      });
+      this.closeWith(T.RParen, closes.argumentList);
+      return args;
+    },
+    { recoveryValueFunc: (e) => nothing(e) },
+  );
+
+  private arg = this.RULE("arg", (): A.Arg => {
+    const start = this.start();
+    let name: IToken | null = null;
+    this.OPTION(() => {
+      name = this.CONSUME(T.Identifier);
+      this.CONSUME(T.Colon);
+    });
+    const value = this.SUBRULE(this.expression);
+    return this.ACTION(() => ({
+      kind: "Arg",
+      name: name === null ? null : this.ident(name),
+      value,
+      span: this.span(start),
+    }))!;
+  });
+
+  private primary = this.RULE(
+    "primary",
+    (): A.Expr => {
+      return this.OR({
+        DEF: (this.primaryAlternatives ??= [
+          { ALT: () => this.SUBRULE(this.numeric) },
+          { ALT: () => this.SUBRULE(this.stringLiteral) },
+          { ALT: () => this.literalWord(this.CONSUME(T.Kw.true)) },
+          { ALT: () => this.literalWord(this.CONSUME(T.Kw.false)) },
+          { ALT: () => this.literalWord(this.CONSUME(T.Kw.null)) },
+          {
+            ALT: () => {
+              const name = this.CONSUME(T.Identifier);
+              return this.ACTION(() => ({
+                kind: "NameExpr" as const,
+                name: name.image,
+                span: this.tokenSpan(name),
+              }))!;
+            },
+          },
+          {
+            ALT: () => {
+              const open = this.CONSUME(T.LParen);
+              const inner = this.SUBRULE(this.expression);
+              this.closeWith(T.RParen, closes.parentheses);
+              return inner;
+            },
+          },
+          { ALT: () => this.SUBRULE(this.recordExpr) },
+          { ALT: () => this.SUBRULE(this.listExpr) },
+          { ALT: () => this.SUBRULE(this.forExpr) },
+          { ALT: () => this.SUBRULE(this.waitSignal) },
+        ]),
+        ERR_MSG: expected.expression,
+      });
+    },
+    { recoveryValueFunc: (e) => errorExpr(e, this.lastEnd()) },
+  );
+
+  private literalWord(token: IToken): A.Expr {
+    if (this.RECORDING_PHASE) return undefined as never;
+    const span = this.tokenSpan(token);
+    if (token.image === "null") return { kind: "NullLit", span };
+    return { kind: "BoolLit", value: token.image === "true", span };
+  }
+
+  private numeric = this.RULE(
+    "numeric",
+    (): A.NumberLit | A.QuantityLit => {
+      const token = this.OR([{ ALT: () => this.CONSUME(T.NumberLiteral) }, { ALT: () => this.CONSUME(T.MoneyLiteral) }]);
+      return this.ACTION(() => {
+        const span = this.tokenSpan(token);
+        const meaning = numericMeaning(token.image);
+        switch (meaning.kind) {
+          case "number":
+            return {
+              kind: "NumberLit" as const,
+              raw: token.image,
+              value: meaning.value,
+              integer: meaning.integer,
+              span,
+            };
+          case "quantity":
+            return {
+              kind: "QuantityLit" as const,
+              raw: token.image,
+              dimension: meaning.dimension,
+              value: meaning.value,
+              span,
+            };
+          case "error":
+            this.report({
+              code: meaning.code,
+              span,
+              message: meaning.message,
+              label: "here",
+              help: meaning.help,
+            });
+            return {
+              kind: "NumberLit" as const,
+              raw: "0",
+              value: 0,
+              integer: true,
+              span,
+            };
+        }
+      })!;
+    },
+    { recoveryValueFunc: (e) => zeroNumber(e, this.lastEnd()) },
+  );
+
+  private recordExpr = this.RULE(
+    "recordExpr",
+    (): A.Expr => {
+      const start = this.start();
+      const open = this.CONSUME(T.LBrace);
+      const fields: A.RecordField[] = [];
+      this.OPTION(() => {
+        this.add(fields, this.SUBRULE(this.recordField));
+        this.MANY(() => {
+          this.CONSUME(T.Comma);
+          this.add(fields, this.SUBRULE2(this.recordField));
+        });
+        this.OPTION2(() => this.CONSUME2(T.Comma));
+      });
+      this.closeWith(T.RBrace, closes.record);
+      return { kind: "RecordExpr", fields, span: this.span(start) };
+    },
+    { recoveryValueFunc: (e) => errorExpr(e, this.lastEnd()) },
+  );
+
+  private recordField = this.RULE("recordField", (): A.RecordField => {
+    const start = this.start();
+    const name = this.CONSUME(T.AnyName);
+    this.CONSUME(T.Colon);
+    const value = this.SUBRULE(this.expression);
+    return this.ACTION(() => ({
+      kind: "RecordField",
+      name: this.ident(name),
+      value,
+      span: this.span(start),
+    }))!;
+  });
+
+  listExpr = this.RULE(
+    "listExpr",
+    (): A.ListExpr => {
+      const start = this.start();
+      const open = this.CONSUME(T.LBracket);
+      const items: A.Expr[] = [];
+      this.OPTION(() => {
+        this.add(items, this.SUBRULE(this.expression));
+        this.MANY(() => {
+          this.CONSUME(T.Comma);
+          this.add(items, this.SUBRULE2(this.expression));
+        });
+        this.OPTION2(() => this.CONSUME2(T.Comma));
+      });
+      this.closeWith(T.RBracket, closes.list);
+      return { kind: "ListExpr", items, span: this.span(start) };
+    },
+    { recoveryValueFunc: (e) => emptyList(e, this.lastEnd()) },
+  );
+
+  private forExpr = this.RULE(
+    "forExpr",
+    (): A.Expr => {
+      const start = this.start();
+      this.CONSUME(T.Kw.for);
+      const binding = this.CONSUME(T.Identifier);
+      this.CONSUME(T.Kw.in);
+      const iterable = this.SUBRULE(this.expression);
+      const modifiers: { word: IToken; value: A.Expr }[] = [];
+      this.MANY(() => {
+        const word = this.OR([
+          { ALT: () => this.CONSUME(T.Ckw.concurrency) },
+          { ALT: () => this.CONSUME(T.Ckw.tolerate) },
+          { ALT: () => this.CONSUME(T.Ckw.limit) },
+        ]);
+        const value = this.SUBRULE2(this.expression);
+        modifiers.push({ word, value });
+      });
+      const body = this.SUBRULE(this.block);
+      return this.ACTION(() => {
+        const found: Record<string, { word: IToken; value: A.Expr }> = {};
+        for (const modifier of modifiers) {
+          const earlier = found[modifier.word.image];
+          if (earlier !== undefined) {
+            this.report({
+              code: "FL0119",
+              span: this.tokenSpan(modifier.word),
+              message: `\`${modifier.word.image}\` is given twice`,
+              label: "the second one",
+              secondary: [{ span: this.tokenSpan(earlier.word), label: "first given here" }],
+              help: "keep one",
+            });
+            continue;
+          }
+          found[modifier.word.image] = modifier;
+        }
+        return {
+          kind: "ForExpr" as const,
+          binding: this.ident(binding),
+          iterable,
+          concurrency: found["concurrency"]?.value ?? null,
+          tolerate: found["tolerate"]?.value ?? null,
+          limit: found["limit"]?.value ?? null,
+          body,
+          span: this.span(start),
+        };
+      })!;
+    },
+    { recoveryValueFunc: (e) => errorExpr(e, this.lastEnd()) },
+  );
+
+  private waitSignal = this.RULE(
+    "waitSignal",
+    (): A.Expr => {
+      const start = this.start();
+      this.CONSUME(T.Kw.wait);
+      this.CONSUME(T.Ckw.signal, {
+        ERR_MSG: expected.signalKeyword,
+      });
+      const name = this.SUBRULE(this.plainString);
+      this.CONSUME(T.Arrow, {
+        ERR_MSG: expected.signalType,
+      });
+      const type = this.SUBRULE(this.typeExpr);
+      let timeout: A.Expr | null = null;
+      this.OPTION(() => {
+        this.CONSUME(T.Ckw.timeout);
+        timeout = this.SUBRULE(this.expression);
+      });
+      return {
+        kind: "WaitSignalExpr",
+        name,
+        type,
+        timeout,
+        span: this.span(start),
+      };
+    },
+    { recoveryValueFunc: (e) => errorExpr(e, this.lastEnd()) },
+  );
+
+  // ───────────────────────────── strings ─────────────────────────────
+
+  /** A string with no interpolation: import paths, labels, gate names, model ids. */
+  private plainString = this.RULE(
+    "plainString",
+    (): A.StringLit => {
+      const literal = this.SUBRULE(this.stringLiteral);
+      this.ACTION(() => {
+        const interpolation = literal.parts.find((p) => p.kind === "InterpolationPart");
+        if (interpolation !== undefined) {
+          this.report({
+            code: "FL0110",
+            span: interpolation.span,
+            message: "this string must be a constant",
+            label: "no interpolation here",
+            help: "names, labels and paths are fixed when the program is checked; write the text out",
+          });
+        }
+      });
+      return literal;
+    },
+    { recoveryValueFunc: (e) => emptyString(e, this.lastEnd()) },
+  );
+
+  stringLiteral = this.RULE(
+    "stringLiteral",
+    (): A.StringLit => {
+      return this.OR({
+        DEF: [{ ALT: () => this.SUBRULE(this.quotedString) }, { ALT: () => this.SUBRULE(this.blockString) }],
+        ERR_MSG: expected.quotedString,
+      });
+    },
+    { recoveryValueFunc: (e) => emptyString(e, this.lastEnd()) },
+  );
+
+  private quotedString = this.RULE(
+    "quotedString",
+    (): A.StringLit => {
+      const start = this.start();
+      const open = this.CONSUME(T.Quote);
+      const pieces: RawPiece[] = [];
+      this.MANY(() => this.SUBRULE(this.stringPiece, { ARGS: [pieces] }));
+      this.OR({
+        DEF: [
+          { ALT: () => this.CONSUME(T.QuoteClose) },
+          {
+            ALT: () => {
+              const newline = this.CONSUME(T.StringNewline);
+              this.ACTION(() => {
+                this.report({
+                  code: "FL0102",
+                  span: { start: newline.startOffset, end: newline.startOffset },
+                  message: "this string is not closed before the end of the line",
+                  label: 'expected `"` here',
+                  help: 'close it with `"`; for text over several lines use a `"""` block',
+                  secondary: [
+                    {
+                      span: this.tokenSpan(open),
+                      label: "the string starts here",
+                    },
+                  ],
+                });
+              });
+            },
+          },
+        ],
+        ERR_MSG: closes.string,
+      });
+      return this.ACTION(() => {
+        const built = buildPlainString(pieces);
+        this.reportStringProblems(built.problems);
+        return {
+          kind: "StringLit" as const,
+          block: false,
+          parts: built.parts,
+          span: this.span(start),
+        };
+      })!;
+    },
+    { recoveryValueFunc: (e) => emptyString(e, this.lastEnd()) },
+  );
+
+  private blockString = this.RULE(
+    "blockString",
+    (): A.StringLit => {
+      const start = this.start();
+      const open = this.CONSUME(T.TripleQuote);
+      const pieces: RawPiece[] = [];
+      this.MANY(() => this.SUBRULE(this.stringPiece, { ARGS: [pieces] }));
+      this.closeWith(T.TripleQuoteClose, closes.blockString);
+      return this.ACTION(() => {
+        const built = buildBlockString(pieces, open.startOffset + open.image.length);
+        this.reportStringProblems(built.problems);
+        return {
+          kind: "StringLit" as const,
+          block: true,
+          parts: built.parts,
+          span: this.span(start),
+        };
+      })!;
+    },
+    { recoveryValueFunc: (e) => emptyString(e, this.lastEnd()) },
+  );
+
+  private stringPiece = this.RULE("stringPiece", (pieces: RawPiece[]) => {
+    this.OR([
+      { ALT: () => this.textPiece(pieces, this.CONSUME(T.StringText)) },
+      { ALT: () => this.textPiece(pieces, this.CONSUME(T.BlockText)) },
+      { ALT: () => this.textPiece(pieces, this.CONSUME(T.Dollar)) },
+      {
+        ALT: () => {
+          const escape = this.CONSUME(T.Escape);
+          this.ACTION(() =>
+            pieces.push({
+              kind: "escape",
+              raw: escape.image,
+              start: escape.startOffset,
+            }),
+          );
+        },
+      },
+      {
+        ALT: () => {
+          const open = this.CONSUME(T.InterpolationStart);
+          const expr = this.SUBRULE(this.expression);
+          this.closeWith(T.RBrace, closes.interpolation);
+          this.ACTION(() =>
+            pieces.push({
+              kind: "interpolation",
+              expr,
+              span: this.span(open.startOffset),
+            }),
+          );
+        },
+      },
+    ]);
+  });
+
+  private textPiece(pieces: RawPiece[], token: IToken): void {
+    if (!this.RECORDING_PHASE) pieces.push({ kind: "text", raw: token.image, start: token.startOffset });
+  }
+
+  private reportStringProblems(
+    problems: readonly {
+      code: "FL0103" | "FL0107";
+      span: Span;
+      message: string;
+    }[],
+  ): void {
+    for (const p of problems) {
+      this.report({
+        code: p.code,
+        span: p.span,
+        message: p.message,
+        label: p.code === "FL0103" ? "unknown escape" : "move this text to the next line",
+        help:
+          p.code === "FL0103"
+            ? 'escapes are \\n \\r \\t \\\\ \\" \\$ \\0 and \\u{…}; write `\\\\` for a backslash'
+            : 'begin the block\'s text on the line after `"""`',
+      });
+    }
+  }
+
+  // ────────────────────────────── types ──────────────────────────────
+
+  typeExpr = this.RULE(
+    "typeExpr",
+    (): A.TypeExpr => {
+      const start = this.start();
+      const members: A.TypeExpr[] = [this.SUBRULE(this.optionalType)];
+      this.MANY(() => {
+        this.CONSUME(T.Pipe);
+        this.add(members, this.SUBRULE2(this.optionalType));
+      });
+      return this.ACTION(() =>
+        members.length === 1 ? members[0]! : { kind: "UnionType" as const, members, span: this.span(start) },
+      )!;
+    },
+    {
+      recoveryValueFunc: () => ({ kind: "ErrorType", span: { start: 0, end: 0 } }) as A.ErrorType,
+    },
+  );
+
+  private optionalType = this.RULE(
+    "optionalType",
+    (): A.TypeExpr => {
+      const start = this.start();
+      const inner = this.SUBRULE(this.typeAtom);
+      let optional = false;
+      this.OPTION(() => {
+        this.CONSUME(T.Question);
+        optional = true;
+      });
+      return this.ACTION(() => (optional ? { kind: "OptionalType" as const, inner, span: this.span(start) } : inner))!;
+    },
+    { recoveryValueFunc: (e) => errorType(e, this.lastEnd()) },
+  );
+
+  private typeAtom = this.RULE(
+    "typeAtom",
+    (): A.TypeExpr => {
+      return this.OR({
+        DEF: [
+          { ALT: () => this.SUBRULE(this.namedType) },
+          {
+            ALT: () => {
+              const literal = this.SUBRULE(this.plainString);
+              return this.ACTION(() => ({
+                kind: "LiteralType" as const,
+                value: literal.parts.map((p) => (p.kind === "TextPart" ? p.value : "")).join(""),
+                span: literal.span,
+              }))!;
+            },
+          },
+          { ALT: () => this.SUBRULE(this.recordType) },
+          {
+            ALT: () => {
+              const open = this.CONSUME(T.LParen);
+              const inner = this.SUBRULE(this.typeExpr);
+              this.closeWith(T.RParen, closes.parentheses);
+              return inner;
+            },
+          },
+        ],
+        ERR_MSG: expected.type,
+      });
+    },
+    { recoveryValueFunc: (e) => errorType(e, this.lastEnd()) },
+  );
+
+  /**
+   * Only `List` takes type arguments, so `<` opens them only after `List`:
+   * that keeps `n as int < limit` a comparison. `Map<T>` and the like get
+   * their own message instead of a stray `<`.
+   */
+  private namedType = this.RULE(
+    "namedType",
+    (): A.TypeExpr => {
+      const start = this.start();
+      const name = this.CONSUME(T.Identifier);
+      let element: A.TypeExpr | null = null;
+      let max: A.NumberLit | A.QuantityLit | null = null;
+      this.OPTION({
+        GATE: () => name.image === "List",
+        DEF: () => {
+          const open = this.CONSUME(T.Less);
+          element = this.SUBRULE(this.typeExpr);
+          this.OPTION2(() => {
+            this.CONSUME(T.Comma);
+            this.CONSUME(T.Ckw.max, { ERR_MSG: expected.listBound });
+            max = this.SUBRULE(this.numeric);
+          });
+          this.closeWith(T.Greater, closes.typeArguments);
+        },
+      });
+      return this.ACTION((): A.TypeExpr => {
+        const ident = this.ident(name);
+        if (element === null) {
+          // `Map<string>`: a capitalised name, `<`, a name and `>` or `,` can only be meant as type arguments.
+          const looksGeneric =
+            /^[A-Z]/.test(name.image) &&
+            this.nextIs(1, T.Less) &&
+            this.nextIs(2, T.AnyName) &&
+            (this.nextIs(3, T.Greater) || this.nextIs(3, T.Comma));
+          if (looksGeneric) {
+            this.report({
+              code: "FL0113",
+              span: ident.span,
+              message: `only \`List\` takes type arguments, not \`${name.image}\``,
+              label: "not a generic type",
+              help: "write `List<T>` or `List<T, max N>`; other types are used by name",
+            });
+          }
+          return { kind: "NamedType", name: ident, span: this.span(start) };
+        }
+        const bound = max as A.NumberLit | A.QuantityLit | null;
+        if (bound !== null && (bound.kind !== "NumberLit" || !bound.integer)) {
+          this.report({
+            code: "FL0113",
+            span: bound.span,
+            message: "a list's bound is a whole number",
+            label: "expected a count such as `200`",
+          });
+        }
+        const maxLit = bound !== null && bound.kind === "NumberLit" ? bound : null;
+        return { kind: "ListType", element, max: maxLit, span: this.span(start) };
+      })!;
+    },
+    { recoveryValueFunc: (e) => errorType(e, this.lastEnd()) },
+  );
+
+  private recordType = this.RULE(
+    "recordType",
+    (): A.TypeExpr => {
+      const start = this.start();
+      const open = this.CONSUME(T.LBrace);
+      const fields: A.RecordTypeField[] = [];
+      this.OPTION(() => {
+        this.add(fields, this.SUBRULE(this.recordTypeField));
+        this.MANY(() => {
+          this.CONSUME(T.Comma);
+          this.add(fields, this.SUBRULE2(this.recordTypeField));
+        });
+        this.OPTION2(() => this.CONSUME2(T.Comma));
+      });
+      this.closeWith(T.RBrace, closes.recordType);
+      return { kind: "RecordType", fields, span: this.span(start) };
+    },
+    { recoveryValueFunc: (e) => errorType(e, this.lastEnd()) },
+  );
+
+  private recordTypeField = this.RULE("recordTypeField", (): A.RecordTypeField => {
+    const start = this.start();
+    const name = this.CONSUME(T.AnyName);
+    this.CONSUME(T.Colon);
+    const type = this.SUBRULE(this.typeExpr);
+    return this.ACTION(() => ({
+      kind: "RecordTypeField",
+      name: this.ident(name),
+      type,
+      span: this.span(start),
+    }))!;
+  });
+}

@@ -1,0 +1,81 @@
+import type { Dimension } from "./ast.ts";
+
+/**
+ * What a numeric token means. Values are computed from the decimal digits
+ * with integer arithmetic, so `1.1s` is exactly 1100 ms and `1.5G` exactly
+ * 1,500,000,000 tokens, never 1100.0000000000002.
+ */
+export type NumericMeaning =
+  | { readonly kind: "number"; readonly value: number; readonly integer: boolean }
+  | { readonly kind: "quantity"; readonly dimension: Dimension; readonly value: number }
+  | { readonly kind: "error"; readonly code: "FL0104" | "FL0105"; readonly message: string; readonly help: string };
+
+interface Unit {
+  readonly dimension: Dimension;
+  /** Base units per one of this unit: tokens, milliseconds. */
+  readonly factor: bigint;
+}
+
+const units: Readonly<Record<string, Unit>> = {
+  k: { dimension: "tokens", factor: 1_000n },
+  M: { dimension: "tokens", factor: 1_000_000n },
+  G: { dimension: "tokens", factor: 1_000_000_000n },
+  ms: { dimension: "duration", factor: 1n },
+  s: { dimension: "duration", factor: 1_000n },
+  m: { dimension: "duration", factor: 60_000n },
+  h: { dimension: "duration", factor: 3_600_000n },
+  d: { dimension: "duration", factor: 86_400_000n },
+};
+
+export const unitHelp = "units are `k` `M` `G` (tokens), `ms` `s` `m` `h` `d` (durations) and `%`; money is written `$1.50`";
+
+const numberPattern = /^(\d+)(?:\.(\d+))?(.*)$/s;
+
+export function numericMeaning(raw: string): NumericMeaning {
+  const money = raw.startsWith("$");
+  const match = numberPattern.exec(money ? raw.slice(1) : raw);
+  if (match === null) return { kind: "error", code: "FL0105", message: `\`${raw}\` is not a number`, help: unitHelp };
+  const whole = match[1]!;
+  const fraction = match[2] ?? "";
+  const suffix = match[3] ?? "";
+  const digits = whole + fraction;
+  const scale = 10n ** BigInt(fraction.length);
+
+  if (money) {
+    if (suffix !== "") {
+      return { kind: "error", code: "FL0104", message: `an amount of money takes no unit, but \`${raw}\` has \`${suffix}\``, help: "write dollars as `$1500` or `$0.60`" };
+    }
+    return safe(raw, { kind: "quantity", dimension: "money", value: Number(`${whole}.${fraction || "0"}`) });
+  }
+  if (suffix === "") {
+    return safe(raw, { kind: "number", value: Number(raw), integer: fraction === "" });
+  }
+  if (suffix === "%") {
+    return safe(raw, { kind: "quantity", dimension: "percent", value: Number(`${whole}.${fraction || "0"}`) / 100 });
+  }
+  const unit = units[suffix];
+  if (unit === undefined) {
+    const close = Object.keys(units).find((u) => u.toLowerCase() === suffix.toLowerCase());
+    return {
+      kind: "error",
+      code: "FL0104",
+      message: `\`${suffix}\` is not a unit`,
+      help: close === undefined ? unitHelp : `did you mean \`${whole}${fraction ? "." + fraction : ""}${close}\`? ${unitHelp}`,
+    };
+  }
+  const scaled = BigInt(digits) * unit.factor;
+  if (scaled % scale !== 0n) {
+    const what = unit.dimension === "tokens" ? "a whole number of tokens" : "a whole number of milliseconds";
+    return { kind: "error", code: "FL0105", message: `\`${raw}\` is not ${what}`, help: "use fewer decimal places or a smaller unit" };
+  }
+  return safe(raw, { kind: "quantity", dimension: unit.dimension, value: Number(scaled / scale) });
+}
+
+function safe(raw: string, meaning: NumericMeaning): NumericMeaning {
+  if (meaning.kind === "error") return meaning;
+  const exactInteger = meaning.kind === "number" ? meaning.integer : meaning.dimension === "tokens" || meaning.dimension === "duration";
+  if (!Number.isFinite(meaning.value) || (exactInteger && !Number.isSafeInteger(meaning.value))) {
+    return { kind: "error", code: "FL0105", message: `\`${raw}\` is too large`, help: "numbers must be below 2^53" };
+  }
+  return meaning;
+}

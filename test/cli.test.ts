@@ -1,0 +1,152 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { diagnosticCodes } from "../language/diagnostics/codes.ts";
+import { runFlow } from "./support/run-cli.ts";
+
+/** The `flow` binary as a user types it: arguments, files, exit codes, streams. */
+const ansi = /\u001b\[/;
+
+function scratch(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "flow-cli-"));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+const broken = `node build(repo: string) -> string
+  effects { proc }
+{
+  let out = sh("make", timeout: 10m
+  return out.stdout
+}
+`;
+
+const messy = `workflow   hello( )->string{
+return   "hi"   }
+`;
+
+describe("flow check", () => {
+  it("passes every example and says so", () => {
+    const result = runFlow(["check", "examples/"]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^\d+ files checked: no problems\n$/);
+    expect(result.stdout).toBe("");
+  });
+
+  it("reports a syntax error with its code, position, source line and hint, and exits 65", () => {
+    const dir = scratch({ "broken.flow": broken });
+    const result = runFlow(["check", "broken.flow"], { cwd: dir });
+    expect(result.code).toBe(65);
+    expect(result.stderr).toContain("error[FL0111]: expected `)` to close the argument list");
+    expect(result.stderr).toContain("--> broken.flow:4:36");
+    expect(result.stderr).toContain('4 |   let out = sh("make", timeout: 10m');
+    expect(result.stderr).toContain("the argument list starts here");
+    expect(result.stderr).toContain("= help:");
+    expect(result.stderr).toContain("1 error in 1 file");
+    expect(result.stderr).not.toMatch(/at .*\.(ts|js|mjs):\d+/);
+  });
+
+  it("gives the same diagnostics as JSON on stdout with --json", () => {
+    const dir = scratch({ "broken.flow": broken, "ok.flow": messy });
+    const result = runFlow(["check", "--json", "broken.flow", "ok.flow"], { cwd: dir });
+    expect(result.code).toBe(65);
+    const report = JSON.parse(result.stdout);
+    expect(report.summary).toEqual({ files: 2, errors: 1, warnings: 0 });
+    expect(report.files).toEqual([
+      { path: "broken.flow", errors: 1, warnings: 0 },
+      { path: "ok.flow", errors: 0, warnings: 0 },
+    ]);
+    const [diagnostic] = report.diagnostics;
+    expect(diagnostic.code).toBe("FL0111");
+    expect(diagnostic.primary).toMatchObject({ file: "broken.flow", line: 4, column: 36 });
+    expect(diagnostic.secondary[0]).toMatchObject({ line: 4, column: 15, label: "the argument list starts here" });
+  });
+
+  it("colours only on request: never off a terminal, with FORCE_COLOR, never with NO_COLOR", () => {
+    const dir = scratch({ "broken.flow": broken });
+    expect(runFlow(["check", "broken.flow"], { cwd: dir }).stderr).not.toMatch(ansi);
+    expect(runFlow(["check", "broken.flow"], { cwd: dir, env: { FORCE_COLOR: "1" } }).stderr).toMatch(ansi);
+    expect(runFlow(["check", "broken.flow"], { cwd: dir, env: { FORCE_COLOR: "1", NO_COLOR: "1" } }).stderr).not.toMatch(ansi);
+  });
+
+  it("exits 2 with one clear line for a missing file", () => {
+    const result = runFlow(["check", "no-such.flow"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe("flow: cannot read `no-such.flow`: no such file or directory\n");
+  });
+});
+
+describe("usage", () => {
+  it("exits 2 without a command, with an unknown command, or with an unknown option", () => {
+    for (const args of [[], ["frobnicate"], ["check", "examples/", "--bogus"], ["fmt"]]) {
+      const result = runFlow(args);
+      expect(result.code, args.join(" ")).toBe(2);
+      expect(result.stderr, args.join(" ")).toMatch(/^flow: .+\nRun `flow (fmt )?--help` for the (commands|options)\.\n$/);
+    }
+  });
+
+  it("prints help listing the commands", () => {
+    const result = runFlow(["--help"]);
+    expect(result.code).toBe(0);
+    for (const command of ["check", "fmt", "explain"]) expect(result.stdout).toContain(`flow ${command}`);
+  });
+});
+
+describe("flow fmt", () => {
+  it("--check names the files that would change, exits 1, and writes nothing", () => {
+    const dir = scratch({ "messy.flow": messy });
+    const result = runFlow(["fmt", "--check", "messy.flow"], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe("messy.flow\n");
+    expect(result.stderr).toContain("1 file would be reformatted");
+    expect(readFileSync(join(dir, "messy.flow"), "utf8")).toBe(messy);
+  });
+
+  it("rewrites a file into the canonical layout, after which --check passes", () => {
+    const dir = scratch({ "messy.flow": messy });
+    expect(runFlow(["fmt", "messy.flow"], { cwd: dir }).code).toBe(0);
+    expect(readFileSync(join(dir, "messy.flow"), "utf8")).toBe('workflow hello() -> string {\n  return "hi"\n}\n');
+    expect(runFlow(["fmt", "--check", "messy.flow"], { cwd: dir }).code).toBe(0);
+  });
+
+  it("never rewrites a file with syntax errors", () => {
+    const dir = scratch({ "broken.flow": broken });
+    const result = runFlow(["fmt", "broken.flow"], { cwd: dir });
+    expect(result.code).toBe(65);
+    expect(result.stderr).toContain("error[FL0111]");
+    expect(readFileSync(join(dir, "broken.flow"), "utf8")).toBe(broken);
+  });
+
+  it("formats standard input to standard output with --stdin", () => {
+    const result = runFlow(["fmt", "--stdin"], { input: messy });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('workflow hello() -> string {\n  return "hi"\n}\n');
+  });
+
+  it("leaves the examples unchanged", () => {
+    expect(runFlow(["fmt", "--check", "examples/"]).code).toBe(0);
+  });
+});
+
+describe("flow explain", () => {
+  it("prints the page of a code, in any case", () => {
+    for (const code of ["FL0111", "fl0111"]) {
+      const result = runFlow(["explain", code]);
+      expect(result.code).toBe(0);
+      expect(result.stdout.startsWith("# FL0111: unclosed delimiter\n")).toBe(true);
+    }
+  });
+
+  it("lists every code without an argument", () => {
+    const result = runFlow(["explain"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim().split("\n")).toHaveLength(Object.keys(diagnosticCodes).length);
+  });
+
+  it("refuses an unknown code, suggesting the nearest", () => {
+    const result = runFlow(["explain", "FL0112x"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("is not a diagnostic code; did you mean FL0112?");
+  });
+});

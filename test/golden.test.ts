@@ -1,0 +1,60 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { describe, expect, it } from "vitest";
+import { diagnosticCodes } from "../language/diagnostics/codes.ts";
+import { repoRoot, runFlowInProcess } from "./support/run-cli.ts";
+
+/**
+ * Golden files: every `test/golden/<suite>/NAME.flow` sits beside
+ * `NAME.stderr`, what `flow check NAME.flow` prints (no colour) followed by
+ * its exit code. `npm run golden:update` rewrites the expectations; review
+ * the diff before committing it.
+ */
+const goldenRoot = join(repoRoot, "test/golden");
+const update = process.env["FLOW_UPDATE_GOLDEN"] === "1";
+
+function goldenCases(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((entry) => {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) return goldenCases(path);
+      return entry.name.endsWith(".flow") ? [path] : [];
+    })
+    .sort();
+}
+
+const cases = goldenCases(goldenRoot);
+
+describe("golden diagnostics", () => {
+  for (const file of cases) {
+    const name = relative(repoRoot, file);
+    it(name, async () => {
+      const result = await runFlowInProcess(["check", name]);
+      const actual = `${result.stderr}exit: ${result.code}\n`;
+      const expectedPath = file.replace(/\.flow$/, ".stderr");
+      if (update || !existsSync(expectedPath)) {
+        writeFileSync(expectedPath, actual);
+        if (!update) throw new Error(`wrote a new golden file ${relative(repoRoot, expectedPath)}: review it`);
+        return;
+      }
+      expect(actual).toBe(readFileSync(expectedPath, "utf8"));
+    });
+  }
+
+  it("has no expectation without its .flow file", () => {
+    const orphans = readdirSync(goldenRoot, { recursive: true, encoding: "utf8" })
+      .filter((p) => p.endsWith(".stderr"))
+      .filter((p) => !existsSync(join(goldenRoot, p.replace(/\.stderr$/, ".flow"))));
+    expect(orphans).toEqual([]);
+  });
+
+  it("covers every syntax code at least once", () => {
+    const seen = new Set<string>();
+    for (const file of cases) {
+      const expected = readFileSync(file.replace(/\.flow$/, ".stderr"), "utf8");
+      for (const match of expected.matchAll(/\[(FL\d{4})\]/g)) seen.add(match[1]!);
+    }
+    const syntaxCodes = Object.keys(diagnosticCodes).filter((c) => c.startsWith("FL01"));
+    expect(syntaxCodes.filter((c) => !seen.has(c))).toEqual([]);
+  });
+});
