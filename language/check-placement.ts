@@ -48,7 +48,7 @@ const declWord: Record<DeclKind, string> = {
   WorkflowDecl: "a workflow",
 };
 
-type BodyKind = "workflow" | "node" | "verifier";
+type BodyKind = "workflow" | "node" | "verifier" | "clause";
 
 const statementWord: Partial<Record<Stmt["kind"], string>> = {
   CheckpointStmt: "checkpoint",
@@ -84,11 +84,33 @@ export function checkPlacement(program: Program, source: SourceFile): Diagnostic
       continue;
     }
     checkClauses(decl, source, diagnostics);
+    // Clauses are evaluated before the body runs, outside any workflow step.
+    for (const clause of decl.clauses) for (const expr of clauseExpressions(clause)) checkExpr(expr, "clause", source, diagnostics);
     if (decl.kind === "AgentDecl") continue;
     const body: BodyKind = decl.kind === "WorkflowDecl" ? "workflow" : decl.kind === "NodeDecl" ? "node" : "verifier";
     checkBlock(decl.body, body, source, diagnostics);
   }
   return diagnostics;
+}
+
+function clauseExpressions(clause: Clause): readonly Expr[] {
+  switch (clause.kind) {
+    case "RetryClause":
+      return clause.backoff === null ? [] : [clause.backoff.base, ...(clause.backoff.cap === null ? [] : [clause.backoff.cap])];
+    case "TimeoutClause":
+      return [clause.duration];
+    case "PromptClause":
+      return [clause.text];
+    case "ModelsClause":
+      return clause.route.kind === "ListExpr" ? clause.route.items : [];
+    case "EffectsClause":
+    case "GrantsClause":
+    case "BudgetClause":
+    case "GateClause":
+    case "SandboxClause":
+    case "ToolsClause":
+      return [];
+  }
 }
 
 function checkClauses(decl: CallableDecl, source: SourceFile, out: Diagnostic[]): void {
@@ -110,15 +132,28 @@ function checkClauses(decl: CallableDecl, source: SourceFile, out: Diagnostic[])
     }
     const earlier = first.get(clause.kind);
     if (earlier !== undefined) {
+      const merges = clause.kind === "EffectsClause" || clause.kind === "GrantsClause" || clause.kind === "BudgetClause" || clause.kind === "ToolsClause";
       out.push(
         syntaxError(source, "FL0119", keyword, {
           message: `\`${word}\` is given twice on \`${decl.name.name}\``,
           label: "the second one",
           secondary: [{ span: { start: earlier.span.start, end: earlier.span.start + word.length }, label: "first given here" }],
-          help: "merge them into one clause",
+          help: merges ? "merge them into one clause" : "keep one",
         }),
       );
       continue;
+    }
+    if (clause.kind === "ModelsClause" && clause.route.kind === "ListExpr") {
+      for (const item of clause.route.items) {
+        if (item.kind === "StringLit" && item.parts.every((p) => p.kind === "TextPart")) continue;
+        out.push(
+          syntaxError(source, "FL0110", item.span, {
+            message: "a model route lists model ids as constant strings",
+            label: "not a model id",
+            help: 'write ids such as `"anthropic:claude-sonnet-4-5"`, or name a route declared with `models NAME = [...]`',
+          }),
+        );
+      }
     }
     first.set(clause.kind, clause);
   }
@@ -132,10 +167,11 @@ function misplaced(word: string, at: { start: number }, body: BodyKind, source: 
   const allowed = allowedIn[word];
   if (allowed === undefined || allowed.includes(body)) return;
   const where = allowed.map((k) => `a ${k}`).join(" or ");
+  const here = body === "clause" ? "in a clause" : `in a ${body}`;
   out.push(
     syntaxError(source, "FL0120", { start: at.start, end: at.start + word.length }, {
-      message: `\`${word}\` is only allowed in ${where}, not in a ${body}`,
-      label: `not allowed in a ${body}`,
+      message: `\`${word}\` is only allowed in ${where}, not ${here}`,
+      label: `not allowed ${here}`,
       help: whyNot[word] ?? `move it into ${where}`,
     }),
   );

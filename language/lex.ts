@@ -38,7 +38,7 @@ export function lex(source: SourceFile): LexResult {
       syntaxError(source, "FL0101", { start: error.offset, end: error.offset + Math.max(1, error.length) }, {
         message: `unexpected character ${describeCharacters(text)}`,
         label: "not part of any token",
-        help: "remove it; strings go in double quotes and comments start with `//`",
+        help: helpForCharacter(text),
       }),
     );
   }
@@ -65,11 +65,20 @@ export function lex(source: SourceFile): LexResult {
   return { tokens: result.tokens, comments, diagnostics };
 }
 
+/** Invisible, spacing and control characters are named by code point; the rest shown as written. */
 function describeCharacters(text: string): string {
-  const shown = [...text].slice(0, 8).join("");
-  const code = shown.codePointAt(0) ?? 0;
-  if (shown.length === 1 && (code < 0x20 || code === 0x7f || (code >= 0x80 && /\s/u.test(shown)))) {
-    return `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
+  const characters = [...text].slice(0, 8);
+  const invisible = characters.some((c) => /[\p{C}\p{Z}]/u.test(c));
+  if (invisible || characters.includes("`")) {
+    return characters.map((c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`).join(" ");
   }
-  return `\`${shown}\``;
+  return `\`${characters.join("")}\``;
+}
+
+function helpForCharacter(text: string): string {
+  if (text.startsWith("'")) return 'strings go in double quotes: `"text"`';
+  if (text.startsWith("#")) return "comments start with `//`";
+  if (text.startsWith(";")) return "statements need no `;`: end the line instead";
+  if (/^[\p{C}\p{Z}]/u.test(text)) return "an invisible character, often pasted along with code: delete it";
+  return "remove it";
 }

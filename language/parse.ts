@@ -15,7 +15,9 @@ import {
   Equals,
   Greater,
   Identifier,
+  InterpolationStart,
   Kw,
+  LBrace,
   MoneyLiteral,
   NumberLiteral,
   Question,
@@ -62,6 +64,7 @@ export function parse(source: SourceFile): ParseResult {
   chunks.forEach((chunk, index) => {
     const following = chunks[index + 1]?.[0];
     flow.problems = [];
+    flow.bodyOpen = bodyOpening(chunk);
     flow.input = chunk;
     let decl: Decl | undefined;
     try {
@@ -86,7 +89,11 @@ export function parse(source: SourceFile): ParseResult {
     const problemEnds = new Set(flow.problems.map((p) => p.span.end));
     const found: Diagnostic[] = [];
     let lastErrorToken = -2;
+    const othersFound = flow.problems.length > 0 || flow.errors.some((e) => e.name !== "NotAllInputParsedException");
     for (const error of flow.errors) {
+      // Tokens left over after a declaration that already had an error are
+      // what its recovery could not place, not a separate mistake.
+      if (error.name === "NotAllInputParsedException" && othersFound) continue;
       const at = indexOfToken(chunk, error.token);
       const echo = (at >= 0 && at <= lastErrorToken + 1) || problemEnds.has(error.token.startOffset);
       lastErrorToken = Math.max(lastErrorToken, at);
@@ -125,6 +132,19 @@ export function parse(source: SourceFile): ParseResult {
   return { program, comments: lexed.comments, diagnostics };
 }
 
+/** Where the body of a declaration opens: the `{` matching its final `}`, or -1. */
+function bodyOpening(chunk: readonly IToken[]): number {
+  if (chunk[chunk.length - 1]?.tokenType !== RBrace) return -1;
+  let depth = 0;
+  for (let i = chunk.length - 1; i >= 0; i--) {
+    const type = chunk[i]!.tokenType;
+    if (type === RBrace) depth++;
+    else if (type === LBrace || type === InterpolationStart) depth--;
+    if (depth === 0) return chunk[i]!.startOffset;
+  }
+  return -1;
+}
+
 /** The token's index in the chunk, by offset (tokens are sorted); -1 for end of input. */
 function indexOfToken(tokens: readonly IToken[], token: IToken): number {
   if (Number.isNaN(token.startOffset)) return -1;
@@ -141,7 +161,7 @@ function indexOfToken(tokens: readonly IToken[], token: IToken): number {
 }
 
 /** Codes of errors that recovery can echo; lexical and literal problems are always independent. */
-const recoveryCodes = new Set<string>(["FL0110", "FL0111", "FL0112", "FL0113", "FL0114", "FL0115", "FL0116"]);
+const recoveryCodes = new Set<string>(["FL0110", "FL0111", "FL0112", "FL0113", "FL0114", "FL0115", "FL0116", "FL0122"]);
 
 const declarationKeywords = new Set<TokenType>([Kw.import, Kw.type, Kw.node, Kw.agent, Kw.verifier, Kw.workflow]);
 

@@ -1,9 +1,9 @@
-import { EOF, type IParserErrorMessageProvider, type IRecognitionException, type IToken, type TokenType } from "chevrotain";
+import { EOF, tokenMatcher, type IParserErrorMessageProvider, type IRecognitionException, type IToken, type TokenType } from "chevrotain";
 import type { DiagnosticCode } from "./diagnostics/codes.ts";
 import type { Diagnostic } from "./diagnostics/diagnostic.ts";
 import type { SourceFile, Span } from "./source-file.ts";
 import { syntaxError } from "./syntax-error.ts";
-import { Identifier, ReservedWord } from "./tokens.ts";
+import { BinaryOperator, Identifier, ReservedWord } from "./tokens.ts";
 
 /**
  * chevrotain reports recognition errors as exceptions carrying a message
@@ -111,7 +111,9 @@ export function describeSyntaxError(error: IRecognitionException, context: Error
   const { source } = context;
   const found = error.token;
   const atEnd = found.tokenType === EOF || Number.isNaN(found.startOffset);
+  const foundIndex = atEnd ? context.tokens.length : indexOf(found, context);
   const previous = previousToken(found, context);
+  const next = context.tokens[foundIndex + 1];
   const previousEnd = previous === undefined ? 0 : previous.startOffset + previous.image.length;
   const foundSpan: Span = atEnd ? endOfChunk(context) : { start: found.startOffset, end: found.startOffset + found.image.length };
   const foundText = atEnd ? describeEnd(context) : describeToken(found);
@@ -119,54 +121,108 @@ export function describeSyntaxError(error: IRecognitionException, context: Error
   // that line, not at whatever starts the next one.
   const onLaterLine = previous !== undefined && source.text.slice(previousEnd, foundSpan.start).includes("\n");
   const gap: Span = { start: previousEnd, end: previousEnd };
+  const where = atEnd || onLaterLine ? gap : foundSpan;
+
+  // A reserved word standing where a name would (`(in: int)`, `f(if: 1)`,
+  // `import { if }`): whatever the parser expected, the word is the mistake.
+  const reservedAsName =
+    !atEnd &&
+    found.tokenType.CATEGORIES?.includes(ReservedWord) === true &&
+    previous !== undefined &&
+    nameContexts.has(previous.image) &&
+    (next === undefined || afterNames.has(next.image));
+  if (reservedAsName) return reservedWordError(source, found, foundSpan);
 
   const encoded = decode(error.message);
   switch (encoded.kind) {
     case "close": {
       const isString = encoded.what === "string" || encoded.what === "block string";
       const closer = openerOf[encoded.closer]?.shown ?? "the closing delimiter";
-      const where = atEnd || onLaterLine ? gap : foundSpan;
-      const opener = findOpener(context.tokens, atEnd ? context.tokens.length : indexOf(found, context), encoded.closer);
+      const opener = findOpener(context.tokens, foundIndex, encoded.closer);
       const openerSpan = opener === undefined ? undefined : { start: opener.startOffset, end: opener.startOffset + opener.image.length };
-      return syntaxError(source, isString ? "FL0102" : "FL0111", where, {
-        message: isString ? `this ${encoded.what} is never closed` : `expected ${closer} to close the ${encoded.what}`,
+      const starts = pluralWhats.has(encoded.what) ? "start" : "starts";
+      const secondary = openerSpan === undefined ? [] : [{ span: openerSpan, label: `the ${encoded.what} ${starts} here` }];
+      if (isString) {
+        return syntaxError(source, "FL0102", where, {
+          message: `this ${encoded.what} is never closed`,
+          label: `expected ${closer} here`,
+          secondary,
+          help: `end it with ${closer}`,
+        });
+      }
+      // `f(a b)`, `{ a: 1 b: 2 }`: on the same line, another item where a
+      // comma or the closer should be is most often a missing comma.
+      const missingComma = where === foundSpan && !atEnd && previous !== undefined && endsItem(previous) && startsItem(found) && commaLists.has(encoded.what);
+      if (missingComma) {
+        return syntaxError(source, "FL0111", gap, {
+          message: `expected \`,\` or ${closer} in the ${encoded.what}`,
+          label: "a comma is missing here",
+          secondary,
+          help: `separate the items with commas, and close the ${encoded.what} with ${closer}`,
+        });
+      }
+      return syntaxError(source, "FL0111", where, {
+        message: `expected ${closer} to close the ${encoded.what}`,
         label: where === gap ? `expected ${closer} here` : `found ${foundText}`,
-        secondary: openerSpan === undefined ? [] : [{ span: openerSpan, label: `the ${encoded.what} starts here` }],
-        help: isString ? `end it with ${closer}` : `add ${closer}, or remove the opening one`,
+        secondary,
+        help: `add ${closer}, or remove the opening one`,
       });
     }
     case "expect":
-      return syntaxError(source, encoded.code, atEnd ? gap : foundSpan, {
+      return syntaxError(source, encoded.code, where, {
         message: `expected ${encoded.description}, found ${foundText}`,
-        label: `expected ${encoded.description}`,
+        label: where === gap ? `expected ${encoded.description} here` : `expected ${encoded.description}`,
         ...(helpFor[encoded.code] === undefined ? {} : { help: helpFor[encoded.code] }),
       });
     case "mismatch": {
-      if (encoded.expectsName && !atEnd && found.tokenType.CATEGORIES?.includes(ReservedWord)) {
-        return syntaxError(source, "FL0116", foundSpan, {
-          message: `\`${found.image}\` is a reserved word and cannot be used as a name`,
-          label: "reserved word",
-          help: `choose another name, such as \`${found.image}_\``,
-        });
-      }
-      const where = atEnd || onLaterLine ? gap : foundSpan;
+      if (encoded.expectsName && !atEnd && found.tokenType.CATEGORIES?.includes(ReservedWord)) return reservedWordError(source, found, foundSpan);
       return syntaxError(source, "FL0110", where, {
         message: `expected ${encoded.expected}, found ${foundText}`,
         label: where === gap ? `expected ${encoded.expected} here` : `expected ${encoded.expected}`,
       });
     }
-    case "rest":
+    case "rest": {
+      // A `}` just before: the declaration may have been closed one brace early.
+      const early = previous?.image === "}" ? [{ span: { start: previous.startOffset, end: previous.startOffset + 1 }, label: "the declaration ends here: is this `}` one too many?" }] : [];
       return syntaxError(source, "FL0114", foundSpan, {
         message: `expected a declaration, found ${foundText}`,
         label: "not part of any declaration",
+        secondary: early,
         help: helpFor.FL0114!,
       });
+    }
     case "other":
-      return syntaxError(source, "FL0110", atEnd ? gap : foundSpan, {
+      return syntaxError(source, "FL0110", where, {
         message: `unexpected ${foundText}`,
         label: "unexpected here",
       });
   }
+}
+
+function reservedWordError(source: SourceFile, found: IToken, span: Span): Diagnostic {
+  return syntaxError(source, "FL0116", span, {
+    message: `\`${found.image}\` is a reserved word and cannot be used as a name`,
+    label: "reserved word",
+    help: `choose another name, such as \`${found.image}_\``,
+  });
+}
+
+/** Tokens after which a name comes, and tokens that follow a name, in lists and declarations. */
+const nameContexts = new Set(["(", ",", "{", "[", "let", "for"]);
+const afterNames = new Set([":", "=", ",", ")", "]", "}", "in", "as"]);
+
+const pluralWhats = new Set(["parentheses", "type arguments", "lambda parameters"]);
+
+/** Constructs whose items are separated by commas. */
+const commaLists = new Set(["argument list", "parameter list", "record", "record type", "list", "import list", "model list", "effect set", "budget", "tool list", "list of failure kinds", "lambda parameters", "backoff"]);
+
+function endsItem(token: IToken): boolean {
+  return !["(", "[", "{", ",", ":", "=", "->", "=>", "${"].includes(token.image) && !token.tokenType.CATEGORIES?.includes(BinaryOperator);
+}
+
+function startsItem(token: IToken): boolean {
+  const name = token.tokenType.name;
+  return tokenMatcher(token, Identifier) || name === "NumberLiteral" || name === "MoneyLiteral" || name === "Quote" || name === "TripleQuote" || token.image === "[" || token.image === "{";
 }
 
 /** The index of the first token at or after `found` (tokens are sorted by offset). */

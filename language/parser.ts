@@ -1,5 +1,6 @@
 import {
   createTokenInstance,
+  EOF,
   EmbeddedActionsParser,
   type IOrAlt,
   tokenMatcher,
@@ -14,10 +15,23 @@ import { buildBlockString, buildPlainString, type RawPiece } from "./string-lite
 import type { Span } from "./source-file.ts";
 import { parserMessages, closing, expecting } from "./parser-messages.ts";
 import * as T from "./tokens.ts";
+import { closestName } from "./closest-name.ts";
 
 /** A problem found while building the tree (not by chevrotain's recognizer). */
 export interface BuildProblem {
-  readonly code: "FL0102" | "FL0103" | "FL0104" | "FL0105" | "FL0107" | "FL0110" | "FL0113" | "FL0115" | "FL0117" | "FL0119";
+  readonly code:
+    | "FL0102"
+    | "FL0103"
+    | "FL0104"
+    | "FL0105"
+    | "FL0107"
+    | "FL0110"
+    | "FL0113"
+    | "FL0115"
+    | "FL0117"
+    | "FL0119"
+    | "FL0122"
+    | "FL0123";
   readonly span: Span;
   readonly message: string;
   readonly label: string;
@@ -119,6 +133,20 @@ const closes = {
   recordType: closing("record type", T.RBrace),
   string: closing("string", T.QuoteClose),
 } as const;
+
+const clauseKeywords = new Set<TokenType>([
+  T.Ckw.effects,
+  T.Ckw.grants,
+  T.Ckw.budget,
+  T.Ckw.retry,
+  T.Ckw.timeout,
+  T.Ckw.gate,
+  T.Ckw.sandbox,
+  T.Ckw.models,
+  T.Ckw.tools,
+  T.Ckw.prompt,
+]);
+const clauseWords = [...clauseKeywords].map((t) => t.name.replace(/^Ckw_/, ""));
 
 type CallableKind = "NodeDecl" | "AgentDecl" | "VerifierDecl" | "WorkflowDecl";
 
@@ -236,6 +264,9 @@ export class FlowParser extends EmbeddedActionsParser {
   /** The text being parsed; set with the tokens before each chunk. */
   source = "";
 
+  /** Where the body of the declaration being parsed opens (-1 if it has none); set before each chunk. */
+  bodyOpen = -1;
+
   // ─────────────────────────── declarations ───────────────────────────
 
   declaration = this.RULE("declaration", (): A.Decl | undefined => {
@@ -342,7 +373,18 @@ export class FlowParser extends EmbeddedActionsParser {
     });
     const returnType = this.SUBRULE(this.typeExpr);
     const clauses: A.Clause[] = [];
-    this.MANY(() => this.add(clauses, this.SUBRULE(this.clause)));
+    this.MANY(() => {
+      // One token decides: `effects [` must reach the effects rule and be
+      // told about the bracket, not be taken for an unknown clause.
+      const clause = this.OR2({
+        MAX_LOOKAHEAD: 1,
+        DEF: [
+          { ALT: (): A.Clause | undefined => this.SUBRULE(this.clause) },
+          { ALT: (): A.Clause | undefined => this.SUBRULE(this.unknownClause), IGNORE_AMBIGUITIES: true },
+        ],
+      });
+      this.add(clauses, clause);
+    });
     let body: A.Block | null = null;
     // Agents have no body; the others need one. Which is which is checked
     // after parsing, so a missing or extra body gets a precise message.
@@ -358,11 +400,19 @@ export class FlowParser extends EmbeddedActionsParser {
       if (kind === "AgentDecl") {
         if (body !== null) {
           this.report({
-            code: "FL0110",
-            span: (body as A.Block).span,
+            code: "FL0123",
+            span: { start: (body as A.Block).span.start, end: (body as A.Block).span.start + 1 },
             message: "an agent has no body",
             label: "this body is not allowed",
-            help: "an agent is a model loop: give it a `prompt` clause, and `tools [...]` for what it may call",
+            help: "an agent is a model loop: its `prompt` clause says what to do, and `tools [...]` what it may call",
+          });
+        } else if (!clauses.some((c) => c.kind === "PromptClause")) {
+          this.report({
+            code: "FL0123",
+            span: common.name.span,
+            message: `the agent \`${common.name.name}\` has no \`prompt\``,
+            label: "this agent needs a prompt",
+            help: 'add a clause such as `prompt """ … """` saying what the model is to do with the inputs',
           });
         }
         return { kind, ...common };
@@ -380,7 +430,7 @@ export class FlowParser extends EmbeddedActionsParser {
     const end = this.span(start).end;
     const what = kind === "NodeDecl" ? "a node" : kind === "VerifierDecl" ? "a verifier" : "a workflow";
     this.report({
-      code: "FL0110",
+      code: "FL0123",
       span: { start: end, end },
       message: `${what} needs a body in \`{ … }\``,
       label: "expected `{` here",
@@ -427,6 +477,32 @@ export class FlowParser extends EmbeddedActionsParser {
   });
 
   // ───────────────────────────── clauses ─────────────────────────────
+
+  /**
+   * A word where a clause should be (`effect { proc }`): reported with the
+   * nearest clause's name, then skipped, with whatever follows it, up to the
+   * body or the next real clause, so one typo costs one error.
+   */
+  private unknownClause = this.RULE("unknownClause", (): undefined => {
+    const word = this.CONSUME(T.Identifier);
+    this.ACTION(() => {
+      const close = closestName(word.image, clauseWords);
+      this.report({
+        code: "FL0122",
+        span: this.tokenSpan(word),
+        message: `\`${word.image}\` is not a clause`,
+        label: close === undefined ? "not a clause" : `did you mean \`${close}\`?`,
+        help: "clauses are `effects`, `budget`, `retry`, `timeout`, `gate` and `sandbox`; agents also take `models`, `tools` and `prompt`, and workflows `grants`",
+      });
+      while (
+        this.LA(1).tokenType !== EOF &&
+        this.LA(1).startOffset !== this.bodyOpen &&
+        !clauseKeywords.has(this.LA(1).tokenType)
+      )
+        this.SKIP_TOKEN();
+    });
+    return undefined;
+  });
 
   private clause = this.RULE("clause", (): A.Clause => {
     return this.OR([
@@ -828,53 +904,78 @@ export class FlowParser extends EmbeddedActionsParser {
     return { kind: "VerifyStmt", check, message, span: this.span(start) };
   });
 
+  /** `approve "name"` then `show`, `by`, `timeout` and `default`, each at most once, in any order. */
   private approveStmt = this.RULE("approveStmt", (): A.ApproveStmt => {
     const start = this.start();
     this.CONSUME(T.Kw.approve);
     const name = this.SUBRULE(this.plainString);
-    let show: A.Expr | null = null;
-    let by: A.StringLit | null = null;
-    let timeout: A.Expr | null = null;
-    let fallback: A.ApproveStmt["default"] = null;
-    this.OPTION(() => {
-      this.CONSUME(T.Ckw.show);
-      show = this.SUBRULE(this.expression);
+    const parts: { word: IToken; value: A.Expr | A.StringLit | IToken }[] = [];
+    this.MANY(() => {
+      const part = this.OR([
+        {
+          ALT: () => ({ word: this.CONSUME(T.Ckw.show), value: this.SUBRULE(this.expression) as A.Expr | A.StringLit | IToken }),
+        },
+        { ALT: () => ({ word: this.CONSUME(T.Ckw.by), value: this.SUBRULE2(this.plainString) }) },
+        { ALT: () => ({ word: this.CONSUME(T.Ckw.timeout), value: this.SUBRULE2(this.expression) }) },
+        {
+          ALT: () => ({
+            word: this.CONSUME(T.Ckw.default),
+            value: this.OR2([{ ALT: () => this.CONSUME2(T.Kw.approve) }, { ALT: () => this.CONSUME2(T.Identifier) }]),
+          }),
+        },
+      ]);
+      parts.push(part);
     });
-    this.OPTION2(() => {
-      this.CONSUME(T.Ckw.by);
-      by = this.SUBRULE2(this.plainString);
-    });
-    this.OPTION3(() => {
-      this.CONSUME(T.Ckw.timeout);
-      timeout = this.SUBRULE2(this.expression);
-      this.OPTION4(() => {
-        this.CONSUME(T.Ckw.default);
-        const choice = this.OR([{ ALT: () => this.CONSUME2(T.Kw.approve) }, { ALT: () => this.CONSUME2(T.Identifier) }]);
-        this.ACTION(() => {
-          if (choice.image !== "approve" && choice.image !== "reject") {
-            this.report({
-              code: "FL0110",
-              span: this.tokenSpan(choice),
-              message: `a gate's default is \`approve\` or \`reject\`, not \`${choice.image}\``,
-              label: "expected `approve` or `reject`",
-            });
-          }
-          fallback = {
-            value: choice.image === "approve" ? "approve" : "reject",
-            span: this.tokenSpan(choice),
-          };
-        });
-      });
-    });
-    return {
-      kind: "ApproveStmt",
-      name,
-      show,
-      by,
-      timeout,
-      default: fallback,
-      span: this.span(start),
-    };
+    return this.ACTION(() => {
+      const given = new Map<string, { word: IToken; value: A.Expr | A.StringLit | IToken }>();
+      for (const part of parts) {
+        const earlier = given.get(part.word.image);
+        if (earlier !== undefined) {
+          this.report({
+            code: "FL0119",
+            span: this.tokenSpan(part.word),
+            message: `\`${part.word.image}\` is given twice in this \`approve\``,
+            label: "the second one",
+            secondary: [{ span: this.tokenSpan(earlier.word), label: "first given here" }],
+            help: "keep one",
+          });
+          continue;
+        }
+        given.set(part.word.image, part);
+      }
+      const choice = given.get("default");
+      let fallback: A.ApproveStmt["default"] = null;
+      if (choice !== undefined) {
+        const token = choice.value as IToken;
+        if (token.image !== "approve" && token.image !== "reject") {
+          this.report({
+            code: "FL0110",
+            span: this.tokenSpan(token),
+            message: `a gate's default is \`approve\` or \`reject\`, not \`${token.image}\``,
+            label: "expected `approve` or `reject`",
+          });
+        }
+        if (!given.has("timeout")) {
+          this.report({
+            code: "FL0123",
+            span: this.tokenSpan(choice.word),
+            message: "a gate's `default` applies when it times out, but it has no `timeout`",
+            label: "default without a timeout",
+            help: "add `timeout 7d` (or however long the gate may wait), or remove the `default`",
+          });
+        }
+        fallback = { value: token.image === "approve" ? "approve" : "reject", span: this.tokenSpan(token) };
+      }
+      return {
+        kind: "ApproveStmt" as const,
+        name,
+        show: (given.get("show")?.value as A.Expr | undefined) ?? null,
+        by: (given.get("by")?.value as A.StringLit | undefined) ?? null,
+        timeout: (given.get("timeout")?.value as A.Expr | undefined) ?? null,
+        default: fallback,
+        span: this.span(start),
+      };
+    })!;
   });
 
   private sleepStmt = this.RULE("sleepStmt", (): A.SleepStmt => {
@@ -1184,7 +1285,7 @@ export class FlowParser extends EmbeddedActionsParser {
               code: meaning.code,
               span,
               message: meaning.message,
-              label: "here",
+              label: meaning.code === "FL0104" ? "unknown unit" : "not a valid amount",
               help: meaning.help,
             });
             return {
@@ -1520,8 +1621,27 @@ export class FlowParser extends EmbeddedActionsParser {
     "optionalType",
     (): A.TypeExpr => {
       const start = this.start();
-      const inner = this.SUBRULE(this.typeAtom);
+      let inner = this.SUBRULE(this.typeAtom);
       let optional = false;
+      // `string[]` is how other languages write a list: say how flow does.
+      // Only on the same line: a `[` on the next line starts a statement.
+      this.OPTION2({
+        GATE: () => this.nextIs(2, T.RBracket) && this.sameLine(),
+        DEF: () => {
+          const open = this.CONSUME(T.LBracket);
+          const close = this.CONSUME(T.RBracket);
+          this.ACTION(() => {
+            this.report({
+              code: "FL0113",
+              span: { start: open.startOffset, end: close.startOffset + 1 },
+              message: "a list type is written `List<T>`, not `T[]`",
+              label: "not a flow type",
+              help: "write `List<T>`, with a bound where the list is fanned out over: `List<T, max 100>`",
+            });
+            inner = { kind: "ListType", element: inner, max: null, span: this.span(start) };
+          });
+        },
+      });
       this.OPTION(() => {
         this.CONSUME(T.Question);
         optional = true;

@@ -29,6 +29,35 @@ const units: Readonly<Record<string, Unit>> = {
 
 export const unitHelp = "units are `k` `M` `G` (tokens), `ms` `s` `m` `h` `d` (durations) and `%`; money is written `$1.50`";
 
+/** Spelled-out units people reach for, and the unit flow writes for them. */
+const longUnitNames: Readonly<Record<string, string>> = {
+  msec: "ms",
+  msecs: "ms",
+  millis: "ms",
+  milliseconds: "ms",
+  millisecond: "ms",
+  sec: "s",
+  secs: "s",
+  second: "s",
+  seconds: "s",
+  min: "m",
+  mins: "m",
+  minute: "m",
+  minutes: "m",
+  hr: "h",
+  hrs: "h",
+  hour: "h",
+  hours: "h",
+  day: "d",
+  days: "d",
+  kb: "k",
+  thousand: "k",
+  mb: "M",
+  million: "M",
+  gb: "G",
+  billion: "G",
+};
+
 const numberPattern = /^(\d+)(?:\.(\d+))?(.*)$/s;
 
 export function numericMeaning(raw: string): NumericMeaning {
@@ -43,7 +72,13 @@ export function numericMeaning(raw: string): NumericMeaning {
 
   if (money) {
     if (suffix !== "") {
-      return { kind: "error", code: "FL0104", message: `an amount of money takes no unit, but \`${raw}\` has \`${suffix}\``, help: "write dollars as `$1500` or `$0.60`" };
+      const scaled = suffix === "k" ? ` (\`$${Number(`${whole}.${fraction || "0"}`) * 1000}\`)` : "";
+      return {
+        kind: "error",
+        code: "FL0104",
+        message: `an amount of money takes no unit, but \`${raw}\` has \`${suffix}\``,
+        help: `write the dollars out${scaled}, as in \`$1500\` or \`$0.60\``,
+      };
     }
     return safe(raw, { kind: "quantity", dimension: "money", value: Number(`${whole}.${fraction || "0"}`) });
   }
@@ -55,27 +90,54 @@ export function numericMeaning(raw: string): NumericMeaning {
   }
   const unit = units[suffix];
   if (unit === undefined) {
-    const close = Object.keys(units).find((u) => u.toLowerCase() === suffix.toLowerCase());
+    const amount = `${whole}${fraction ? "." + fraction : ""}`;
+    if (/^[eE]\d+$/.test(suffix)) {
+      return {
+        kind: "error",
+        code: "FL0104",
+        message: `\`${raw}\` uses exponent notation, which flow does not have`,
+        help: `write the number out, or use a unit: \`${amount}G\` tokens is ${amount} × 10^9; ${unitHelp}`,
+      };
+    }
+    if (whole === "0" && fraction === "" && /^[xXbBoO]/.test(suffix)) {
+      return {
+        kind: "error",
+        code: "FL0104",
+        message: `\`${raw}\` looks like a hexadecimal, binary or octal number, which flow does not have`,
+        help: "write the number in decimal",
+      };
+    }
+    const close = Object.keys(units).find((u) => u.toLowerCase() === suffix.toLowerCase()) ?? longUnitNames[suffix.toLowerCase()];
     return {
       kind: "error",
       code: "FL0104",
       message: `\`${suffix}\` is not a unit`,
-      help: close === undefined ? unitHelp : `did you mean \`${whole}${fraction ? "." + fraction : ""}${close}\`? ${unitHelp}`,
+      help: close === undefined ? unitHelp : `did you mean \`${amount}${close}\`? ${unitHelp}`,
     };
   }
   const scaled = BigInt(digits) * unit.factor;
   if (scaled % scale !== 0n) {
     const what = unit.dimension === "tokens" ? "a whole number of tokens" : "a whole number of milliseconds";
-    return { kind: "error", code: "FL0105", message: `\`${raw}\` is not ${what}`, help: "use fewer decimal places or a smaller unit" };
+    return {
+      kind: "error",
+      code: "FL0105",
+      message: `\`${raw}\` is not ${what}`,
+      help: "use fewer decimal places or a smaller unit",
+    };
   }
   return safe(raw, { kind: "quantity", dimension: unit.dimension, value: Number(scaled / scale) });
 }
 
 function safe(raw: string, meaning: NumericMeaning): NumericMeaning {
   if (meaning.kind === "error") return meaning;
-  const exactInteger = meaning.kind === "number" ? meaning.integer : meaning.dimension === "tokens" || meaning.dimension === "duration";
+  const exactInteger =
+    meaning.kind === "number" ? meaning.integer : meaning.dimension === "tokens" || meaning.dimension === "duration";
   if (!Number.isFinite(meaning.value) || (exactInteger && !Number.isSafeInteger(meaning.value))) {
-    return { kind: "error", code: "FL0105", message: `\`${raw}\` is too large`, help: "numbers must be below 2^53" };
+    const limit =
+      meaning.kind === "quantity" && meaning.dimension === "duration"
+        ? "a duration must be below 2^53 milliseconds (about 285,000 years)"
+        : "numbers must be below 2^53 (9,007,199,254,740,992)";
+    return { kind: "error", code: "FL0105", message: `\`${raw}\` is too large`, help: limit };
   }
   return meaning;
 }

@@ -19,8 +19,11 @@ const span = { start: 0, end: 0 };
 const runs = Number(process.env["FLOW_FORMAT_RUNS"] ?? 300);
 const timeout = Math.max(60_000, runs * 100);
 
-/** Placement problems (a clause or statement where it is not allowed) are not syntax: the tree is still whole. */
-const placementCodes = new Set(["FL0118", "FL0119", "FL0120"]);
+/**
+ * Placement problems (a clause or statement where it is not allowed, an
+ * agent without a prompt) leave the tree whole: printing it is still defined.
+ */
+const placementCodes = new Set(["FL0118", "FL0119", "FL0120", "FL0123"]);
 
 function stripSpans(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(stripSpans);

@@ -289,6 +289,7 @@ type X = (int?)?
   prompt "Answer: \${x}"
 
 agent b() -> string
+  prompt "Say hello."
 `);
   });
 
@@ -380,17 +381,31 @@ if c {}`),
   });
 
   it("parenthesizes a statement that would continue the one above it", () => {
+    // Unparenthesized, `-x` would subtract from `b`, `timeout`, `by`, `show` would continue the approve
+    // or the wait, and `[` after a type would read as `int[]`.
     expectCanonical(
-      inWorkflow(
-        `let a = b
+      inWorkflow(`let a = b
 (-x)
 (-x + 1)
+(-x).y
+approve "merge" show a
 (timeout(3))
 (by)
--x`.replace(/\n-x$/, ""),
-      ),
+let w = wait signal "go" -> bool
+(timeout)
+let t = w as int
+([t, t])
+let u = t
+[u, u]`),
     );
-    // `-x` alone on a line after a statement reads as a subtraction; the tree says it is a statement.
+    expectCanonical(inWorkflow(`approve "merge" show (wait signal "go" -> bool) timeout 3d`));
+    // The first statement of a block follows a `{`, which it cannot continue.
+    expectCanonical(
+      inWorkflow(`if a {
+  -x
+}
+let r = for i in xs { -i }`),
+    );
     const tree = parseClean(inWorkflow("let a = b\n(-x)"));
     const body = (tree.program.decls[0] as A.WorkflowDecl).body;
     expect(body.stmts.map((s) => s.kind)).toEqual(["LetStmt", "ExprStmt"]);
@@ -750,11 +765,21 @@ let e   = [
       inWorkflow(`let z = a + /* inner */ b
 let q = a * // split
   b
+let r = a + /* not f's */ f(b)
+if a /* about a */ {
+  x()
+}
 return q`),
       inWorkflow(`let z = a + b
 /* inner */
 let q = a * b
 // split
+let r = a + f(b)
+/* not f's */
+if a {
+  x()
+}
+/* about a */
 return q`),
     );
   });

@@ -27,6 +27,8 @@ export const diagnosticCodes = {
   FL0119: { title: "duplicate clause" },
   FL0120: { title: "statement not allowed here" },
   FL0121: { title: "nesting too deep" },
+  FL0122: { title: "unknown clause" },
+  FL0123: { title: "missing part of a declaration" },
 } as const satisfies Record<string, { readonly title: string }>;
 
 export type DiagnosticCode = keyof typeof diagnosticCodes;

@@ -56,12 +56,17 @@ export class CommentStore {
 
   /** Takes every pending comment that starts before `offset`, in order. */
   takeBefore(offset: number): Comment[] {
+    return this.takeBetween(Number.NEGATIVE_INFINITY, offset);
+  }
+
+  /** Takes the pending comments that start in `[from, to)`, in order. */
+  takeBetween(from: number, to: number): Comment[] {
     if (this.suppressed > 0) return [];
     const out: Comment[] = [];
     for (let i = this.firstPending; i < this.all.length; i++) {
       const c = this.all[i]!;
-      if (c.span.start >= offset) break;
-      if (!this.taken[i]) {
+      if (c.span.start >= to) break;
+      if (!this.taken[i] && c.span.start >= from) {
         this.taken[i] = true;
         out.push(c);
       }
@@ -70,15 +75,15 @@ export class CommentStore {
     return out;
   }
 
-  /**
-   * Whether a comment would be printed inside a construct that ends at
-   * `end` if it has places for comments: one inside it, or one left over
-   * from before it, which its first such place takes.
-   */
-  hasPendingBefore(end: number): boolean {
+  /** Whether a pending comment starts in `[from, to)`. */
+  hasPendingWithin(from: number, to: number): boolean {
     if (this.suppressed > 0) return false;
-    const first = this.all[this.firstPending];
-    return first !== undefined && first.span.start < end;
+    for (let i = this.firstPending; i < this.all.length; i++) {
+      const c = this.all[i]!;
+      if (c.span.start >= to) break;
+      if (!this.taken[i] && c.span.start >= from) return true;
+    }
+    return false;
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { builders } from "prettier/doc";
 import type { Clause, EffectRef } from "../ast.ts";
+import type { Span } from "../source-file.ts";
 import type { PrintContext } from "./context.ts";
 import { endsWithOpenWait } from "./parens.ts";
 import { printExpr } from "./print-expr.ts";
@@ -42,13 +43,14 @@ function printEffect(effect: EffectRef, ctx: PrintContext): Doc {
   return effect.scope === null ? name : [name, "(", printString(effect.scope, ctx, printExpr), ")"];
 }
 
-function printEffects(effects: readonly EffectRef[], end: number, ctx: PrintContext): Doc {
+function printEffects(effects: readonly EffectRef[], clause: Span, ctx: PrintContext): Doc {
   return printList(ctx, {
     open: "{",
     close: "}",
     spaced: true,
     items: effects,
-    end,
+    start: clause.start,
+    end: clause.end,
     print: (effect) => printEffect(effect, ctx),
   });
 }
@@ -57,13 +59,14 @@ function printClauseValue(clause: Clause, ctx: PrintContext): Doc {
   switch (clause.kind) {
     case "EffectsClause":
     case "GrantsClause":
-      return printEffects(clause.effects, clause.span.end, ctx);
+      return printEffects(clause.effects, clause.span, ctx);
     case "BudgetClause":
       return printList(ctx, {
         open: "{",
         close: "}",
         spaced: true,
         items: clause.entries,
+        start: clause.span.start,
         end: clause.span.end,
         print: (entry) => [entry.key.name, ": ", entry.value.raw],
       });
@@ -90,6 +93,7 @@ function printClauseValue(clause: Clause, ctx: PrintContext): Doc {
                 close: "]",
                 spaced: false,
                 items: on,
+                start: backoff?.span.end ?? clause.attempts.span.end,
                 end: clause.span.end,
                 print: (kind) => kind.name,
               }),
@@ -110,6 +114,7 @@ function printClauseValue(clause: Clause, ctx: PrintContext): Doc {
         close: "]",
         spaced: false,
         items: clause.tools,
+        start: clause.span.start,
         end: clause.span.end,
         print: (tool) => tool.parts.map((p) => p.name).join("."),
       });

@@ -61,6 +61,7 @@ function printDecl(decl: Decl, ctx: PrintContext, nameWidth: number | null): Doc
           close: "}",
           spaced: true,
           items: decl.names,
+          start: decl.span.start,
           end: decl.from.span.start,
           print: (n) => (n.alias === null ? n.name.name : [n.name.name, " as ", n.alias.name]),
         }),
@@ -80,6 +81,7 @@ function printDecl(decl: Decl, ctx: PrintContext, nameWidth: number | null): Doc
           close: "]",
           spaced: false,
           items: decl.models,
+          start: decl.name.span.end,
           end: decl.span.end,
           print: (model) => printString(model, ctx, printExpr),
         }),
@@ -129,6 +131,7 @@ function printCallable(decl: CallableDecl, ctx: PrintContext): Doc {
       close: ")",
       spaced: false,
       items: decl.params,
+      start: decl.name.span.end,
       end: decl.returnType.span.start,
       print: (param) => [param.name.name, ": ", printType(param.type, ctx)],
     }),
@@ -145,8 +148,9 @@ function printCallable(decl: CallableDecl, ctx: PrintContext): Doc {
     print: (clause, i) => printClause(clause, keywordWidth, decl.clauses[i + 1], ctx),
     blankBetween: () => false,
     keepBlankLines: false,
-    start: decl.returnType.span.end,
-    // Comments between the last clause and the body's `{` stay with the clauses.
+    // Comments in the signature that found no place there go with the clauses,
+    // and so do comments between the last clause and the body's `{`.
+    start: decl.span.start,
     end: body === null ? null : body.span.start,
   });
   if (clauses.length === 0) {

@@ -43,6 +43,7 @@ function printBare(expr: Expr, ctx: PrintContext): Doc {
         close: "}",
         spaced: true,
         items: expr.fields,
+        start: expr.span.start,
         end: expr.span.end,
         print: (field) => [field.name.name, ": ", printTop(field.value, ctx)],
       });
@@ -52,6 +53,7 @@ function printBare(expr: Expr, ctx: PrintContext): Doc {
         close: "]",
         spaced: false,
         items: expr.items,
+        start: expr.span.start,
         end: expr.span.end,
         bareExpressions: true,
         print: (item) => printTop(item, ctx),
@@ -123,7 +125,7 @@ function hugsArgument(call: CallExpr, ctx: PrintContext): boolean {
   const value = only.value;
   const nonEmpty =
     (value.kind === "RecordExpr" && value.fields.length > 0) || (value.kind === "ListExpr" && value.items.length > 0);
-  return nonEmpty && !ctx.comments.hasPendingBefore(call.span.end);
+  return nonEmpty && !ctx.comments.hasPendingWithin(call.callee.span.end, call.span.end);
 }
 
 function printCall(call: CallExpr, ctx: PrintContext): Doc {
@@ -136,6 +138,7 @@ function printCall(call: CallExpr, ctx: PrintContext): Doc {
       close: ")",
       spaced: false,
       items: call.args,
+      start: call.callee.span.end,
       end: call.span.end,
       print: (arg) => printArg(arg, ctx),
     }),
@@ -149,7 +152,7 @@ function printLambda(lambda: LambdaExpr, ctx: PrintContext): Doc {
 }
 
 /**
- * A body that is one expression and gets no comment reads best inline,
+ * A body that is one expression and holds no comment reads best inline,
  * `{ f(x) }`, when it fits; anything else is an ordinary block.
  */
 function printForBody(body: Block, ctx: PrintContext): Doc {
@@ -158,7 +161,7 @@ function printForBody(body: Block, ctx: PrintContext): Doc {
     body.stmts.length === 1 &&
     only !== undefined &&
     only.kind === "ExprStmt" &&
-    !ctx.comments.hasPendingBefore(body.span.end)
+    !ctx.comments.hasPendingWithin(body.span.start, body.span.end)
   ) {
     return group(["{", indent([line, printTop(only.expr, ctx)]), line, "}"]);
   }

@@ -18,7 +18,10 @@ export interface LinesOptions<T extends { readonly span: Span }> {
   readonly blankBetween: (prev: T, item: T, sourceHadBlank: boolean) => boolean;
   /** Keep (at most one) blank line among leading comments and between them and their item. */
   readonly keepBlankLines: boolean;
-  /** Where the enclosing construct starts: comments before it come from elsewhere. */
+  /**
+   * Where the enclosing construct starts: comments before it are not its
+   * own, and wait for the next place outside that takes comments.
+   */
   readonly start: number;
   /** Pending comments before this offset are printed after the last item; null prints none. */
   readonly end: number | null;
@@ -67,7 +70,7 @@ export function printLines<T extends { readonly span: Span }>(ctx: PrintContext,
   };
 
   options.items.forEach((item, index) => {
-    const leading = store.takeBefore(item.span.start).map(entryOf);
+    const leading = store.takeBetween(options.start, item.span.start).map(entryOf);
     const itemEntry: Entry = { start: item.span.start, end: item.span.end, comment: null };
     const first = leading[0] ?? itemEntry;
     if (prevItem !== null) {
@@ -83,7 +86,7 @@ export function printLines<T extends { readonly span: Span }>(ctx: PrintContext,
   });
 
   if (options.end !== null) {
-    const dangling = store.takeBefore(options.end).map(entryOf);
+    const dangling = store.takeBetween(options.start, options.end).map(entryOf);
     const first = dangling[0];
     if (first !== undefined) {
       if (prevItem !== null) {

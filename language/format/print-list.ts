@@ -14,12 +14,16 @@ export interface ListOptions<T extends { readonly span: Span }> {
   /** `{ a, b }` pads inside the delimiters when flat; `[a, b]` and `(a, b)` do not. */
   readonly spaced: boolean;
   /**
+   * Where the list begins (its opening delimiter, or an offset before it
+   * past anything else): comments from before it are not the list's, and
+   * wait for the next statement or declaration instead of moving inside.
+   */
+  readonly start: number;
+  /**
    * Where the list's closing delimiter stands (or an offset just past it):
    * pending comments before it are printed inside, after the last item.
-   * Null when the tree does not say; such comments then go to the next
-   * place that takes comments.
    */
-  readonly end: number | null;
+  readonly end: number;
   /**
    * The items are bare expressions, whose spans exclude their parentheses,
    * in a list not closed by `)`: a `)` after an item is then the item's.
@@ -37,7 +41,7 @@ export function printList<T extends { readonly span: Span }>(ctx: PrintContext, 
   const store = ctx.comments;
   const last = options.items.length - 1;
   const items: Doc[] = options.items.map((item, i) => {
-    const leading = printLeadingInline(store, store.takeBefore(item.span.start), item.span.start);
+    const leading = printLeadingInline(store, store.takeBetween(options.start, item.span.start), item.span.start);
     const doc = options.print(item);
     const trailing = store.takeTrailing(item.span.end, { closingParens: options.bareExpressions === true });
     // After the last item the list may end its line (when broken), so a
@@ -48,7 +52,7 @@ export function printList<T extends { readonly span: Span }>(ctx: PrintContext, 
         : ifBreak(lineSuffix(printTrailingInline(trailing)), printTrailingInline(trailing));
     return [leading, doc, inline, i < last ? "," : "", printTrailingEndOfLine(trailing)];
   });
-  const dangling = options.end === null ? [] : store.takeBefore(options.end);
+  const dangling = store.takeBetween(options.start, options.end);
   if (items.length === 0 && dangling.length === 0) return options.open + options.close;
   const inner: Doc[] = [];
   items.forEach((doc, i) => inner.push(i === 0 ? doc : [line, doc]));

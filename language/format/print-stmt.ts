@@ -3,7 +3,7 @@ import type { Block, Expr, IfStmt, LetStmt, Stmt } from "../ast.ts";
 import { alignmentWidths } from "./align.ts";
 import { printTrailingLineEnd } from "./comments.ts";
 import type { PrintContext } from "./context.ts";
-import { endsWithOpenWait, statementNeedsParens } from "./parens.ts";
+import { endsWithOpenWait, endsWithType, statementNeedsParens } from "./parens.ts";
 import { printExpr } from "./print-expr.ts";
 import { printLines } from "./print-lines.ts";
 import { printString } from "./print-string.ts";
@@ -38,7 +38,7 @@ export function printBlock(block: Block, ctx: PrintContext, openLineTaken = fals
   );
   const lines = printLines(ctx, {
     items: block.stmts,
-    print: (stmt, i) => printStmt(stmt, ctx, widths[i] ?? null),
+    print: (stmt, i) => printStmt(stmt, ctx, widths[i] ?? null, block.stmts[i - 1]),
     blankBetween: (_prev, _stmt, sourceHadBlank) => sourceHadBlank,
     keepBlankLines: true,
     start: opens ? block.span.start + 1 : block.span.start,
@@ -58,6 +58,36 @@ function printShown(show: Expr, beforeTimeout: boolean, ctx: PrintContext): Doc 
   return beforeTimeout && endsWithOpenWait(show) ? ["(", doc, ")"] : doc;
 }
 
+/** Whether the statement's text ends with a type (which a following `[` would extend). */
+function statementEndsWithType(stmt: Stmt): boolean {
+  switch (stmt.kind) {
+    case "LetStmt":
+      return endsWithType(stmt.value);
+    case "ExprStmt":
+      return endsWithType(stmt.expr);
+    case "ReturnStmt":
+      return endsWithType(stmt.value);
+    case "VerifyStmt":
+      return endsWithType(stmt.message);
+    case "SleepStmt":
+      return endsWithType(stmt.duration);
+    case "ApproveStmt":
+      // Its parts print in the order show, by, timeout, default: the last one present ends it.
+      if (stmt.default !== null) return false;
+      if (stmt.timeout !== null) return endsWithType(stmt.timeout);
+      if (stmt.by !== null) return false;
+      return stmt.show !== null && endsWithType(stmt.show);
+    case "IfStmt":
+    case "CheckpointStmt":
+    case "FailStmt":
+      return false;
+    default: {
+      const unreachable: never = stmt;
+      throw new Error(`unknown statement kind ${(unreachable as Stmt).kind}`);
+    }
+  }
+}
+
 function printIf(stmt: IfStmt, ctx: PrintContext): Doc {
   const otherwise = stmt.else;
   return [
@@ -69,8 +99,12 @@ function printIf(stmt: IfStmt, ctx: PrintContext): Doc {
   ];
 }
 
-/** `keyWidth` pads a `let`'s name (and type) so that a run of lets aligns its `=`. */
-export function printStmt(stmt: Stmt, ctx: PrintContext, keyWidth: number | null = null): Doc {
+/**
+ * `keyWidth` pads a `let`'s name (and type) so that a run of lets aligns
+ * its `=`; `previous` is the statement before this one in its block,
+ * which this one must not be read as continuing.
+ */
+function printStmt(stmt: Stmt, ctx: PrintContext, keyWidth: number | null, previous: Stmt | undefined): Doc {
   switch (stmt.kind) {
     case "LetStmt": {
       const pad = keyWidth === null ? 0 : Math.max(0, keyWidth - letKeyWidth(stmt));
@@ -85,7 +119,8 @@ export function printStmt(stmt: Stmt, ctx: PrintContext, keyWidth: number | null
     }
     case "ExprStmt": {
       const doc = printExpr(stmt.expr, ctx);
-      return statementNeedsParens(stmt.expr) ? ["(", doc, ")"] : doc;
+      const guarded = previous !== undefined && statementNeedsParens(stmt.expr, statementEndsWithType(previous));
+      return guarded ? ["(", doc, ")"] : doc;
     }
     case "ReturnStmt":
       return ["return ", printExpr(stmt.value, ctx)];

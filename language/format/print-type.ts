@@ -33,6 +33,7 @@ export function printType(type: TypeExpr, ctx: PrintContext): Doc {
         close: "}",
         spaced: true,
         items: type.fields,
+        start: type.span.start,
         end: type.span.end,
         print: (field) => [field.name.name, ": ", printType(field.type, ctx)],
       });

@@ -398,8 +398,12 @@ function clauses(kind: A.CallableDecl["kind"], expr: fc.Arbitrary<A.Expr>): fc.A
     VerifierDecl: ["EffectsClause", "BudgetClause", "TimeoutClause"],
     WorkflowDecl: ["GrantsClause", "BudgetClause", "TimeoutClause"],
   };
+  // An agent must have its prompt (FL0123); the rest are optional.
+  const required: A.Clause["kind"][] = kind === "AgentDecl" ? ["PromptClause"] : [];
+  const optional = allowed[kind].filter((k) => !required.includes(k));
   return fc
-    .shuffledSubarray(allowed[kind], { maxLength: Math.min(4, allowed[kind].length) })
+    .shuffledSubarray(optional, { maxLength: Math.min(4, optional.length) })
+    .chain((picked) => fc.shuffledSubarray([...picked, ...required], { minLength: picked.length + required.length }))
     .chain((kinds) => (kinds.length === 0 ? fc.constant([]) : fc.tuple(...kinds.map((k) => all[k]))));
 }
 
@@ -409,9 +413,11 @@ const params: fc.Arbitrary<A.Param[]> = fc
 
 function callable(kind: A.CallableDecl["kind"]): fc.Arbitrary<A.Decl> {
   const body: BodyKind = kind === "WorkflowDecl" ? "workflow" : kind === "VerifierDecl" ? "verifier" : "node";
-  const { expr, block } = expressions(body);
+  const { block } = expressions(body);
+  // Clauses are evaluated outside any body, so they hold nothing that parks a run.
+  const clauseExpr = expressions("verifier").expr;
   return fc
-    .record({ name: ident(), params, returnType: typeExpr, clauses: clauses(kind, expr), body: block })
+    .record({ name: ident(), params, returnType: typeExpr, clauses: clauses(kind, clauseExpr), body: block })
     .map((d): A.Decl => {
       const common = { name: d.name, params: d.params, returnType: d.returnType, clauses: d.clauses, span: S };
       return kind === "AgentDecl" ? { kind, ...common } : { kind, ...common, body: d.body };
