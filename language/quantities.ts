@@ -61,6 +61,8 @@ const longUnitNames: Readonly<Record<string, string>> = {
 const numberPattern = /^(\d+)(?:\.(\d+))?(.*)$/s;
 
 export function numericMeaning(raw: string): NumericMeaning {
+  // Most numbers are small plain integers: no regex, no BigInt.
+  if (raw.length <= 15 && /^\d+$/.test(raw)) return { kind: "number", value: Number(raw), integer: true };
   const money = raw.startsWith("$");
   const match = numberPattern.exec(money ? raw.slice(1) : raw);
   if (match === null) return { kind: "error", code: "FL0105", message: `\`${raw}\` is not a number`, help: unitHelp };

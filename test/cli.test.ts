@@ -150,3 +150,22 @@ describe("flow explain", () => {
     expect(result.stderr).toContain("is not a diagnostic code; did you mean FL0112?");
   });
 });
+
+describe("internal errors", () => {
+  it("exit 70 with a request to report, and no stack unless FLOW_DEBUG=1", async () => {
+    const { main } = await import("../cli/main.ts");
+    let stderr = "";
+    const code = await main(["check", "--json", "examples/hello.flow"], {
+      out: () => {
+        throw new Error("EPIPE: the reader went away");
+      },
+      err: (text) => (stderr += text),
+      colorOut: false,
+      colorErr: false,
+    });
+    expect(code).toBe(70);
+    expect(stderr).toBe(
+      "flow: internal error: EPIPE: the reader went away\nThis is a bug in flow; please report it with the command and input that caused it.\n",
+    );
+  });
+});
