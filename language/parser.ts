@@ -106,6 +106,7 @@ const expected = {
   expression: expecting("FL0112", "an expression"),
   type: expecting("FL0113", "a type"),
   declaration: expecting("FL0114", "a declaration"),
+  amount: expecting("FL0110", "a number or an amount such as `2M`, `$5.00` or `30m`"),
   statement: expecting("FL0115", "a statement"),
 } as const;
 
@@ -132,6 +133,7 @@ const closes = {
   typeArguments: closing("type arguments", T.Greater),
   recordType: closing("record type", T.RBrace),
   string: closing("string", T.QuoteClose),
+  index: closing("index", T.RBracket),
 } as const;
 
 const clauseKeywords = new Set<TokenType>([
@@ -164,7 +166,7 @@ export class FlowParser extends EmbeddedActionsParser {
   // chevrotain otherwise allocates them, closures and all, on every call.
   private expressionAlternatives?: IOrAlt<A.Expr>[];
   private binaryTailAlternatives?: IOrAlt<[IToken, A.Expr] | A.TypeExpr>[];
-  private suffixAlternatives?: IOrAlt<IToken | A.Arg[]>[];
+  private suffixAlternatives?: IOrAlt<IToken | A.Arg[] | undefined>[];
   private primaryAlternatives?: IOrAlt<A.Expr>[];
   private statementAlternatives?: IOrAlt<A.Stmt>[];
   private blockItemAlternatives?: IOrAlt<A.Stmt | undefined>[];
@@ -1149,15 +1151,17 @@ export class FlowParser extends EmbeddedActionsParser {
       // The gate is on the loop, not on the call: a `(` on a new line must
       // end the expression, not enter the loop and fail there.
       this.MANY2({
-        GATE: () => !this.nextIs(1, T.LParen) || this.sameLine(),
+        GATE: () => !(this.nextIs(1, T.LParen) || this.nextIs(1, T.LBracket)) || this.sameLine(),
         DEF: () => {
           const suffix = this.OR(
             (this.suffixAlternatives ??= [
               { ALT: (): IToken => (this.CONSUME(T.Dot), this.CONSUME(T.AnyName)) },
               { ALT: (): A.Arg[] => this.SUBRULE(this.argList) },
+              { ALT: (): undefined => this.SUBRULE(this.indexAttempt) },
             ]),
           );
           this.ACTION(() => {
+            if (suffix === undefined) return;
             expr = Array.isArray(suffix)
               ? { kind: "CallExpr", callee: expr, args: suffix, span: cover(expr.span, this.span(expr.span.start)) }
               : { kind: "FieldExpr", object: expr, field: this.ident(suffix), span: cover(expr.span, this.tokenSpan(suffix)) };
@@ -1174,6 +1178,23 @@ export class FlowParser extends EmbeddedActionsParser {
     },
     { recoveryValueFunc: (e) => errorExpr(e, this.lastEnd()) },
   );
+
+  /** `xs[0]`: flow has no indexing; say so instead of reading `[0]` as the next statement. */
+  private indexAttempt = this.RULE("indexAttempt", (): undefined => {
+    const open = this.CONSUME(T.LBracket);
+    this.SUBRULE(this.expression);
+    const close = this.closeWith(T.RBracket, closes.index);
+    this.ACTION(() =>
+      this.report({
+        code: "FL0110",
+        span: { start: open.startOffset, end: Math.max(open.startOffset + 1, close.startOffset + close.image.length) },
+        message: "flow has no indexing with `[…]`",
+        label: "not an operation on values",
+        help: "pick items with the std/list functions, or iterate with `for … in …`",
+      }),
+    );
+    return undefined;
+  });
 
   private argList = this.RULE(
     "argList",
@@ -1259,7 +1280,10 @@ export class FlowParser extends EmbeddedActionsParser {
   private numeric = this.RULE(
     "numeric",
     (): A.NumberLit | A.QuantityLit => {
-      const token = this.OR([{ ALT: () => this.CONSUME(T.NumberLiteral) }, { ALT: () => this.CONSUME(T.MoneyLiteral) }]);
+      const token = this.OR({
+        DEF: [{ ALT: () => this.CONSUME(T.NumberLiteral) }, { ALT: () => this.CONSUME(T.MoneyLiteral) }],
+        ERR_MSG: expected.amount,
+      });
       return this.ACTION(() => {
         const span = this.tokenSpan(token);
         const meaning = numericMeaning(token.image);

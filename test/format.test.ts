@@ -391,6 +391,7 @@ if c {}`),
 approve "merge" show a
 (timeout(3))
 (by)
+(default => 1)
 let w = wait signal "go" -> bool
 (timeout)
 let t = w as int

@@ -152,6 +152,11 @@ export function statementNeedsParens(expr: Expr, afterType: boolean): boolean {
         return e.op === "-";
       case "NameExpr":
         return continuationWords.has(e.name);
+      case "LambdaExpr": {
+        // `x => …` starts with its parameter's name; other lambdas start with `(`.
+        const only = e.params.length === 1 ? e.params[0] : undefined;
+        return only !== undefined && continuationWords.has(only.name);
+      }
       case "ListExpr":
         return afterType;
       case "BinaryExpr":
