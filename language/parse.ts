@@ -15,9 +15,7 @@ import {
   Equals,
   Greater,
   Identifier,
-  InterpolationStart,
   Kw,
-  LBrace,
   MoneyLiteral,
   NumberLiteral,
   Question,
@@ -64,7 +62,6 @@ export function parse(source: SourceFile): ParseResult {
   chunks.forEach((chunk, index) => {
     const following = chunks[index + 1]?.[0];
     flow.problems = [];
-    flow.bodyOpen = bodyOpening(chunk);
     flow.input = chunk;
     let decl: Decl | undefined;
     try {
@@ -130,19 +127,6 @@ export function parse(source: SourceFile): ParseResult {
   diagnostics.push(...checkPlacement(program, source));
   diagnostics.sort(byPosition);
   return { program, comments: lexed.comments, diagnostics };
-}
-
-/** Where the body of a declaration opens: the `{` matching its final `}`, or -1. */
-function bodyOpening(chunk: readonly IToken[]): number {
-  if (chunk[chunk.length - 1]?.tokenType !== RBrace) return -1;
-  let depth = 0;
-  for (let i = chunk.length - 1; i >= 0; i--) {
-    const type = chunk[i]!.tokenType;
-    if (type === RBrace) depth++;
-    else if (type === LBrace || type === InterpolationStart) depth--;
-    if (depth === 0) return chunk[i]!.startOffset;
-  }
-  return -1;
 }
 
 /** The token's index in the chunk, by offset (tokens are sorted); -1 for end of input. */

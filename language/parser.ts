@@ -3,6 +3,7 @@ import {
   EOF,
   EmbeddedActionsParser,
   type IOrAlt,
+  type ParserMethod,
   tokenMatcher,
   type IRecognitionException,
   type IToken,
@@ -224,6 +225,23 @@ export class FlowParser extends EmbeddedActionsParser {
     return this.CONSUME(type, { ERR_MSG: message });
   }
 
+  /**
+   * `item, item, …` with an optional trailing comma, each item added to
+   * `into`: the shape of every delimited list. It uses DSL occurrence
+   * indices 7 to 9, which no rule uses for anything else, so any rule may
+   * call it once.
+   */
+  private commaSeparated<N>(rule: ParserMethod<[], N>, into: N[]): void {
+    this.OPTION9(() => {
+      this.add(into, this.SUBRULE8(rule));
+      this.MANY9(() => {
+        this.CONSUME9(T.Comma);
+        this.add(into, this.SUBRULE9(rule));
+      });
+      this.OPTION8(() => this.CONSUME8(T.Comma));
+    });
+  }
+
   /** Adds a sub-rule's result unless recovery left nothing to add. */
   private add<N>(list: N[], item: N | undefined): void {
     if (item !== undefined && item !== null) list.push(item);
@@ -266,8 +284,26 @@ export class FlowParser extends EmbeddedActionsParser {
   /** The text being parsed; set with the tokens before each chunk. */
   source = "";
 
-  /** Where the body of the declaration being parsed opens (-1 if it has none); set before each chunk. */
-  bodyOpen = -1;
+  /**
+   * Where the body of the declaration being parsed opens: the `{` matching
+   * its final `}` (-1 if it has none). Needed only to skip an unknown
+   * clause, so found only then.
+   */
+  private bodyOpening(): number {
+    const tokens = this.input;
+    // During a parse chevrotain pads the tokens with end-of-input sentinels.
+    let last = tokens.length - 1;
+    while (last >= 0 && tokens[last]!.tokenType === EOF) last--;
+    if (tokens[last]?.tokenType !== T.RBrace) return -1;
+    let depth = 0;
+    for (let i = last; i >= 0; i--) {
+      const type = tokens[i]!.tokenType;
+      if (type === T.RBrace) depth++;
+      else if (type === T.LBrace || type === T.InterpolationStart) depth--;
+      if (depth === 0) return tokens[i]!.startOffset;
+    }
+    return -1;
+  }
 
   // ─────────────────────────── declarations ───────────────────────────
 
@@ -288,14 +324,7 @@ export class FlowParser extends EmbeddedActionsParser {
     this.CONSUME(T.Kw.import);
     const open = this.CONSUME(T.LBrace);
     const names: A.ImportName[] = [];
-    this.OPTION(() => {
-      this.add(names, this.SUBRULE(this.importName));
-      this.MANY(() => {
-        this.CONSUME(T.Comma);
-        this.add(names, this.SUBRULE2(this.importName));
-      });
-      this.OPTION2(() => this.CONSUME2(T.Comma));
-    });
+    this.commaSeparated(this.importName, names);
     this.closeWith(T.RBrace, closes.importList);
     this.CONSUME(T.Ckw.from);
     const from = this.SUBRULE(this.plainString);
@@ -339,14 +368,7 @@ export class FlowParser extends EmbeddedActionsParser {
     this.CONSUME(T.Equals);
     const open = this.CONSUME(T.LBracket);
     const models: A.StringLit[] = [];
-    this.OPTION(() => {
-      this.add(models, this.SUBRULE(this.plainString));
-      this.MANY(() => {
-        this.CONSUME(T.Comma);
-        this.add(models, this.SUBRULE2(this.plainString));
-      });
-      this.OPTION2(() => this.CONSUME2(T.Comma));
-    });
+    this.commaSeparated(this.plainString, models);
     this.closeWith(T.RBracket, closes.modelList);
     return this.ACTION(() => ({
       kind: "ModelsDecl",
@@ -449,14 +471,7 @@ export class FlowParser extends EmbeddedActionsParser {
       const open = this.CONSUME(T.LParen, {
         ERR_MSG: expected.parameterList,
       });
-      this.OPTION(() => {
-        this.add(params, this.SUBRULE(this.param));
-        this.MANY(() => {
-          this.CONSUME(T.Comma);
-          this.add(params, this.SUBRULE2(this.param));
-        });
-        this.OPTION2(() => this.CONSUME2(T.Comma));
-      });
+      this.commaSeparated(this.param, params);
       this.closeWith(T.RParen, closes.parameterList);
       return params;
     },
@@ -496,11 +511,8 @@ export class FlowParser extends EmbeddedActionsParser {
         label: close === undefined ? "not a clause" : `did you mean \`${close}\`?`,
         help: "clauses are `effects`, `budget`, `retry`, `timeout`, `gate` and `sandbox`; agents also take `models`, `tools` and `prompt`, and workflows `grants`",
       });
-      while (
-        this.LA(1).tokenType !== EOF &&
-        this.LA(1).startOffset !== this.bodyOpen &&
-        !clauseKeywords.has(this.LA(1).tokenType)
-      )
+      const body = this.bodyOpening();
+      while (this.LA(1).tokenType !== EOF && this.LA(1).startOffset !== body && !clauseKeywords.has(this.LA(1).tokenType))
         this.SKIP_TOKEN();
     });
     return undefined;
@@ -527,14 +539,7 @@ export class FlowParser extends EmbeddedActionsParser {
     ]);
     const open = this.CONSUME(T.LBrace);
     const effects: A.EffectRef[] = [];
-    this.OPTION(() => {
-      this.add(effects, this.SUBRULE(this.effectRef));
-      this.MANY(() => {
-        this.CONSUME(T.Comma);
-        this.add(effects, this.SUBRULE2(this.effectRef));
-      });
-      this.OPTION2(() => this.CONSUME2(T.Comma));
-    });
+    this.commaSeparated(this.effectRef, effects);
     this.closeWith(T.RBrace, closes.effectSet);
     return { kind, effects, span: this.span(start) };
   });
@@ -565,14 +570,7 @@ export class FlowParser extends EmbeddedActionsParser {
     this.CONSUME(T.Ckw.budget);
     const open = this.CONSUME(T.LBrace);
     const entries: A.BudgetEntry[] = [];
-    this.OPTION(() => {
-      this.add(entries, this.SUBRULE(this.budgetEntry));
-      this.MANY(() => {
-        this.CONSUME(T.Comma);
-        this.add(entries, this.SUBRULE2(this.budgetEntry));
-      });
-      this.OPTION2(() => this.CONSUME2(T.Comma));
-    });
+    this.commaSeparated(this.budgetEntry, entries);
     this.closeWith(T.RBrace, closes.budget);
     return { kind: "BudgetClause", entries, span: this.span(start) };
   });
@@ -718,14 +716,7 @@ export class FlowParser extends EmbeddedActionsParser {
     this.CONSUME(T.Ckw.tools);
     const open = this.CONSUME(T.LBracket);
     const tools: A.QualifiedName[] = [];
-    this.OPTION(() => {
-      this.add(tools, this.SUBRULE(this.qualifiedName));
-      this.MANY(() => {
-        this.CONSUME(T.Comma);
-        this.add(tools, this.SUBRULE2(this.qualifiedName));
-      });
-      this.OPTION2(() => this.CONSUME2(T.Comma));
-    });
+    this.commaSeparated(this.qualifiedName, tools);
     this.closeWith(T.RBracket, closes.toolList);
     return { kind: "ToolsClause", tools, span: this.span(start) };
   });
@@ -1201,14 +1192,7 @@ export class FlowParser extends EmbeddedActionsParser {
     (): A.Arg[] => {
       const args: A.Arg[] = [];
       const open = this.CONSUME(T.LParen);
-      this.OPTION(() => {
-        this.add(args, this.SUBRULE(this.arg));
-        this.MANY(() => {
-          this.CONSUME(T.Comma);
-          this.add(args, this.SUBRULE2(this.arg));
-        });
-        this.OPTION2(() => this.CONSUME2(T.Comma));
-      });
+      this.commaSeparated(this.arg, args);
       this.closeWith(T.RParen, closes.argumentList);
       return args;
     },
@@ -1331,14 +1315,7 @@ export class FlowParser extends EmbeddedActionsParser {
       const start = this.start();
       const open = this.CONSUME(T.LBrace);
       const fields: A.RecordField[] = [];
-      this.OPTION(() => {
-        this.add(fields, this.SUBRULE(this.recordField));
-        this.MANY(() => {
-          this.CONSUME(T.Comma);
-          this.add(fields, this.SUBRULE2(this.recordField));
-        });
-        this.OPTION2(() => this.CONSUME2(T.Comma));
-      });
+      this.commaSeparated(this.recordField, fields);
       this.closeWith(T.RBrace, closes.record);
       return { kind: "RecordExpr", fields, span: this.span(start) };
     },
@@ -1364,14 +1341,7 @@ export class FlowParser extends EmbeddedActionsParser {
       const start = this.start();
       const open = this.CONSUME(T.LBracket);
       const items: A.Expr[] = [];
-      this.OPTION(() => {
-        this.add(items, this.SUBRULE(this.expression));
-        this.MANY(() => {
-          this.CONSUME(T.Comma);
-          this.add(items, this.SUBRULE2(this.expression));
-        });
-        this.OPTION2(() => this.CONSUME2(T.Comma));
-      });
+      this.commaSeparated(this.expression, items);
       this.closeWith(T.RBracket, closes.list);
       return { kind: "ListExpr", items, span: this.span(start) };
     },
@@ -1774,14 +1744,7 @@ export class FlowParser extends EmbeddedActionsParser {
       const start = this.start();
       const open = this.CONSUME(T.LBrace);
       const fields: A.RecordTypeField[] = [];
-      this.OPTION(() => {
-        this.add(fields, this.SUBRULE(this.recordTypeField));
-        this.MANY(() => {
-          this.CONSUME(T.Comma);
-          this.add(fields, this.SUBRULE2(this.recordTypeField));
-        });
-        this.OPTION2(() => this.CONSUME2(T.Comma));
-      });
+      this.commaSeparated(this.recordTypeField, fields);
       this.closeWith(T.RBrace, closes.recordType);
       return { kind: "RecordType", fields, span: this.span(start) };
     },

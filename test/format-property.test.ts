@@ -5,6 +5,7 @@ import { formatProgram } from "../language/format/format.ts";
 import { parse } from "../language/parse.ts";
 import { numericMeaning } from "../language/quantities.ts";
 import { SourceFile } from "../language/source-file.ts";
+import { withoutSpans } from "./support/arbitrary-syntax.ts";
 
 /**
  * Random syntax trees, printed and parsed back: the tree must come back
@@ -25,15 +26,6 @@ const timeout = Math.max(60_000, runs * 100);
  */
 const placementCodes = new Set(["FL0118", "FL0119", "FL0120", "FL0123"]);
 
-function stripSpans(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(stripSpans);
-  if (value !== null && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [key, v] of Object.entries(value)) if (key !== "span") out[key] = stripSpans(v);
-    return out;
-  }
-  return value;
-}
 
 function parseClean(text: string): ReturnType<typeof parse> {
   const result = parse(new SourceFile("test.flow", text));
@@ -470,7 +462,7 @@ describe("format properties", () => {
           const text = formatProgram(program, [], "");
           checkLines(text);
           const parsed = parseClean(text);
-          expect(stripSpans(parsed.program)).toEqual(stripSpans(program));
+          expect(withoutSpans(parsed.program)).toEqual(withoutSpans(program));
           expect(formatProgram(parsed.program, parsed.comments, text)).toBe(text);
         }),
         { numRuns: runs },
@@ -523,7 +515,7 @@ describe("format properties", () => {
               source = `${source.slice(0, ins.place.at)}${insert}${source.slice(ins.place.at)}`;
             });
             const parsed = parseClean(source);
-            expect(stripSpans(parsed.program)).toEqual(stripSpans(clean.program));
+            expect(withoutSpans(parsed.program)).toEqual(withoutSpans(clean.program));
             expect(parsed.comments.length).toBe(bodies.length);
             const once = formatProgram(parsed.program, parsed.comments, source);
             checkLines(once);
@@ -532,7 +524,7 @@ describe("format properties", () => {
             // Comments may move (one inside an expression goes before the next statement), never vanish.
             const texts = (cs: readonly A.Comment[]): string[] => cs.map((c) => c.text.replace(/\s+/g, " ")).sort();
             expect(texts(again.comments)).toEqual(texts(parsed.comments));
-            expect(stripSpans(again.program)).toEqual(stripSpans(clean.program));
+            expect(withoutSpans(again.program)).toEqual(withoutSpans(clean.program));
             expect(formatProgram(again.program, again.comments, once)).toBe(once);
           },
         ),

@@ -3,6 +3,7 @@ import type * as A from "../language/ast.ts";
 import { formatProgram } from "../language/format/format.ts";
 import { parse } from "../language/parse.ts";
 import { SourceFile } from "../language/source-file.ts";
+import { withoutSpans } from "./support/arbitrary-syntax.ts";
 
 /** Placement problems (a clause or statement where it is not allowed) are not syntax: the tree is still whole. */
 const placementCodes = new Set(["FL0118", "FL0119", "FL0120"]);
@@ -17,15 +18,6 @@ function parseClean(text: string): ReturnType<typeof parse> {
   return result;
 }
 
-function stripSpans(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(stripSpans);
-  if (value !== null && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [key, v] of Object.entries(value)) if (key !== "span") out[key] = stripSpans(v);
-    return out;
-  }
-  return value;
-}
 
 function format(text: string): string {
   const { program, comments } = parseClean(text);
@@ -43,7 +35,7 @@ function expectFormat(input: string, expected: string): void {
   expect(format(output)).toBe(output);
   const before = parseClean(input);
   const after = parseClean(output);
-  expect(stripSpans(after.program)).toEqual(stripSpans(before.program));
+  expect(withoutSpans(after.program)).toEqual(withoutSpans(before.program));
   const texts = (cs: readonly A.Comment[]): string[] => cs.map((c) => c.text.trimEnd()).sort();
   expect(texts(after.comments)).toEqual(texts(before.comments));
   for (const line of output.split("\n")) expect(line).not.toMatch(/[ \t]$/);
@@ -381,8 +373,8 @@ if c {}`),
   });
 
   it("parenthesizes a statement that would continue the one above it", () => {
-    // Unparenthesized, `-x` would subtract from `b`, `timeout`, `by`, `show` would continue the approve
-    // or the wait, and `[` after a type would read as `int[]`.
+    // Unparenthesized, `-x` would subtract from `b`, and `timeout`, `by`, `show` would continue the
+    // approve or the wait. A `[` on a line of its own needs nothing: only a same-line `[` continues.
     expectCanonical(
       inWorkflow(`let a = b
 (-x)
@@ -395,7 +387,7 @@ approve "merge" show a
 let w = wait signal "go" -> bool
 (timeout)
 let t = w as int
-([t, t])
+[t, t]
 let u = t
 [u, u]`),
     );
@@ -533,7 +525,7 @@ describe("flow fmt: expressions and parentheses", () => {
     };
     const text = formatProgram(program, [], "");
     expect(text).toBe("workflow w() -> int {\n  return (a - (b - c)) * -(-d)\n  (-e)\n}\n");
-    expect(stripSpans(parseClean(text).program)).toEqual(stripSpans(program));
+    expect(withoutSpans(parseClean(text).program)).toEqual(withoutSpans(program));
   });
 
   it("breaks calls, records, lists and operator chains only when they do not fit", () => {

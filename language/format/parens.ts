@@ -139,12 +139,11 @@ const continuationWords = new Set(["show", "by", "timeout", "default"]);
 /**
  * Whether an expression statement must be parenthesized so that it is not
  * read as the continuation of the statement above it: statements are not
- * terminated, and only a call's `(` has to stay on its callee's line, so a
- * leading `-` would be read as a subtraction, a leading continuation word
- * as part of the statement before, and, when that statement ends with a
- * type (`afterType`), a leading `[` as a misspelt list type (`string[]`).
+ * terminated, and only a call's `(` or an index's `[` has to stay on the
+ * line before it, so a leading `-` would be read as a subtraction and a
+ * leading continuation word as part of the statement before.
  */
-export function statementNeedsParens(expr: Expr, afterType: boolean): boolean {
+export function statementNeedsParens(expr: Expr): boolean {
   let e: Expr = expr;
   for (;;) {
     switch (e.kind) {
@@ -157,8 +156,6 @@ export function statementNeedsParens(expr: Expr, afterType: boolean): boolean {
         const only = e.params.length === 1 ? e.params[0] : undefined;
         return only !== undefined && continuationWords.has(only.name);
       }
-      case "ListExpr":
-        return afterType;
       case "BinaryExpr":
         if (needsParens(e.left, { kind: "binary", op: e.op, side: "left" })) return false;
         e = e.left;
@@ -196,24 +193,6 @@ export function endsWithOpenWait(expr: Expr): boolean {
       return !needsParens(expr.right, { kind: "binary", op: expr.op, side: "right" }) && endsWithOpenWait(expr.right);
     case "UnaryExpr":
       return !needsParens(expr.operand, { kind: "prefix", op: expr.op }) && endsWithOpenWait(expr.operand);
-    default:
-      return false;
-  }
-}
-
-/** Whether the expression's text ends with a type: a cast, or a wait with no `timeout`. */
-export function endsWithType(expr: Expr): boolean {
-  switch (expr.kind) {
-    case "CastExpr":
-      return true;
-    case "WaitSignalExpr":
-      return expr.timeout === null || endsWithType(expr.timeout);
-    case "LambdaExpr":
-      return endsWithType(expr.body);
-    case "BinaryExpr":
-      return !needsParens(expr.right, { kind: "binary", op: expr.op, side: "right" }) && endsWithType(expr.right);
-    case "UnaryExpr":
-      return !needsParens(expr.operand, { kind: "prefix", op: expr.op }) && endsWithType(expr.operand);
     default:
       return false;
   }

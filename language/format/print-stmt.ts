@@ -3,7 +3,7 @@ import type { Block, Expr, IfStmt, LetStmt, Stmt } from "../ast.ts";
 import { alignmentWidths } from "./align.ts";
 import { printTrailingLineEnd } from "./comments.ts";
 import type { PrintContext } from "./context.ts";
-import { endsWithOpenWait, endsWithType, statementNeedsParens } from "./parens.ts";
+import { endsWithOpenWait, statementNeedsParens } from "./parens.ts";
 import { printExpr } from "./print-expr.ts";
 import { printLines } from "./print-lines.ts";
 import { printString } from "./print-string.ts";
@@ -58,36 +58,6 @@ function printShown(show: Expr, beforeTimeout: boolean, ctx: PrintContext): Doc 
   return beforeTimeout && endsWithOpenWait(show) ? ["(", doc, ")"] : doc;
 }
 
-/** Whether the statement's text ends with a type (which a following `[` would extend). */
-function statementEndsWithType(stmt: Stmt): boolean {
-  switch (stmt.kind) {
-    case "LetStmt":
-      return endsWithType(stmt.value);
-    case "ExprStmt":
-      return endsWithType(stmt.expr);
-    case "ReturnStmt":
-      return endsWithType(stmt.value);
-    case "VerifyStmt":
-      return endsWithType(stmt.message);
-    case "SleepStmt":
-      return endsWithType(stmt.duration);
-    case "ApproveStmt":
-      // Its parts print in the order show, by, timeout, default: the last one present ends it.
-      if (stmt.default !== null) return false;
-      if (stmt.timeout !== null) return endsWithType(stmt.timeout);
-      if (stmt.by !== null) return false;
-      return stmt.show !== null && endsWithType(stmt.show);
-    case "IfStmt":
-    case "CheckpointStmt":
-    case "FailStmt":
-      return false;
-    default: {
-      const unreachable: never = stmt;
-      throw new Error(`unknown statement kind ${(unreachable as Stmt).kind}`);
-    }
-  }
-}
-
 function printIf(stmt: IfStmt, ctx: PrintContext): Doc {
   const otherwise = stmt.else;
   return [
@@ -119,7 +89,7 @@ function printStmt(stmt: Stmt, ctx: PrintContext, keyWidth: number | null, previ
     }
     case "ExprStmt": {
       const doc = printExpr(stmt.expr, ctx);
-      const guarded = previous !== undefined && statementNeedsParens(stmt.expr, statementEndsWithType(previous));
+      const guarded = previous !== undefined && statementNeedsParens(stmt.expr);
       return guarded ? ["(", doc, ")"] : doc;
     }
     case "ReturnStmt":
