@@ -1,11 +1,11 @@
-import { tokenMatcher, type IToken, type TokenType } from "chevrotain";
+import { tokenMatcher, type IRecognitionException, type IToken, type TokenType } from "chevrotain";
 import type { Comment, Decl, Program } from "./ast.ts";
 import { maxNestingDepth, tooDeep } from "./check-depth.ts";
 import { checkPlacement } from "./check-placement.ts";
 import { byPosition, type Diagnostic } from "./diagnostics/diagnostic.ts";
 import { lex } from "./lex.ts";
-import { describeSyntaxError } from "./parser-messages.ts";
-import { FlowParser } from "./parser.ts";
+import { describeSyntaxError, type ErrorContext } from "./parser-messages.ts";
+import { FlowParser, type BuildProblem } from "./parser.ts";
 import type { SourceFile } from "./source-file.ts";
 import { syntaxError } from "./syntax-error.ts";
 import {
@@ -71,42 +71,22 @@ export function parse(source: SourceFile): ParseResult {
       // Only absurd nesting exhausts the stack; say so instead of crashing.
       const first = chunk[0]!;
       diagnostics.push(
-        syntaxError(source, "FL0121", { start: first.startOffset, end: first.startOffset + first.image.length }, {
-          message: "this declaration nests too deeply to be parsed",
-          label: "in this declaration",
-          help: "split deeply nested expressions into `let` steps",
-        }),
+        syntaxError(
+          source,
+          "FL0121",
+          { start: first.startOffset, end: first.startOffset + first.image.length },
+          {
+            message: "this declaration nests too deeply to be parsed",
+            label: "in this declaration",
+            help: "split deeply nested expressions into `let` steps",
+          },
+        ),
       );
       return;
     }
-    // After one error chevrotain may report more at the same token or the
-    // one right after it, or right after a problem the tree builder found,
-    // and what recovery skipped can look like stray tokens: the first error
-    // on a line says what is wrong, the rest are echoes of it.
-    const problemEnds = new Set(flow.problems.map((p) => p.span.end));
-    const found: Diagnostic[] = [];
-    let lastErrorToken = -2;
-    const othersFound = flow.problems.length > 0 || flow.errors.some((e) => e.name !== "NotAllInputParsedException");
-    for (const error of flow.errors) {
-      // Tokens left over after a declaration that already had an error are
-      // what its recovery could not place, not a separate mistake.
-      if (error.name === "NotAllInputParsedException" && othersFound) continue;
-      const at = indexOfToken(chunk, error.token);
-      const echo = (at >= 0 && at <= lastErrorToken + 1) || problemEnds.has(error.token.startOffset);
-      lastErrorToken = Math.max(lastErrorToken, at);
-      if (!echo) found.push(describeSyntaxError(error, { source, tokens: chunk, following }));
-    }
-    for (const problem of flow.problems) found.push(syntaxError(source, problem.code, problem.span, problem));
-    // At one position the recognizer's error is the cause and a stray token the echo.
-    found.sort((a, b) => byPosition(a, b) || Number(a.code === "FL0115") - Number(b.code === "FL0115"));
-    const linesWithRecoveryErrors = new Set<number>();
-    for (const diagnostic of found) {
-      if (recoveryCodes.has(diagnostic.code)) {
-        const line = source.position(diagnostic.primary.span.start).line;
-        if (linesWithRecoveryErrors.has(line)) continue;
-        linesWithRecoveryErrors.add(line);
-      }
-      diagnostics.push(diagnostic);
+    const errors = flow.errors;
+    if (errors.length > 0 || flow.problems.length > 0) {
+      diagnostics.push(...declarationDiagnostics(errors, flow.problems, { source, tokens: chunk, following }));
     }
     if (decl === undefined || typeof decl !== "object" || !("kind" in decl)) return;
     const deep = tooDeep(decl);
@@ -144,13 +124,64 @@ function indexOfToken(tokens: readonly IToken[], token: IToken): number {
   return -1;
 }
 
+/**
+ * The diagnostics of one declaration, from what chevrotain's recognizer
+ * reported and what the tree builder found. After one error the recognizer
+ * may report more at the same token or the one right after it, or right
+ * after a problem the builder found, and what recovery skipped can look like
+ * stray tokens: the first error on a line says what is wrong, the rest are
+ * echoes of it and are dropped.
+ */
+function declarationDiagnostics(
+  errors: readonly IRecognitionException[],
+  problems: readonly BuildProblem[],
+  context: ErrorContext,
+): Diagnostic[] {
+  const { source, tokens } = context;
+  const problemEnds = new Set(problems.map((p) => p.span.end));
+  const othersFound = problems.length > 0 || errors.some((e) => e.name !== "NotAllInputParsedException");
+  const found: Diagnostic[] = [];
+  let lastErrorToken = -2;
+  for (const error of errors) {
+    // Tokens left over after a declaration that already had an error are
+    // what its recovery could not place, not a separate mistake.
+    if (error.name === "NotAllInputParsedException" && othersFound) continue;
+    const at = indexOfToken(tokens, error.token);
+    const echo = (at >= 0 && at <= lastErrorToken + 1) || problemEnds.has(error.token.startOffset);
+    lastErrorToken = Math.max(lastErrorToken, at);
+    if (!echo) found.push(describeSyntaxError(error, context));
+  }
+  for (const problem of problems) found.push(syntaxError(source, problem.code, problem.span, problem));
+  // At one position the recognizer's error is the cause and a stray token the echo.
+  found.sort((a, b) => byPosition(a, b) || Number(a.code === "FL0115") - Number(b.code === "FL0115"));
+  const linesWithRecoveryErrors = new Set<number>();
+  return found.filter((diagnostic) => {
+    if (!recoveryCodes.has(diagnostic.code)) return true;
+    const line = source.position(diagnostic.primary.span.start).line;
+    if (linesWithRecoveryErrors.has(line)) return false;
+    linesWithRecoveryErrors.add(line);
+    return true;
+  });
+}
+
 /** Codes of errors that recovery can echo; lexical and literal problems are always independent. */
 const recoveryCodes = new Set<string>(["FL0110", "FL0111", "FL0112", "FL0113", "FL0114", "FL0115", "FL0116", "FL0122"]);
 
 const declarationKeywords = new Set<TokenType>([Kw.import, Kw.type, Kw.node, Kw.agent, Kw.verifier, Kw.workflow]);
 
 /** Tokens a declaration can end with. */
-const declarationEnds = new Set<TokenType>([RBrace, RBracket, RParen, Greater, Question, QuoteClose, TripleQuoteClose, StringNewline, NumberLiteral, MoneyLiteral]);
+const declarationEnds = new Set<TokenType>([
+  RBrace,
+  RBracket,
+  RParen,
+  Greater,
+  Question,
+  QuoteClose,
+  TripleQuoteClose,
+  StringNewline,
+  NumberLiteral,
+  MoneyLiteral,
+]);
 
 /**
  * Whether a declaration keyword starts a declaration here, rather than being
@@ -166,11 +197,16 @@ function startsDeclaration(tokens: readonly IToken[], i: number, text: string): 
     if (next?.tokenType === Colon || previous?.tokenType === Dot) return false;
     if (previous === undefined) return true;
     const beginsLine = text.slice(previous.startOffset + previous.image.length, token.startOffset).includes("\n");
-    const endsDeclaration = declarationEnds.has(previous.tokenType) || previous.tokenType === Identifier || previous.tokenType.CATEGORIES?.includes(Identifier) === true;
+    const endsDeclaration =
+      declarationEnds.has(previous.tokenType) ||
+      previous.tokenType === Identifier ||
+      previous.tokenType.CATEGORIES?.includes(Identifier) === true;
     return beginsLine || endsDeclaration;
   }
   // `models name = [...]` at the top level; `models name` is also a clause.
-  return token.tokenType === Ckw.models && next !== undefined && tokenMatcher(next, Identifier) && tokens[i + 2]?.tokenType === Equals;
+  return (
+    token.tokenType === Ckw.models && next !== undefined && tokenMatcher(next, Identifier) && tokens[i + 2]?.tokenType === Equals
+  );
 }
 
 function splitDeclarations(tokens: readonly IToken[], text: string): IToken[][] {
