@@ -1,7 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { check } from "./commands/check.ts";
 import { exitCodes, UsageError } from "./exit-codes.ts";
-import { processIo, type CommandIo } from "./io.ts";
+import type { CommandIo } from "./io.ts";
 
 /**
  * The `flow` command line. Each command returns its exit code; this file
@@ -80,17 +80,4 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     return exitCodes.internal;
   }
   return code;
-}
-
-const invokedDirectly = import.meta.url.endsWith("/dist/flow.mjs") || process.argv[1]?.endsWith("/cli/main.ts");
-if (invokedDirectly) {
-  main(process.argv.slice(2), processIo()).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(`flow: internal error: ${String(error)}\n`);
-      process.exitCode = exitCodes.internal;
-    },
-  );
 }

@@ -1,23 +1,65 @@
-// Bundles the command line into ES modules: dist/flow.mjs and a chunk per
-// lazily loaded command. A bundle loads in a few milliseconds; resolving
-// chevrotain's many small modules at every start would cost more than the
-// whole `flow check` of a small file.
+// Builds the command line into dist/:
+//
+// - flow.mjs (and chunks/): ES modules bundled by esbuild. A bundle loads in
+//   a few milliseconds; resolving chevrotain's many small modules at every
+//   start would cost more than the whole `flow check` of a small file.
+// - flow.blob: a V8 startup snapshot of the same program with its lexer and
+//   parser already built (cli/snapshot.ts), and flow.blob.node, the
+//   fingerprint of the node binary that made it. bin/flow starts from the
+//   snapshot only when that binary runs it, and from flow.mjs otherwise.
 import { build } from "esbuild";
+import { spawnSync } from "node:child_process";
+import { rmSync, statSync, writeFileSync } from "node:fs";
+
+const common = {
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  legalComments: "none",
+  logLevel: "warning",
+};
+
+rmSync("dist", { recursive: true, force: true });
 
 await build({
-  entryPoints: { flow: "cli/main.ts" },
+  ...common,
+  entryPoints: { flow: "cli/run.ts" },
   outdir: "dist",
   outExtension: { ".js": ".mjs" },
+  format: "esm",
   // Commands import what only they need lazily; each lands in its own chunk.
   splitting: true,
   chunkNames: "chunks/[name]-[hash]",
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
   sourcemap: "linked",
-  legalComments: "none",
-  logLevel: "warning",
   // Bundled CommonJS dependencies call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __flowCreateRequire } from 'node:module'; const require = __flowCreateRequire(import.meta.url);" },
 });
+
+// A snapshot is built from a classic script: one CommonJS bundle, no chunks.
+await build({
+  ...common,
+  entryPoints: ["cli/snapshot.ts"],
+  outfile: "dist/flow-snapshot.cjs",
+  format: "cjs",
+  // Paths are taken from the launcher at run time (FLOW_DIST), never from
+  // where the snapshot was built.
+  define: { "import.meta.url": "undefined" },
+  logLevel: "error",
+});
+const snapshot = spawnSync(process.execPath, ["--snapshot-blob", "dist/flow.blob", "--build-snapshot", "dist/flow-snapshot.cjs"], {
+  encoding: "utf8",
+  env: { ...process.env, NODE_NO_WARNINGS: "1" },
+});
+if (snapshot.status === 0) {
+  writeFileSync("dist/flow.blob.node", `${nodeFingerprint()}\n`);
+} else {
+  // Not fatal: bin/flow runs the ES modules, only slower to start.
+  rmSync("dist/flow.blob", { force: true });
+  console.warn(`flow build: no startup snapshot (${(snapshot.stderr || snapshot.error?.message || "").trim().split("\n")[0]}); flow will start without it`);
+}
+
+/** What bin/flow compares before using the snapshot: size, modification time and inode of the node binary. */
+function nodeFingerprint() {
+  const stat = statSync(process.execPath);
+  return `${stat.size} ${Math.floor(stat.mtimeMs / 1000)} ${stat.ino}`;
+}

@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { diagnosticCodes } from "../language/diagnostics/codes.ts";
-import { runFlow } from "./support/run-cli.ts";
+import { repoRoot, runFlow } from "./support/run-cli.ts";
 
 /** The `flow` binary as a user types it: arguments, files, exit codes, streams. */
 const ansi = /\u001b\[/;
@@ -167,5 +167,29 @@ describe("internal errors", () => {
     expect(stderr).toBe(
       "flow: internal error: EPIPE: the reader went away\nThis is a bug in flow; please report it with the command and input that caused it.\n",
     );
+  });
+});
+
+describe("the launcher", () => {
+  const commands = [["check", "examples/"], ["check", "--json", "examples/hello.flow"], ["explain", "FL0120"], ["fmt", "--check", "examples/"], ["frobnicate"]];
+
+  it("gives the same results from the startup snapshot and from the bundle", () => {
+    const dir = scratch({ "broken.flow": broken });
+    for (const args of [...commands, ["check", join(dir, "broken.flow")]]) {
+      const snapshot = runFlow(args);
+      const bundle = runFlow(args, { env: { FLOW_NO_SNAPSHOT: "1" } });
+      expect(snapshot, args.join(" ")).toEqual(bundle);
+    }
+  });
+
+  it("falls back to the bundle when the snapshot was made by another node binary", () => {
+    const install = mkdtempSync(join(tmpdir(), "flow-install-"));
+    cpSync(join(repoRoot, "bin"), join(install, "bin"), { recursive: true });
+    cpSync(join(repoRoot, "dist"), join(install, "dist"), { recursive: true });
+    cpSync(join(repoRoot, "docs"), join(install, "docs"), { recursive: true });
+    writeFileSync(join(install, "dist/flow.blob.node"), "1 2 3\n");
+    const result = runFlow(["explain", "FL0101"], { executable: join(install, "bin/flow") });
+    expect(result.code).toBe(0);
+    expect(result.stdout.startsWith("# FL0101: unexpected character\n")).toBe(true);
   });
 });

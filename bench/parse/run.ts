@@ -58,9 +58,9 @@ const floorPeak = Number(execFileSync(process.execPath, ["-e", "process.stdout.w
 
 // ── cold start of the real binary ──
 execFileSync(process.execPath, [join(root, "scripts/build.mjs")], { cwd: root });
-const wall = (args: string[]) => {
+const wall = ([command, ...args]: string[]) => {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, args, { cwd: root, encoding: "utf8" });
+  const r = spawnSync(command!, args, { cwd: root, encoding: "utf8" });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${args.join(" ")} exited ${r.status}: ${r.stderr}`);
   return ms;
@@ -69,8 +69,8 @@ const runs = 25;
 const floor: number[] = [];
 const check: number[] = [];
 for (let i = 0; i < runs; i++) {
-  floor.push(wall(["-e", "0"]));
-  check.push(wall([join(root, "bin/flow.js"), "check", "examples/hello.flow"]));
+  floor.push(wall([process.execPath, "-e", "0"]));
+  check.push(wall([join(root, "bin/flow"), "check", "examples/hello.flow"]));
 }
 const floorMs = median(floor);
 const checkMs = median(check);

@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { main } from "../../cli/main.ts";
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
-const binary = fileURLToPath(new URL("../../bin/flow.js", import.meta.url));
+export const binary = fileURLToPath(new URL("../../bin/flow", import.meta.url));
 
 export interface CliResult {
   readonly code: number;
@@ -11,11 +11,15 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs the built `flow` binary in a child process, exactly as a user types it. */
-export function runFlow(args: readonly string[], options: { cwd?: string; env?: Record<string, string>; input?: string } = {}): CliResult {
+/** Runs the `flow` launcher in a child process, exactly as a user types it. */
+export function runFlow(
+  args: readonly string[],
+  options: { cwd?: string; env?: Record<string, string>; input?: string; executable?: string } = {},
+): CliResult {
   const env: Record<string, string> = { ...(process.env as Record<string, string>), ...options.env };
   if (options.env?.["FORCE_COLOR"] === undefined) delete env["FORCE_COLOR"];
-  const result = spawnSync(process.execPath, [binary, ...args], {
+  if (options.env?.["FLOW_NO_SNAPSHOT"] === undefined) delete env["FLOW_NO_SNAPSHOT"];
+  const result = spawnSync(options.executable ?? binary, [...args], {
     cwd: options.cwd ?? repoRoot,
     env,
     input: options.input ?? "",
