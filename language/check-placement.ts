@@ -200,8 +200,10 @@ function checkStmt(stmt: Stmt, body: BodyKind, source: SourceFile, out: Diagnost
       return checkExpr(stmt.message, body, source, out);
     case "ApproveStmt":
       if (stmt.show !== null) checkExpr(stmt.show, body, source, out);
+      if (stmt.timeout !== null) checkExpr(stmt.timeout, body, source, out);
       return;
     case "SleepStmt":
+      return checkExpr(stmt.duration, body, source, out);
     case "CheckpointStmt":
       return;
   }

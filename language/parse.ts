@@ -139,33 +139,39 @@ function declarationDiagnostics(
 ): Diagnostic[] {
   const { source, tokens } = context;
   const problemEnds = new Set(problems.map((p) => p.span.end));
-  const othersFound = problems.length > 0 || errors.some((e) => e.name !== "NotAllInputParsedException");
-  const found: Diagnostic[] = [];
+  // Leftover tokens after a recovery error are what recovery could not
+  // place; after an unrelated error (a bad unit, say) they are still news.
+  const recovered = errors.some((e) => e.name !== "NotAllInputParsedException") || problems.some((p) => recoveryMarks.has(p.code));
+  const echoes: Diagnostic[] = [];
   let lastErrorToken = -2;
   for (const error of errors) {
-    // Tokens left over after a declaration that already had an error are
-    // what its recovery could not place, not a separate mistake.
-    if (error.name === "NotAllInputParsedException" && othersFound) continue;
+    if (error.name === "NotAllInputParsedException" && recovered) continue;
     const at = indexOfToken(tokens, error.token);
     const echo = (at >= 0 && at <= lastErrorToken + 1) || problemEnds.has(error.token.startOffset);
     lastErrorToken = Math.max(lastErrorToken, at);
-    if (!echo) found.push(describeSyntaxError(error, context));
+    if (!echo) echoes.push(describeSyntaxError(error, context));
   }
-  for (const problem of problems) found.push(syntaxError(source, problem.code, problem.span, problem));
-  // At one position the recognizer's error is the cause and a stray token the echo.
-  found.sort((a, b) => byPosition(a, b) || Number(a.code === "FL0115") - Number(b.code === "FL0115"));
-  const linesWithRecoveryErrors = new Set<number>();
-  return found.filter((diagnostic) => {
-    if (!recoveryCodes.has(diagnostic.code)) return true;
+  const independent: Diagnostic[] = [];
+  for (const problem of problems)
+    (echoing.has(problem.code) ? echoes : independent).push(syntaxError(source, problem.code, problem.span, problem));
+  // Among errors recovery may echo, the first on a line says what is wrong;
+  // at one position the recognizer's error is the cause and a stray token the echo.
+  echoes.sort((a, b) => byPosition(a, b) || Number(a.code === "FL0115") - Number(b.code === "FL0115"));
+  const lines = new Set<number>();
+  const kept = echoes.filter((diagnostic) => {
     const line = source.position(diagnostic.primary.span.start).line;
-    if (linesWithRecoveryErrors.has(line)) return false;
-    linesWithRecoveryErrors.add(line);
+    if (lines.has(line)) return false;
+    lines.add(line);
     return true;
   });
+  return [...kept, ...independent].sort(byPosition);
 }
 
-/** Codes of errors that recovery can echo; lexical and literal problems are always independent. */
-const recoveryCodes = new Set<string>(["FL0110", "FL0111", "FL0112", "FL0113", "FL0114", "FL0115", "FL0116", "FL0122"]);
+/** Problems the tree builder reports that come from recovery itself: stray tokens, skipped clauses. */
+const echoing = new Set<string>(["FL0115", "FL0122"]);
+
+/** Problems after which the parser was recovering: what it leaves over is no separate mistake. */
+const recoveryMarks = new Set<string>([...echoing, "FL0102", "FL0123"]);
 
 const declarationKeywords = new Set<TokenType>([Kw.import, Kw.type, Kw.node, Kw.agent, Kw.verifier, Kw.workflow]);
 

@@ -108,6 +108,7 @@ const expected = {
   type: expecting("FL0113", "a type"),
   declaration: expecting("FL0114", "a declaration"),
   amount: expecting("FL0110", "a number or an amount such as `2M`, `$5.00` or `30m`"),
+  attempts: expecting("FL0110", "a number of attempts such as `3`"),
   statement: expecting("FL0115", "a statement"),
 } as const;
 
@@ -289,7 +290,10 @@ export class FlowParser extends EmbeddedActionsParser {
    * its final `}` (-1 if it has none). Needed only to skip an unknown
    * clause, so found only then.
    */
+  private declaringAgent = false;
+
   private bodyOpening(): number {
+    if (this.declaringAgent) return -1;
     const tokens = this.input;
     // During a parse chevrotain pads the tokens with end-of-input sentinels.
     let last = tokens.length - 1;
@@ -391,6 +395,7 @@ export class FlowParser extends EmbeddedActionsParser {
       },
     ]);
     const name = this.CONSUME(T.Identifier);
+    this.ACTION(() => (this.declaringAgent = kind === "AgentDecl"));
     const params = this.SUBRULE(this.paramList);
     this.CONSUME(T.Arrow, {
       ERR_MSG: expected.resultType,
@@ -591,7 +596,7 @@ export class FlowParser extends EmbeddedActionsParser {
   private retryClause = this.RULE("retryClause", (): A.RetryClause => {
     const start = this.start();
     this.CONSUME(T.Ckw.retry);
-    const attempts = this.SUBRULE(this.numeric);
+    const attempts = this.SUBRULE(this.attemptCount);
     let backoff: A.Backoff | null = null;
     let on: A.Ident[] | null = null;
     this.OPTION(() => (backoff = this.SUBRULE(this.backoff)));
@@ -636,6 +641,22 @@ export class FlowParser extends EmbeddedActionsParser {
         backoff,
         on,
         span: this.span(start),
+      };
+    })!;
+  });
+
+  private attemptCount = this.RULE("attemptCount", (): A.NumberLit => {
+    const token = this.CONSUME(T.NumberLiteral, { ERR_MSG: expected.attempts });
+    return this.ACTION(() => {
+      // A count that recovery made up (image "") is already reported as missing.
+      const meaning = numericMeaning(token.image === "" ? "0" : token.image);
+      const value = meaning.kind === "number" ? meaning.value : 0;
+      return {
+        kind: "NumberLit" as const,
+        raw: token.image || "0",
+        value,
+        integer: meaning.kind === "number" && meaning.integer,
+        span: this.tokenSpan(token),
       };
     })!;
   });
@@ -1181,7 +1202,7 @@ export class FlowParser extends EmbeddedActionsParser {
         span: { start: open.startOffset, end: Math.max(open.startOffset + 1, close.startOffset + close.image.length) },
         message: "flow has no indexing with `[…]`",
         label: "not an operation on values",
-        help: "pick items with the std/list functions, or iterate with `for … in …`",
+        help: "pick items with the std/list functions, or iterate with `for … in …`; if this list is another item of a list or call, a comma is missing before it",
       }),
     );
     return undefined;

@@ -58,6 +58,14 @@ const longUnitNames: Readonly<Record<string, string>> = {
   billion: "G",
 };
 
+/** `1.005` × 1000 as written decimals (`1005`), never through floating point. */
+function timesThousand(whole: string, fraction: string): string {
+  const digits = (whole + fraction.padEnd(3, "0")).replace(/^0+(?=\d)/, "");
+  const point = digits.length - Math.max(0, fraction.length - 3);
+  const text = `${digits.slice(0, point)}${point < digits.length ? "." + digits.slice(point) : ""}`;
+  return text;
+}
+
 const numberPattern = /^(\d+)(?:\.(\d+))?(.*)$/s;
 
 export function numericMeaning(raw: string): NumericMeaning {
@@ -74,7 +82,7 @@ export function numericMeaning(raw: string): NumericMeaning {
 
   if (money) {
     if (suffix !== "") {
-      const scaled = suffix === "k" ? ` (\`$${Number(`${whole}.${fraction || "0"}`) * 1000}\`)` : "";
+      const scaled = suffix === "k" ? ` (\`$${timesThousand(whole, fraction)}\`)` : "";
       return {
         kind: "error",
         code: "FL0104",
