@@ -1,7 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { check } from "./commands/check.ts";
 import { exitCodes, UsageError } from "./exit-codes.ts";
-import type { CommandIo } from "./io.ts";
+import { processIo, type CommandIo } from "./io.ts";
 
 /**
  * The `flow` command line. Each command returns its exit code; this file
@@ -80,4 +80,17 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     return exitCodes.internal;
   }
   return code;
+}
+
+/** Runs `main` for this process: its streams, and its exit code when done. */
+export function runForProcess(argv: readonly string[]): void {
+  main(argv, processIo()).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`flow: internal error: ${String(error)}\n`);
+      process.exitCode = exitCodes.internal;
+    },
+  );
 }

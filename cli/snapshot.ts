@@ -1,9 +1,7 @@
 import v8 from "node:v8";
 import { parse } from "../language/parse.ts";
 import { SourceFile } from "../language/source-file.ts";
-import { exitCodes } from "./exit-codes.ts";
-import { processIo } from "./io.ts";
-import { main } from "./main.ts";
+import { runForProcess } from "./main.ts";
 
 /**
  * The entry of the startup snapshot (scripts/build.mjs): everything `flow`
@@ -16,14 +14,6 @@ import { main } from "./main.ts";
 parse(new SourceFile("warm-up.flow", "workflow warm_up() -> int { return 1 }"));
 
 v8.startupSnapshot.setDeserializeMainFunction(() => {
-  // Started as `node --snapshot-blob flow.blob ARGS…`: the arguments follow the executable.
-  main(process.argv.slice(1), processIo()).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(`flow: internal error: ${String(error)}\n`);
-      process.exitCode = exitCodes.internal;
-    },
-  );
+  // Started as `node --snapshot-blob flow.blob -- ARGS…`: the arguments follow the executable.
+  runForProcess(process.argv.slice(1));
 });

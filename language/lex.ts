@@ -15,7 +15,7 @@ let lexer: Lexer | undefined;
 
 function sharedLexer(): Lexer {
   // Validations cost start-up time on every `flow` invocation; the test
-  // suite builds the lexer once with them on (see lexer-validation.test.ts).
+  // suite builds the lexer once with them on (see test/grammar-validation.test.ts).
   lexer ??= new Lexer(lexerDefinition, {
     positionTracking: "onlyOffset",
     skipValidations: true,
