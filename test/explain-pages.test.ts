@@ -1,16 +1,28 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { check } from "../compiler/compile.ts";
 import { diagnosticCodes, type DiagnosticCode } from "../language/diagnostics/codes.ts";
 import { explainPagePath } from "../language/diagnostics/explain-pages.ts";
-import { parse } from "../language/parse.ts";
 import { SourceFile } from "../language/source-file.ts";
 import { repoRoot } from "./support/run-cli.ts";
 
-/** Each page's first ```flow block under "## Example" must produce the page's own code. */
-function exampleOf(page: string): string | undefined {
+/**
+ * Each page's "## Example" must produce the page's own code when checked.
+ * Its first ```flow block is the checked file; a block whose first line is
+ * `// file: NAME` is another file beside it, for examples about imports.
+ */
+function exampleOf(page: string): { entry: string; files: Map<string, string> } | undefined {
   const section = page.split(/^## /m).find((s) => s.startsWith("Example"));
-  return section === undefined ? undefined : /```flow\n([\s\S]*?)```/.exec(section)?.[1];
+  if (section === undefined) return undefined;
+  const files = new Map<string, string>();
+  let entry: string | undefined;
+  for (const [, block] of section.matchAll(/```flow\n([\s\S]*?)```/g)) {
+    const named = /^\/\/ file: (\S+)\n/.exec(block!);
+    if (named !== null) files.set(named[1]!, block!);
+    else entry ??= block!;
+  }
+  return entry === undefined ? undefined : { entry, files };
 }
 
 describe("explain pages", () => {
@@ -22,8 +34,13 @@ describe("explain pages", () => {
       expect(page.startsWith(`# ${code}: ${diagnosticCodes[code].title}\n`)).toBe(true);
       const example = exampleOf(page);
       expect(example, "no ```flow example under ## Example").toBeDefined();
-      const codes = parse(new SourceFile(`${code}.flow`, example!)).diagnostics.map((d) => d.code);
+      const host = { readFile: (file: string) => example!.files.get(file) };
+      const codes = check(new SourceFile("main.flow", example!.entry), host).diagnostics.map((d) => d.code);
       expect(codes).toContain(code);
+      // Beyond syntax, an example shows its error and no other: a second one
+      // would be a cascade. (A syntax error can rightly cost more, as an
+      // unclosed comment costs the `}` it swallows.)
+      if (!code.startsWith("FL01")) expect(new Set(codes)).toEqual(new Set([code]));
     });
   }
 

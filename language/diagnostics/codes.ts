@@ -29,6 +29,14 @@ export const diagnosticCodes = {
   FL0121: { title: "nesting too deep" },
   FL0122: { title: "unknown clause" },
   FL0123: { title: "missing part of a declaration" },
+  FL0201: { title: "duplicate declaration" },
+  FL0202: { title: "unknown name" },
+  FL0203: { title: "unknown type" },
+  FL0204: { title: "not exported by the imported file" },
+  FL0205: { title: "name already defined" },
+  FL0206: { title: "unknown failure kind" },
+  FL0207: { title: "imported file not found" },
+  FL0208: { title: "import cycle" },
 } as const satisfies Record<string, { readonly title: string }>;
 
 export type DiagnosticCode = keyof typeof diagnosticCodes;

@@ -1,0 +1,495 @@
+import type * as A from "../language/ast.ts";
+import { closestName } from "../language/closest-name.ts";
+import type { Diagnostic } from "../language/diagnostics/diagnostic.ts";
+import type { Span } from "../language/source-file.ts";
+import { syntaxError } from "../language/syntax-error.ts";
+import { isStdModule, type Module, type ModuleGraph } from "./modules.ts";
+
+/**
+ * What a name refers to. Standard-library names are taken on trust until
+ * `stdlib/` declares its modules: then they resolve to those declarations.
+ */
+export type Binding =
+  | { readonly kind: "declaration"; readonly decl: A.Decl; readonly module: string }
+  | { readonly kind: "std"; readonly module: string; readonly name: string; readonly at: A.ImportName }
+  | { readonly kind: "param"; readonly param: A.Param }
+  | { readonly kind: "let"; readonly stmt: A.LetStmt }
+  | { readonly kind: "for"; readonly loop: A.ForExpr }
+  | { readonly kind: "lambda"; readonly lambda: A.LambdaExpr; readonly index: number }
+  | { readonly kind: "primitive"; readonly name: string }
+  /** An import that failed (FL0204, FL0207): bound anyway, so that each use is not reported again. */
+  | { readonly kind: "unresolved"; readonly at: A.ImportName };
+
+export interface NameResolution {
+  /** For every name used as a value, a type or a model route, what it refers to. */
+  readonly references: ReadonlyMap<A.NameExpr | A.NamedType | A.Ident, Binding>;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export const primitiveTypes = ["string", "int", "float", "bool", "duration", "json"] as const;
+
+/** The failure kinds of std (LANGUAGE.md §10); `fail` adds a program's own. */
+export const stdFailureKinds = ["Timeout", "Transient", "RateLimited", "InvalidOutput", "BudgetExceeded", "Rejected", "Failed"] as const;
+
+interface Entry {
+  readonly binding: Binding;
+  /** Where it is defined, for "first defined here" labels. */
+  readonly span: Span;
+}
+
+/** The names a file declares and imports. Values and types are one namespace: `Review` and `review` differ. */
+type TopLevel = Map<string, Entry>;
+
+/**
+ * Resolves every name in the program: declarations, imports, parameters,
+ * `let`s, `for` bindings and lambda parameters, in scopes that follow the
+ * blocks. A name is defined once where it is visible: a local may not reuse
+ * a name already in scope (FL0205), so a name always means one thing in
+ * one place, which reviewers and the checker both rely on.
+ */
+export function resolveNames(graph: ModuleGraph): NameResolution {
+  const references = new Map<A.NameExpr | A.NamedType | A.Ident, Binding>();
+  const diagnostics: Diagnostic[] = [];
+  const tops = new Map<string, TopLevel>();
+  for (const module of graph.modules.values()) tops.set(module.path, declared(module, diagnostics));
+  const failureKinds = new Set<string>([...stdFailureKinds, ...[...graph.modules.values()].flatMap(userFailureKinds)]);
+  for (const module of graph.modules.values()) {
+    const top = tops.get(module.path)!;
+    addImports(module, graph, tops, top, diagnostics);
+    new ModuleResolver(module, top, failureKinds, references, diagnostics).resolve();
+  }
+  return { references, diagnostics };
+}
+
+function declarationName(decl: A.Decl): A.Ident | undefined {
+  return decl.kind === "ImportDecl" ? undefined : decl.name;
+}
+
+function declared(module: Module, diagnostics: Diagnostic[]): TopLevel {
+  const top: TopLevel = new Map();
+  for (const decl of module.parsed.program.decls) {
+    const name = declarationName(decl);
+    if (name === undefined) continue;
+    const earlier = top.get(name.name);
+    if (earlier !== undefined) {
+      diagnostics.push(
+        syntaxError(module.source, "FL0201", name.span, {
+          message: `\`${name.name}\` is declared twice in this file`,
+          label: "the second declaration",
+          secondary: [{ span: earlier.span, label: "first declared here" }],
+          help: "rename one of them; declarations of every kind share one namespace",
+        }),
+      );
+      continue;
+    }
+    top.set(name.name, { binding: { kind: "declaration", decl, module: module.path }, span: name.span });
+  }
+  return top;
+}
+
+function addImports(module: Module, graph: ModuleGraph, tops: ReadonlyMap<string, TopLevel>, top: TopLevel, diagnostics: Diagnostic[]): void {
+  for (const decl of module.parsed.program.decls) {
+    if (decl.kind !== "ImportDecl") continue;
+    const from = decl.from.parts.map((p) => (p.kind === "TextPart" ? p.value : "")).join("");
+    const target = graph.targets.get(decl);
+    for (const item of decl.names) {
+      const local = item.alias ?? item.name;
+      let binding: Binding | undefined;
+      if (isStdModule(from)) {
+        binding = { kind: "std", module: from, name: item.name.name, at: item };
+      } else if (target !== undefined) {
+        const exported = tops.get(target.path)!.get(item.name.name);
+        if (exported === undefined || exported.binding.kind !== "declaration") {
+          const names = [...tops.get(target.path)!.entries()].filter(([, e]) => e.binding.kind === "declaration").map(([n]) => n);
+          const close = closestName(item.name.name, names);
+          diagnostics.push(
+            syntaxError(module.source, "FL0204", item.name.span, {
+              message: `\`${item.name.name}\` is not declared in \`${target.path}\``,
+              label: close === undefined ? "not declared there" : `did you mean \`${close}\`?`,
+              help: `\`${target.path}\` declares ${names.length === 0 ? "nothing" : names.map((n) => `\`${n}\``).join(", ")}`,
+            }),
+          );
+          binding = { kind: "unresolved", at: item };
+        } else {
+          binding = exported.binding;
+        }
+      } else {
+        binding = { kind: "unresolved", at: item }; // the file is missing: FL0207 says so
+      }
+      const earlier = top.get(local.name);
+      if (earlier !== undefined) {
+        diagnostics.push(
+          syntaxError(module.source, "FL0201", local.span, {
+            message: `\`${local.name}\` is already defined in this file`,
+            label: "imported again here",
+            secondary: [{ span: earlier.span, label: "first defined here" }],
+            help: `import it under another name: \`${item.name.name} as other_name\``,
+          }),
+        );
+        continue;
+      }
+      top.set(local.name, { binding, span: local.span });
+    }
+  }
+}
+
+function userFailureKinds(module: Module): string[] {
+  const kinds: string[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const child of node) visit(child);
+      return;
+    }
+    if (node === null || typeof node !== "object") return;
+    const record = node as { kind?: string; errorKind?: A.Ident };
+    if (record.kind === "FailStmt" && record.errorKind !== undefined) kinds.push(record.errorKind.name);
+    for (const key in record) if (key !== "span") visit((record as Record<string, unknown>)[key]);
+  };
+  visit(module.parsed.program.decls);
+  return kinds;
+}
+
+/** A block's names, innermost last. */
+class Scopes {
+  private readonly frames: Map<string, Entry>[] = [];
+
+  constructor(private readonly top: TopLevel) {}
+
+  push(): void {
+    this.frames.push(new Map());
+  }
+
+  pop(): void {
+    this.frames.pop();
+  }
+
+  lookup(name: string): Entry | undefined {
+    for (let i = this.frames.length - 1; i >= 0; i--) {
+      const found = this.frames[i]!.get(name);
+      if (found !== undefined) return found;
+    }
+    return this.top.get(name);
+  }
+
+  define(name: string, entry: Entry): void {
+    this.frames[this.frames.length - 1]!.set(name, entry);
+  }
+
+  /** Every visible name, for suggestions. */
+  names(): string[] {
+    return [...this.top.keys(), ...this.frames.flatMap((f) => [...f.keys()])];
+  }
+}
+
+class ModuleResolver {
+  private readonly scopes: Scopes;
+
+  constructor(
+    private readonly module: Module,
+    private readonly top: TopLevel,
+    private readonly failureKinds: ReadonlySet<string>,
+    private readonly references: Map<A.NameExpr | A.NamedType | A.Ident, Binding>,
+    private readonly diagnostics: Diagnostic[],
+  ) {
+    this.scopes = new Scopes(top);
+  }
+
+  resolve(): void {
+    for (const decl of this.module.parsed.program.decls) {
+      switch (decl.kind) {
+        case "ImportDecl":
+          break;
+        case "TypeDecl":
+          this.type(decl.type);
+          break;
+        case "ModelsDecl":
+          break;
+        case "NodeDecl":
+        case "AgentDecl":
+        case "VerifierDecl":
+        case "WorkflowDecl":
+          this.callable(decl);
+          break;
+      }
+    }
+  }
+
+  private callable(decl: A.CallableDecl): void {
+    this.scopes.push();
+    for (const param of decl.params) {
+      this.type(param.type);
+      this.define(param.name, { kind: "param", param });
+    }
+    this.type(decl.returnType);
+    for (const clause of decl.clauses) this.clause(clause);
+    if (decl.kind !== "AgentDecl") this.block(decl.body);
+    this.scopes.pop();
+  }
+
+  private clause(clause: A.Clause): void {
+    switch (clause.kind) {
+      case "ModelsClause":
+        if (clause.route.kind === "Ident") this.modelRoute(clause.route);
+        return;
+      case "ToolsClause":
+        for (const tool of clause.tools) this.valueName(tool.parts[0]!, "tool");
+        return;
+      case "RetryClause":
+        for (const kind of clause.on ?? []) this.failureKind(kind);
+        if (clause.backoff !== null) {
+          this.expr(clause.backoff.base);
+          if (clause.backoff.cap !== null) this.expr(clause.backoff.cap);
+        }
+        return;
+      case "TimeoutClause":
+        return this.expr(clause.duration);
+      case "PromptClause":
+        return this.expr(clause.text);
+      case "EffectsClause":
+      case "GrantsClause":
+      case "BudgetClause":
+      case "GateClause":
+      case "SandboxClause":
+        return;
+    }
+  }
+
+  private block(block: A.Block): void {
+    this.scopes.push();
+    for (const stmt of block.stmts) this.stmt(stmt);
+    this.scopes.pop();
+  }
+
+  private stmt(stmt: A.Stmt): void {
+    switch (stmt.kind) {
+      case "LetStmt":
+        if (stmt.type !== null) this.type(stmt.type);
+        this.expr(stmt.value);
+        // Defined after its value: `let x = x` refers to an outer `x`, and is refused below anyway.
+        this.define(stmt.name, { kind: "let", stmt });
+        return;
+      case "ExprStmt":
+        return this.expr(stmt.expr);
+      case "ReturnStmt":
+        return this.expr(stmt.value);
+      case "IfStmt":
+        this.expr(stmt.cond);
+        this.block(stmt.then);
+        if (stmt.else?.kind === "Block") this.block(stmt.else);
+        else if (stmt.else !== null) this.stmt(stmt.else);
+        return;
+      case "CheckpointStmt":
+        return;
+      case "FailStmt":
+        return this.expr(stmt.message);
+      case "VerifyStmt":
+        this.expr(stmt.check);
+        return this.expr(stmt.message);
+      case "ApproveStmt":
+        if (stmt.show !== null) this.expr(stmt.show);
+        if (stmt.timeout !== null) this.expr(stmt.timeout);
+        return;
+      case "SleepStmt":
+        return this.expr(stmt.duration);
+    }
+  }
+
+  private expr(expr: A.Expr): void {
+    switch (expr.kind) {
+      case "NameExpr":
+        return this.valueName(expr, "value");
+      case "StringLit":
+        for (const part of expr.parts) if (part.kind === "InterpolationPart") this.expr(part.expr);
+        return;
+      case "RecordExpr":
+        for (const field of expr.fields) this.expr(field.value);
+        return;
+      case "ListExpr":
+        for (const item of expr.items) this.expr(item);
+        return;
+      case "FieldExpr":
+        // Fields are checked with types: `report.total` needs to know `report`'s type.
+        return this.expr(expr.object);
+      case "CallExpr":
+        this.expr(expr.callee);
+        for (const arg of expr.args) this.expr(arg.value);
+        return;
+      case "UnaryExpr":
+        return this.expr(expr.operand);
+      case "BinaryExpr":
+        this.expr(expr.left);
+        return this.expr(expr.right);
+      case "CastExpr":
+        this.expr(expr.expr);
+        return this.type(expr.type);
+      case "LambdaExpr":
+        this.scopes.push();
+        expr.params.forEach((param, index) => this.define(param, { kind: "lambda", lambda: expr, index }));
+        this.expr(expr.body);
+        this.scopes.pop();
+        return;
+      case "ForExpr":
+        this.expr(expr.iterable);
+        for (const modifier of [expr.concurrency, expr.tolerate, expr.limit]) if (modifier !== null) this.expr(modifier);
+        this.scopes.push();
+        this.define(expr.binding, { kind: "for", loop: expr });
+        this.block(expr.body);
+        this.scopes.pop();
+        return;
+      case "WaitSignalExpr":
+        this.type(expr.type);
+        if (expr.timeout !== null) this.expr(expr.timeout);
+        return;
+      case "NumberLit":
+      case "QuantityLit":
+      case "BoolLit":
+      case "NullLit":
+      case "ErrorExpr":
+        return;
+    }
+  }
+
+  private type(type: A.TypeExpr): void {
+    switch (type.kind) {
+      case "NamedType": {
+        const name = type.name.name;
+        if ((primitiveTypes as readonly string[]).includes(name)) {
+          this.references.set(type, { kind: "primitive", name });
+          return;
+        }
+        const found = this.top.get(name);
+        const isType = found !== undefined && (found.binding.kind === "std" || found.binding.kind === "unresolved" || (found.binding.kind === "declaration" && found.binding.decl.kind === "TypeDecl"));
+        if (isType) {
+          this.references.set(type, found.binding);
+          return;
+        }
+        const types = [...primitiveTypes, ...[...this.top].filter(([, e]) => e.binding.kind === "std" || (e.binding.kind === "declaration" && e.binding.decl.kind === "TypeDecl")).map(([n]) => n)];
+        const close = closestName(name, types);
+        this.report("FL0203", type.name.span, {
+          message: found === undefined ? `there is no type \`${name}\`` : `\`${name}\` is a ${describe(found.binding)}, not a type`,
+          label: close === undefined ? "unknown type" : `did you mean \`${close}\`?`,
+          help: name === "List" ? "write `List<T>`, with the element type" : "types are `string`, `int`, `float`, `bool`, `duration`, `json`, and those declared with `type Name = …` or imported",
+        });
+        return;
+      }
+      case "ListType":
+        return this.type(type.element);
+      case "RecordType":
+        for (const field of type.fields) this.type(field.type);
+        return;
+      case "OptionalType":
+        return this.type(type.inner);
+      case "UnionType":
+        for (const member of type.members) this.type(member);
+        return;
+      case "LiteralType":
+      case "ErrorType":
+        return;
+    }
+  }
+
+  private valueName(name: A.NameExpr | A.Ident, role: "value" | "tool"): void {
+    const text = name.kind === "NameExpr" ? name.name : name.name;
+    const found = this.scopes.lookup(text);
+    if (found !== undefined && isValue(found.binding)) {
+      this.references.set(name, found.binding);
+      return;
+    }
+    const values = this.scopes.names().filter((n) => {
+      const entry = this.scopes.lookup(n);
+      return entry !== undefined && isValue(entry.binding);
+    });
+    const close = closestName(text, values);
+    this.report("FL0202", name.span, {
+      message: found !== undefined ? `\`${text}\` is a ${describe(found.binding)}, not a value` : role === "tool" ? `there is no tool \`${text}\`` : `\`${text}\` is not defined`,
+      label: close === undefined ? "unknown name" : `did you mean \`${close}\`?`,
+      help:
+        role === "tool"
+          ? "an agent's tools are std steps, imported like `import { sh, read_file } from \"std/sandbox\"`"
+          : "a name is a parameter, a `let` above it, a `for` or lambda variable, a node, agent, verifier or workflow of this file, or an import",
+    });
+  }
+
+  private modelRoute(route: A.Ident): void {
+    const found = this.top.get(route.name);
+    if (found !== undefined && (found.binding.kind === "std" || found.binding.kind === "unresolved" || (found.binding.kind === "declaration" && found.binding.decl.kind === "ModelsDecl"))) {
+      this.references.set(route, found.binding);
+      return;
+    }
+    const routes = [...this.top].filter(([, e]) => e.binding.kind === "declaration" && e.binding.decl.kind === "ModelsDecl").map(([n]) => n);
+    const close = closestName(route.name, routes);
+    this.report("FL0202", route.span, {
+      message: `there is no model route \`${route.name}\``,
+      label: close === undefined ? "unknown model route" : `did you mean \`${close}\`?`,
+      help: 'declare it with `models NAME = ["provider:model", …]`, or list the models here: `models ["anthropic:claude-sonnet-4-5"]`',
+    });
+  }
+
+  private failureKind(kind: A.Ident): void {
+    if (this.failureKinds.has(kind.name)) return;
+    const close = closestName(kind.name, [...this.failureKinds]);
+    this.report("FL0206", kind.span, {
+      message: `\`${kind.name}\` is not a failure kind`,
+      label: close === undefined ? "unknown failure kind" : `did you mean \`${close}\`?`,
+      help: `std's kinds are ${stdFailureKinds.map((k) => `\`${k}\``).join(", ")}; a program adds its own with \`fail Kind("…")\``,
+    });
+  }
+
+  private define(name: A.Ident, binding: Binding): void {
+    // Types and model routes stand where no value can: a value may share their name.
+    const earlier = this.scopes.lookup(name.name);
+    if (earlier !== undefined && isValue(earlier.binding)) {
+      this.report("FL0205", name.span, {
+        message: `\`${name.name}\` is already defined: it is ${article(describe(earlier.binding))}`,
+        label: "defined again here",
+        secondary: [{ span: earlier.span, label: "first defined here" }],
+        help: "give it a name of its own: a name means one thing wherever it is visible",
+      });
+    }
+    this.scopes.define(name.name, { binding, span: name.span });
+  }
+
+  private report(code: "FL0202" | "FL0203" | "FL0205" | "FL0206", span: Span, text: { message: string; label: string; help: string; secondary?: { span: Span; label: string }[] }): void {
+    this.diagnostics.push(syntaxError(this.module.source, code, span, text));
+  }
+}
+
+/** Whether a name stands for a value (std imports may be either, until std declares them). */
+function isValue(binding: Binding): boolean {
+  return !(binding.kind === "primitive" || (binding.kind === "declaration" && (binding.decl.kind === "TypeDecl" || binding.decl.kind === "ModelsDecl")));
+}
+
+const declarationWord: Record<A.Decl["kind"], string> = {
+  TypeDecl: "type",
+  ModelsDecl: "model route",
+  NodeDecl: "node",
+  AgentDecl: "agent",
+  VerifierDecl: "verifier",
+  WorkflowDecl: "workflow",
+  ImportDecl: "import",
+};
+
+function describe(binding: Binding): string {
+  switch (binding.kind) {
+    case "declaration":
+      return declarationWord[binding.decl.kind];
+    case "std":
+      return `name imported from \`${binding.module}\``;
+    case "param":
+      return "parameter";
+    case "let":
+      return "`let`";
+    case "for":
+      return "`for` variable";
+    case "lambda":
+      return "lambda parameter";
+    case "primitive":
+      return "primitive type";
+    case "unresolved":
+      return "name whose import failed";
+  }
+}
+
+function article(what: string): string {
+  return /^[aeiou]/i.test(what) ? `an ${what}` : `a ${what}`;
+}
