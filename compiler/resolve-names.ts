@@ -152,6 +152,7 @@ function userFailureKinds(module: Module): string[] {
 /** A block's names, innermost last. */
 class Scopes {
   private readonly frames: Map<string, Entry>[] = [];
+  onTopLevelHit: (name: string) => void = () => {};
 
   constructor(private readonly top: TopLevel) {}
 
@@ -163,12 +164,26 @@ class Scopes {
     this.frames.pop();
   }
 
+  /** What a name in the code refers to; a top-level name found here counts as used. */
   lookup(name: string): Entry | undefined {
+    const local = this.local(name);
+    if (local !== undefined) return local;
+    const found = this.top.get(name);
+    if (found !== undefined) this.onTopLevelHit(name);
+    return found;
+  }
+
+  /** The same, for the checker's own questions (suggestions, redefinitions): nothing counts as used. */
+  peek(name: string): Entry | undefined {
+    return this.local(name) ?? this.top.get(name);
+  }
+
+  private local(name: string): Entry | undefined {
     for (let i = this.frames.length - 1; i >= 0; i--) {
       const found = this.frames[i]!.get(name);
       if (found !== undefined) return found;
     }
-    return this.top.get(name);
+    return undefined;
   }
 
   define(name: string, entry: Entry): void {
@@ -183,6 +198,8 @@ class Scopes {
 
 class ModuleResolver {
   private readonly scopes: Scopes;
+  /** Top-level names looked up at least once: what is imported and never looked up is FL0209. */
+  private readonly used = new Set<string>();
 
   constructor(
     private readonly module: Module,
@@ -195,6 +212,7 @@ class ModuleResolver {
   }
 
   resolve(): void {
+    this.scopes.onTopLevelHit = (name) => this.used.add(name);
     for (const decl of this.module.parsed.program.decls) {
       switch (decl.kind) {
         case "ImportDecl":
@@ -210,6 +228,25 @@ class ModuleResolver {
         case "WorkflowDecl":
           this.callable(decl);
           break;
+      }
+    }
+    this.unusedImports();
+  }
+
+  private unusedImports(): void {
+    for (const decl of this.module.parsed.program.decls) {
+      if (decl.kind !== "ImportDecl") continue;
+      for (const item of decl.names) {
+        const local = item.alias ?? item.name;
+        if (this.used.has(local.name) || this.top.get(local.name)?.span !== local.span) continue;
+        this.diagnostics.push({
+          ...syntaxError(this.module.source, "FL0209", local.span, {
+            message: `\`${local.name}\` is imported but never used`,
+            label: "never used",
+            help: "remove it from the import",
+          }),
+          severity: "warning",
+        });
       }
     }
   }
@@ -358,6 +395,7 @@ class ModuleResolver {
           return;
         }
         const found = this.top.get(name);
+        if (found !== undefined) this.used.add(name);
         const isType = found !== undefined && (found.binding.kind === "std" || found.binding.kind === "unresolved" || (found.binding.kind === "declaration" && found.binding.decl.kind === "TypeDecl"));
         if (isType) {
           this.references.set(type, found.binding);
@@ -396,7 +434,7 @@ class ModuleResolver {
       return;
     }
     const values = this.scopes.names().filter((n) => {
-      const entry = this.scopes.lookup(n);
+      const entry = this.scopes.peek(n);
       return entry !== undefined && isValue(entry.binding);
     });
     const close = closestName(text, values);
@@ -412,6 +450,7 @@ class ModuleResolver {
 
   private modelRoute(route: A.Ident): void {
     const found = this.top.get(route.name);
+    if (found !== undefined) this.used.add(route.name);
     if (found !== undefined && (found.binding.kind === "std" || found.binding.kind === "unresolved" || (found.binding.kind === "declaration" && found.binding.decl.kind === "ModelsDecl"))) {
       this.references.set(route, found.binding);
       return;
@@ -437,7 +476,7 @@ class ModuleResolver {
 
   private define(name: A.Ident, binding: Binding): void {
     // Types and model routes stand where no value can: a value may share their name.
-    const earlier = this.scopes.lookup(name.name);
+    const earlier = this.scopes.peek(name.name);
     if (earlier !== undefined && isValue(earlier.binding)) {
       this.report("FL0205", name.span, {
         message: `\`${name.name}\` is already defined: it is ${article(describe(earlier.binding))}`,

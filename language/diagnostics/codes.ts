@@ -37,6 +37,7 @@ export const diagnosticCodes = {
   FL0206: { title: "unknown failure kind" },
   FL0207: { title: "imported file not found" },
   FL0208: { title: "import cycle" },
+  FL0209: { title: "unused import" },
 } as const satisfies Record<string, { readonly title: string }>;
 
 export type DiagnosticCode = keyof typeof diagnosticCodes;
