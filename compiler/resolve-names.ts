@@ -98,15 +98,21 @@ function addImports(module: Module, graph: ModuleGraph, tops: ReadonlyMap<string
       if (isStdModule(from)) {
         binding = { kind: "std", module: from, name: item.name.name, at: item };
       } else if (target !== undefined) {
+        // Only what the file declares itself, whatever it imports and in whichever order files are resolved.
+        const declaredThere = (e: Entry | undefined): e is Entry => e?.binding.kind === "declaration" && e.binding.module === target.path;
         const exported = tops.get(target.path)!.get(item.name.name);
-        if (exported === undefined || exported.binding.kind !== "declaration") {
-          const names = [...tops.get(target.path)!.entries()].filter(([, e]) => e.binding.kind === "declaration").map(([n]) => n);
+        if (!declaredThere(exported)) {
+          const names = [...tops.get(target.path)!.entries()].filter(([, e]) => declaredThere(e)).map(([n]) => n);
           const close = closestName(item.name.name, names);
           diagnostics.push(
             syntaxError(module.source, "FL0204", item.name.span, {
               message: `\`${item.name.name}\` is not declared in \`${target.path}\``,
               label: close === undefined ? "not declared there" : `did you mean \`${close}\`?`,
-              help: `\`${target.path}\` declares ${names.length === 0 ? "nothing" : names.map((n) => `\`${n}\``).join(", ")}`,
+              help: (() => {
+                const origin = importedFrom(target, item.name.name, graph);
+                if (origin !== undefined) return `\`${target.path}\` imports it from \`${origin}\`: import it from there`;
+                return `\`${target.path}\` declares ${names.length === 0 ? "nothing" : names.map((n) => `\`${n}\``).join(", ")}`;
+              })(),
             }),
           );
           binding = { kind: "unresolved", at: item };
@@ -131,6 +137,15 @@ function addImports(module: Module, graph: ModuleGraph, tops: ReadonlyMap<string
       top.set(local.name, { binding, span: local.span });
     }
   }
+}
+
+/** Where `module` imports `name` from, read from its import declarations (not from what is resolved so far). */
+function importedFrom(module: Module, name: string, graph: ModuleGraph): string | undefined {
+  for (const decl of module.parsed.program.decls) {
+    if (decl.kind !== "ImportDecl" || !decl.names.some((n) => (n.alias ?? n.name).name === name)) continue;
+    return graph.targets.get(decl)?.path ?? decl.from.parts.map((p) => (p.kind === "TextPart" ? p.value : "")).join("");
+  }
+  return undefined;
 }
 
 function userFailureKinds(module: Module): string[] {
