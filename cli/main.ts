@@ -14,11 +14,16 @@ import { processIo, type CommandIo } from "./io.ts";
  * load and parse (cliui builds an Intl.Segmenter as it loads) against
  * ~10 ms for commander, out of a 100 ms start-up budget.
  */
+/** Set by the build from package.json; "development" when run from the sources. */
+declare const FLOW_VERSION: string | undefined;
+const flowVersion = typeof FLOW_VERSION === "string" ? FLOW_VERSION : "development";
+
 export async function main(argv: readonly string[], io: CommandIo): Promise<number> {
   let code: number = exitCodes.ok;
   const program = new Command("flow")
     .description("A typed workflow language and a durable runtime for long-running agent work.")
     .usage("<command> [options]")
+    .version(flowVersion, "-V, --version", "print the version")
     .exitOverride()
     .showSuggestionAfterError()
     .configureOutput({
@@ -65,7 +70,7 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     await program.parseAsync([...argv], { from: "user" });
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === "commander.helpDisplayed" || error.code === "commander.help") return exitCodes.ok;
+      if (error.code === "commander.helpDisplayed" || error.code === "commander.help" || error.code === "commander.version") return exitCodes.ok;
       // commander has already printed its message through outputError.
       io.err("Run `flow --help` for the commands.\n");
       return exitCodes.usage;

@@ -56,10 +56,11 @@ export function loadModules(entry: SourceFile, host: ModuleHost): ModuleGraph {
       if (target === undefined) {
         const text = host.readFile(path);
         if (text === undefined) {
+          const withExtension = path.endsWith(".flow") ? undefined : host.readFile(`${path}.flow`);
           diagnostics.push(
             syntaxError(module.source, "FL0207", decl.from.span, {
               message: `there is no file \`${path}\` to import from`,
-              label: "no such file",
+              label: withExtension === undefined ? "no such file" : `did you mean \`"${from}.flow"\`?`,
               help: 'paths are relative to the importing file and name the file with its extension, such as `"./shared/releases.flow"`; standard modules start with `std/`',
             }),
           );

@@ -253,7 +253,9 @@ class ModuleResolver {
       if (decl.kind !== "ImportDecl") continue;
       for (const item of decl.names) {
         const local = item.alias ?? item.name;
-        if (this.used.has(local.name) || this.top.get(local.name)?.span !== local.span) continue;
+        const entry = this.top.get(local.name);
+        // A failed import is reported as such; calling it unused as well would be noise.
+        if (this.used.has(local.name) || entry?.span !== local.span || entry.binding.kind === "unresolved") continue;
         this.diagnostics.push({
           ...syntaxError(this.module.source, "FL0209", local.span, {
             message: `\`${local.name}\` is imported but never used`,
@@ -452,7 +454,7 @@ class ModuleResolver {
       const entry = this.scopes.peek(n);
       return entry !== undefined && isValue(entry.binding);
     });
-    const close = closestName(text, values);
+    const close = foreignWords[text] ?? closestName(text, values);
     this.report("FL0202", name.span, {
       message: found !== undefined ? `\`${text}\` is a ${describe(found.binding)}, not a value` : role === "tool" ? `there is no tool \`${text}\`` : `\`${text}\` is not defined`,
       label: close === undefined ? "unknown name" : `did you mean \`${close}\`?`,
@@ -507,6 +509,19 @@ class ModuleResolver {
     this.diagnostics.push(syntaxError(this.module.source, code, span, text));
   }
 }
+
+/** Words other languages use where flow has an operator or a literal. */
+const foreignWords: Readonly<Record<string, string>> = {
+  and: "&&",
+  or: "||",
+  not: "!",
+  True: "true",
+  False: "false",
+  None: "null",
+  nil: "null",
+  undefined: "null",
+  Null: "null",
+};
 
 /** Whether a name stands for a value (std imports may be either, until std declares them). */
 function isValue(binding: Binding): boolean {

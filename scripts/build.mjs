@@ -9,10 +9,13 @@
 //   snapshot only when that binary runs it, and from flow.mjs otherwise.
 import { build } from "esbuild";
 import { spawnSync } from "node:child_process";
-import { rmSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+
+const { version } = JSON.parse(readFileSync("package.json", "utf8"));
 
 const common = {
   bundle: true,
+  define: { FLOW_VERSION: JSON.stringify(version) },
   platform: "node",
   target: "node20",
   legalComments: "none",
@@ -43,7 +46,7 @@ await build({
   format: "cjs",
   // Paths are taken from the launcher at run time (FLOW_DIST), never from
   // where the snapshot was built.
-  define: { "import.meta.url": "undefined" },
+  define: { ...common.define, "import.meta.url": "undefined" },
   logLevel: "error",
 });
 const snapshot = spawnSync(process.execPath, ["--snapshot-blob", "dist/flow.blob", "--build-snapshot", "dist/flow-snapshot.cjs"], {

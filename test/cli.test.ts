@@ -86,6 +86,12 @@ describe("usage", () => {
     }
   });
 
+  it("prints its version with --version", () => {
+    const result = runFlow(["--version"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`${JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")).version}\n`);
+  });
+
   it("prints help listing the commands", () => {
     const result = runFlow(["--help"]);
     expect(result.code).toBe(0);

@@ -15,7 +15,8 @@ export function explain(code: string | undefined, io: CommandIo): number {
   if (!isDiagnosticCode(normalized)) {
     const close = closestName(normalized, Object.keys(diagnosticCodes));
     throw new UsageError(
-      `\`${code}\` is not a diagnostic code${close === undefined ? "" : `; did you mean ${close}?`} Run \`flow explain\` for the list.`,
+      `\`${code}\` is not a diagnostic code${close === undefined ? "." : `; did you mean ${close}?`}`,
+      { hint: "Run `flow explain` for the list." },
     );
   }
   io.out(readFileSync(explainPagePath(normalized), "utf8"));
