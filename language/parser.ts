@@ -3,6 +3,7 @@ import {
   EOF,
   EmbeddedActionsParser,
   type IOrAlt,
+  type OrMethodOpts,
   type ParserMethod,
   tokenMatcher,
   type IRecognitionException,
@@ -17,6 +18,7 @@ import type { Span } from "./source-file.ts";
 import { parserMessages, closing, expecting } from "./parser-messages.ts";
 import * as T from "./tokens.ts";
 import { closestName } from "./closest-name.ts";
+import { FirstTokenLookahead } from "./lookahead.ts";
 
 /** A problem found while building the tree (not by chevrotain's recognizer). */
 export interface BuildProblem {
@@ -166,11 +168,14 @@ export class FlowParser extends EmbeddedActionsParser {
 
   // Alternatives that capture nothing but `this` are built once and reused:
   // chevrotain otherwise allocates them, closures and all, on every call.
-  private expressionAlternatives?: IOrAlt<A.Expr>[];
+  private expressionChoice?: OrMethodOpts<A.Expr>;
   private binaryTailAlternatives?: IOrAlt<[IToken, A.Expr] | A.TypeExpr>[];
   private suffixAlternatives?: IOrAlt<IToken | A.Arg[] | undefined>[];
-  private primaryAlternatives?: IOrAlt<A.Expr>[];
-  private statementAlternatives?: IOrAlt<A.Stmt>[];
+  private primaryChoice?: OrMethodOpts<A.Expr>;
+  private numericChoice?: OrMethodOpts<IToken>;
+  private stringCloseChoice?: OrMethodOpts<IToken>;
+  private stringPieceAlternatives?: IOrAlt<RawPiece | undefined>[];
+  private statementChoice?: OrMethodOpts<A.Stmt>;
   private blockItemAlternatives?: IOrAlt<A.Stmt | undefined>[];
   private lastStray: IToken | undefined;
 
@@ -178,6 +183,7 @@ export class FlowParser extends EmbeddedActionsParser {
     super(T.allTokenTypes, {
       recoveryEnabled: true,
       maxLookahead: 2,
+      lookaheadStrategy: new FirstTokenLookahead({ maxLookahead: 2 }),
       skipValidations: !options.validate,
       errorMessageProvider: parserMessages,
     });
@@ -235,11 +241,12 @@ export class FlowParser extends EmbeddedActionsParser {
   private commaSeparated<N>(rule: ParserMethod<[], N>, into: N[]): void {
     this.OPTION9(() => {
       this.add(into, this.SUBRULE8(rule));
-      this.MANY9(() => {
-        this.CONSUME9(T.Comma);
-        this.add(into, this.SUBRULE9(rule));
-      });
-      this.OPTION8(() => this.CONSUME8(T.Comma));
+      if (this.mayEnter(T.Comma))
+        this.MANY9(() => {
+          this.CONSUME9(T.Comma);
+          this.add(into, this.SUBRULE9(rule));
+        });
+      if (this.mayEnter(T.Comma)) this.OPTION8(() => this.CONSUME8(T.Comma));
     });
   }
 
@@ -254,6 +261,19 @@ export class FlowParser extends EmbeddedActionsParser {
 
   private nextIs(offset: number, type: TokenType): boolean {
     return tokenMatcher(this.LA(offset), type);
+  }
+
+  /**
+   * Whether an OPTION or MANY may be entered: always in the recording phase
+   * (the grammar must be recorded), else only if the token at `offset`,
+   * which every way into it has, is there. Most optional parts are absent;
+   * asking first spares the closures chevrotain takes on each call, and its
+   * own lookahead still decides when they may be present. Only for a MANY
+   * that ends its rule or precedes a sub-rule or another optional part, not
+   * a token: only then would a loop not entered attempt no recovery anyway.
+   */
+  private mayEnter(type: TokenType, offset = 1): boolean {
+    return this.RECORDING_PHASE || this.nextIs(offset, type);
   }
 
   /** `x =>`, `() =>`, `(a, b) =>`: decided by scanning, since `(a)` may also be a parenthesised name. */
@@ -343,12 +363,13 @@ export class FlowParser extends EmbeddedActionsParser {
       this.CONSUME(T.Kw.as);
       alias = this.CONSUME2(T.Identifier);
     });
-    return this.ACTION(() => ({
+    if (this.RECORDING_PHASE) return undefined as never;
+    return {
       kind: "ImportName",
       name: this.ident(name),
       alias: alias === null ? null : this.ident(alias),
       span: this.span(start),
-    }));
+    };
   });
 
   private typeDecl = this.RULE("typeDecl", (): A.TypeDecl => {
@@ -357,12 +378,13 @@ export class FlowParser extends EmbeddedActionsParser {
     const name = this.CONSUME(T.Identifier);
     this.CONSUME(T.Equals);
     const type = this.SUBRULE(this.typeExpr);
-    return this.ACTION(() => ({
+    if (this.RECORDING_PHASE) return undefined as never;
+    return {
       kind: "TypeDecl",
       name: this.ident(name),
       type,
       span: this.span(start),
-    }));
+    };
   });
 
   private modelsDecl = this.RULE("modelsDecl", (): A.ModelsDecl => {
@@ -374,12 +396,13 @@ export class FlowParser extends EmbeddedActionsParser {
     const models: A.StringLit[] = [];
     this.commaSeparated(this.plainString, models);
     this.closeWith(T.RBracket, closes.modelList);
-    return this.ACTION(() => ({
+    if (this.RECORDING_PHASE) return undefined as never;
+    return {
       kind: "ModelsDecl",
       name: this.ident(name),
       models,
       span: this.span(start),
-    }));
+    };
   });
 
   private callableDecl = this.RULE("callableDecl", (): A.CallableDecl => {
@@ -490,12 +513,13 @@ export class FlowParser extends EmbeddedActionsParser {
       ERR_MSG: expected.parameterType,
     });
     const type = this.SUBRULE(this.typeExpr);
-    return this.ACTION(() => ({
+    if (this.RECORDING_PHASE) return undefined as never;
+    return {
       kind: "Param",
       name: this.ident(name),
       type,
       span: this.span(start),
-    }));
+    };
   });
 
   // ───────────────────────────── clauses ─────────────────────────────
@@ -562,12 +586,13 @@ export class FlowParser extends EmbeddedActionsParser {
       scope = this.SUBRULE(this.plainString);
       this.closeWith(T.RParen, closes.effectScope);
     });
-    return this.ACTION(() => ({
+    if (this.RECORDING_PHASE) return undefined as never;
+    return {
       kind: "EffectRef",
       path: path.map((t) => this.ident(t)),
       scope,
       span: this.span(start),
-    }));
+    };
   });
 
   private budgetClause = this.RULE("budgetClause", (): A.BudgetClause => {
@@ -585,12 +610,13 @@ export class FlowParser extends EmbeddedActionsParser {
     const key = this.CONSUME(T.Identifier);
     this.CONSUME(T.Colon);
     const value = this.SUBRULE(this.numeric);
-    return this.ACTION(() => ({
+    if (this.RECORDING_PHASE) return undefined as never;
+    return {
       kind: "BudgetEntry",
       key: this.ident(key),
       value,
       span: this.span(start),
-    }));
+    };
   });
 
   private retryClause = this.RULE("retryClause", (): A.RetryClause => {
@@ -674,13 +700,14 @@ export class FlowParser extends EmbeddedActionsParser {
       cap = this.SUBRULE2(this.expression);
     });
     this.closeWith(T.RParen, closes.backoff);
-    return this.ACTION(() => ({
+    if (this.RECORDING_PHASE) return undefined as never;
+    return {
       kind: "Backoff",
       strategy: this.ident(strategy),
       base,
       cap,
       span: this.span(start),
-    }));
+    };
   });
 
   private timeoutClause = this.RULE("timeoutClause", (): A.TimeoutClause => {
@@ -749,11 +776,12 @@ export class FlowParser extends EmbeddedActionsParser {
       this.CONSUME(T.Dot);
       parts.push(this.CONSUME(T.AnyName));
     });
-    return this.ACTION(() => ({
+    if (this.RECORDING_PHASE) return undefined as never;
+    return {
       kind: "QualifiedName",
       parts: parts.map((t) => this.ident(t)),
       span: this.span(start),
-    }))!;
+    };
   });
 
   private promptClause = this.RULE("promptClause", (): A.PromptClause => {
@@ -819,20 +847,22 @@ export class FlowParser extends EmbeddedActionsParser {
   }
 
   private statement = this.RULE("statement", (): A.Stmt => {
-    return this.OR({
-      DEF: (this.statementAlternatives ??= [
-        { ALT: () => this.SUBRULE(this.letStmt) },
-        { ALT: () => this.SUBRULE(this.returnStmt) },
-        { ALT: () => this.SUBRULE(this.ifStmt) },
-        { ALT: () => this.SUBRULE(this.checkpointStmt) },
-        { ALT: () => this.SUBRULE(this.failStmt) },
-        { ALT: () => this.SUBRULE(this.verifyStmt) },
-        { ALT: () => this.SUBRULE(this.approveStmt) },
-        { ALT: () => this.SUBRULE(this.sleepStmt) },
-        { ALT: () => this.SUBRULE(this.exprStmt) },
-      ]),
-      ERR_MSG: expected.statement,
-    });
+    return this.OR(
+      (this.statementChoice ??= {
+        DEF: [
+          { ALT: () => this.SUBRULE(this.letStmt) },
+          { ALT: () => this.SUBRULE(this.returnStmt) },
+          { ALT: () => this.SUBRULE(this.ifStmt) },
+          { ALT: () => this.SUBRULE(this.checkpointStmt) },
+          { ALT: () => this.SUBRULE(this.failStmt) },
+          { ALT: () => this.SUBRULE(this.verifyStmt) },
+          { ALT: () => this.SUBRULE(this.approveStmt) },
+          { ALT: () => this.SUBRULE(this.sleepStmt) },
+          { ALT: () => this.SUBRULE(this.exprStmt) },
+        ],
+        ERR_MSG: expected.statement,
+      }),
+    );
   });
 
   private letStmt = this.RULE("letStmt", (): A.LetStmt => {
@@ -840,21 +870,23 @@ export class FlowParser extends EmbeddedActionsParser {
     this.CONSUME(T.Kw.let);
     const name = this.CONSUME(T.Identifier);
     let type: A.TypeExpr | null = null;
-    this.OPTION(() => {
-      this.CONSUME(T.Colon);
-      type = this.SUBRULE(this.typeExpr);
-    });
+    if (this.mayEnter(T.Colon))
+      this.OPTION(() => {
+        this.CONSUME(T.Colon);
+        type = this.SUBRULE(this.typeExpr);
+      });
     this.CONSUME(T.Equals, {
       ERR_MSG: expected.letValue,
     });
     const value = this.SUBRULE(this.expression);
-    return this.ACTION(() => ({
+    if (this.RECORDING_PHASE) return undefined as never;
+    return {
       kind: "LetStmt",
       name: this.ident(name),
       type,
       value,
       span: this.span(start),
-    }))!;
+    };
   });
 
   private returnStmt = this.RULE("returnStmt", (): A.ReturnStmt => {
@@ -899,12 +931,13 @@ export class FlowParser extends EmbeddedActionsParser {
     });
     const message = this.SUBRULE(this.expression);
     this.closeWith(T.RParen, closes.failureMessage);
-    return this.ACTION(() => ({
+    if (this.RECORDING_PHASE) return undefined as never;
+    return {
       kind: "FailStmt",
       errorKind: this.ident(kind),
       message,
       span: this.span(start),
-    }))!;
+    };
   });
 
   private verifyStmt = this.RULE("verifyStmt", (): A.VerifyStmt => {
@@ -1010,13 +1043,15 @@ export class FlowParser extends EmbeddedActionsParser {
   expression = this.RULE(
     "expression",
     (): A.Expr => {
-      return this.OR({
-        DEF: (this.expressionAlternatives ??= [
-          { GATE: () => this.lambdaAhead(), ALT: () => this.SUBRULE(this.lambda), IGNORE_AMBIGUITIES: true },
-          { ALT: () => this.SUBRULE(this.binary) },
-        ]),
-        ERR_MSG: expected.expression,
-      });
+      return this.OR(
+        (this.expressionChoice ??= {
+          DEF: [
+            { GATE: () => this.lambdaAhead(), ALT: () => this.SUBRULE(this.lambda), IGNORE_AMBIGUITIES: true },
+            { ALT: () => this.SUBRULE(this.binary) },
+          ],
+          ERR_MSG: expected.expression,
+        }),
+      );
     },
     { recoveryValueFunc: (e) => errorExpr(e, this.lastEnd()) },
   );
@@ -1045,12 +1080,13 @@ export class FlowParser extends EmbeddedActionsParser {
       ]);
       this.CONSUME(T.FatArrow);
       const body = this.SUBRULE(this.expression);
-      return this.ACTION(() => ({
+      if (this.RECORDING_PHASE) return undefined as never;
+      return {
         kind: "LambdaExpr",
         params: params.map((t) => this.ident(t)),
         body,
         span: this.span(start),
-      }))!;
+      };
     },
     { recoveryValueFunc: (e) => errorExpr(e, this.lastEnd()) },
   );
@@ -1060,7 +1096,12 @@ export class FlowParser extends EmbeddedActionsParser {
   private binary = this.RULE(
     "binary",
     (): A.Expr => {
-      const operands: A.Expr[] = [this.SUBRULE(this.operand)];
+      const first = this.SUBRULE(this.operand);
+      // Most expressions are a single operand. When no operator follows, the
+      // loop would not be entered: skip it, and the closures and arrays it
+      // takes. (It always runs in the recording phase, to record the grammar.)
+      if (!this.RECORDING_PHASE && !this.nextIs(1, T.BinaryOperator) && !this.nextIs(1, T.Kw.as)) return first;
+      const operands: A.Expr[] = [first];
       const operators: (IToken | A.TypeExpr)[] = [];
       this.MANY(() => {
         const next = this.OR(
@@ -1076,7 +1117,7 @@ export class FlowParser extends EmbeddedActionsParser {
           operators.push(next);
         }
       });
-      return this.ACTION(() => this.fold(operands, operators))!;
+      return this.RECORDING_PHASE ? (undefined as never) : this.fold(operands, operators);
     },
     { recoveryValueFunc: (e) => errorExpr(e, this.lastEnd()) },
   );
@@ -1157,9 +1198,15 @@ export class FlowParser extends EmbeddedActionsParser {
   private operand = this.RULE(
     "operand",
     (): A.Expr => {
+      // Each loop is skipped when the next token cannot enter it, as for most
+      // operands: that spares the closures chevrotain takes on every call.
+      // In the recording phase both always run, to record the grammar.
       const prefixes: IToken[] = [];
-      this.MANY(() => prefixes.push(this.CONSUME(T.PrefixOperator)));
+      if (this.RECORDING_PHASE || this.nextIs(1, T.PrefixOperator))
+        this.MANY(() => prefixes.push(this.CONSUME(T.PrefixOperator)));
       let expr = this.SUBRULE(this.primary);
+      if (!this.RECORDING_PHASE && !this.nextIs(1, T.Dot) && !this.nextIs(1, T.LParen) && !this.nextIs(1, T.LBracket))
+        return this.applyPrefixes(prefixes, expr);
       // The gate is on the loop, not on the call: a `(` on a new line must
       // end the expression, not enter the loop and fail there.
       this.MANY2({
@@ -1172,24 +1219,26 @@ export class FlowParser extends EmbeddedActionsParser {
               { ALT: (): undefined => this.SUBRULE(this.indexAttempt) },
             ]),
           );
-          this.ACTION(() => {
-            if (suffix === undefined) return;
-            expr = Array.isArray(suffix)
-              ? { kind: "CallExpr", callee: expr, args: suffix, span: cover(expr.span, this.span(expr.span.start)) }
-              : { kind: "FieldExpr", object: expr, field: this.ident(suffix), span: cover(expr.span, this.tokenSpan(suffix)) };
-          });
+          if (this.RECORDING_PHASE || suffix === undefined) return;
+          expr = Array.isArray(suffix)
+            ? { kind: "CallExpr", callee: expr, args: suffix, span: cover(expr.span, this.span(expr.span.start)) }
+            : { kind: "FieldExpr", object: expr, field: this.ident(suffix), span: cover(expr.span, this.tokenSpan(suffix)) };
         },
       });
-      return this.ACTION(() => {
-        for (let i = prefixes.length - 1; i >= 0; i--) {
-          const op = prefixes[i]!;
-          expr = { kind: "UnaryExpr", op: op.image as A.UnaryOp, operand: expr, span: cover(this.tokenSpan(op), expr.span) };
-        }
-        return expr;
-      })!;
+      if (this.RECORDING_PHASE) return undefined as never;
+      return this.applyPrefixes(prefixes, expr);
     },
     { recoveryValueFunc: (e) => errorExpr(e, this.lastEnd()) },
   );
+
+  private applyPrefixes(prefixes: IToken[], operand: A.Expr): A.Expr {
+    let expr = operand;
+    for (let i = prefixes.length - 1; i >= 0; i--) {
+      const op = prefixes[i]!;
+      expr = { kind: "UnaryExpr", op: op.image as A.UnaryOp, operand: expr, span: cover(this.tokenSpan(op), expr.span) };
+    }
+    return expr;
+  }
 
   /** `xs[0]`: flow has no indexing; say so instead of reading `[0]` as the next statement. */
   private indexAttempt = this.RULE("indexAttempt", (): undefined => {
@@ -1223,54 +1272,55 @@ export class FlowParser extends EmbeddedActionsParser {
   private arg = this.RULE("arg", (): A.Arg => {
     const start = this.start();
     let name: IToken | null = null;
-    this.OPTION(() => {
-      name = this.CONSUME(T.Identifier);
-      this.CONSUME(T.Colon);
-    });
+    if (this.mayEnter(T.Colon, 2))
+      this.OPTION(() => {
+        name = this.CONSUME(T.Identifier);
+        this.CONSUME(T.Colon);
+      });
     const value = this.SUBRULE(this.expression);
-    return this.ACTION(() => ({
+    if (this.RECORDING_PHASE) return undefined as never;
+    return {
       kind: "Arg",
       name: name === null ? null : this.ident(name),
       value,
       span: this.span(start),
-    }))!;
+    };
   });
 
   private primary = this.RULE(
     "primary",
     (): A.Expr => {
-      return this.OR({
-        DEF: (this.primaryAlternatives ??= [
-          { ALT: () => this.SUBRULE(this.numeric) },
-          { ALT: () => this.SUBRULE(this.stringLiteral) },
-          { ALT: () => this.literalWord(this.CONSUME(T.Kw.true)) },
-          { ALT: () => this.literalWord(this.CONSUME(T.Kw.false)) },
-          { ALT: () => this.literalWord(this.CONSUME(T.Kw.null)) },
-          {
-            ALT: () => {
-              const name = this.CONSUME(T.Identifier);
-              return this.ACTION(() => ({
-                kind: "NameExpr" as const,
-                name: name.image,
-                span: this.tokenSpan(name),
-              }))!;
+      return this.OR(
+        (this.primaryChoice ??= {
+          DEF: [
+            { ALT: () => this.SUBRULE(this.numeric) },
+            { ALT: () => this.SUBRULE(this.stringLiteral) },
+            { ALT: () => this.literalWord(this.CONSUME(T.Kw.true)) },
+            { ALT: () => this.literalWord(this.CONSUME(T.Kw.false)) },
+            { ALT: () => this.literalWord(this.CONSUME(T.Kw.null)) },
+            {
+              ALT: () => {
+                const name = this.CONSUME(T.Identifier);
+                if (this.RECORDING_PHASE) return undefined as never;
+                return { kind: "NameExpr" as const, name: name.image, span: this.tokenSpan(name) };
+              },
             },
-          },
-          {
-            ALT: () => {
-              const open = this.CONSUME(T.LParen);
-              const inner = this.SUBRULE(this.expression);
-              this.closeWith(T.RParen, closes.parentheses);
-              return inner;
+            {
+              ALT: () => {
+                const open = this.CONSUME(T.LParen);
+                const inner = this.SUBRULE(this.expression);
+                this.closeWith(T.RParen, closes.parentheses);
+                return inner;
+              },
             },
-          },
-          { ALT: () => this.SUBRULE(this.recordExpr) },
-          { ALT: () => this.SUBRULE(this.listExpr) },
-          { ALT: () => this.SUBRULE(this.forExpr) },
-          { ALT: () => this.SUBRULE(this.waitSignal) },
-        ]),
-        ERR_MSG: expected.expression,
-      });
+            { ALT: () => this.SUBRULE(this.recordExpr) },
+            { ALT: () => this.SUBRULE(this.listExpr) },
+            { ALT: () => this.SUBRULE(this.forExpr) },
+            { ALT: () => this.SUBRULE(this.waitSignal) },
+          ],
+          ERR_MSG: expected.expression,
+        }),
+      );
     },
     { recoveryValueFunc: (e) => errorExpr(e, this.lastEnd()) },
   );
@@ -1285,11 +1335,14 @@ export class FlowParser extends EmbeddedActionsParser {
   private numeric = this.RULE(
     "numeric",
     (): A.NumberLit | A.QuantityLit => {
-      const token = this.OR({
-        DEF: [{ ALT: () => this.CONSUME(T.NumberLiteral) }, { ALT: () => this.CONSUME(T.MoneyLiteral) }],
-        ERR_MSG: expected.amount,
-      });
-      return this.ACTION(() => {
+      const token = this.OR(
+        (this.numericChoice ??= {
+          DEF: [{ ALT: () => this.CONSUME(T.NumberLiteral) }, { ALT: () => this.CONSUME(T.MoneyLiteral) }],
+          ERR_MSG: expected.amount,
+        }),
+      );
+      if (this.RECORDING_PHASE) return undefined as never;
+      {
         const span = this.tokenSpan(token);
         const meaning = numericMeaning(token.image);
         switch (meaning.kind) {
@@ -1325,7 +1378,7 @@ export class FlowParser extends EmbeddedActionsParser {
               span,
             };
         }
-      })!;
+      }
     },
     { recoveryValueFunc: (e) => zeroNumber(e, this.lastEnd()) },
   );
@@ -1348,12 +1401,13 @@ export class FlowParser extends EmbeddedActionsParser {
     const name = this.CONSUME(T.AnyName);
     this.CONSUME(T.Colon);
     const value = this.SUBRULE(this.expression);
-    return this.ACTION(() => ({
+    if (this.RECORDING_PHASE) return undefined as never;
+    return {
       kind: "RecordField",
       name: this.ident(name),
       value,
       span: this.span(start),
-    }))!;
+    };
   });
 
   listExpr = this.RULE(
@@ -1456,18 +1510,17 @@ export class FlowParser extends EmbeddedActionsParser {
     "plainString",
     (): A.StringLit => {
       const literal = this.SUBRULE(this.stringLiteral);
-      this.ACTION(() => {
-        const interpolation = literal.parts.find((p) => p.kind === "InterpolationPart");
-        if (interpolation !== undefined) {
-          this.report({
-            code: "FL0110",
-            span: interpolation.span,
-            message: "this string must be a constant",
-            label: "no interpolation here",
-            help: "names, labels and paths are fixed when the program is checked; write the text out",
-          });
-        }
-      });
+      if (this.RECORDING_PHASE) return literal;
+      const interpolation = literal.parts.find((p) => p.kind === "InterpolationPart");
+      if (interpolation !== undefined) {
+        this.report({
+          code: "FL0110",
+          span: interpolation.span,
+          message: "this string must be a constant",
+          label: "no interpolation here",
+          help: "names, labels and paths are fixed when the program is checked; write the text out",
+        });
+      }
       return literal;
     },
     { recoveryValueFunc: (e) => emptyString(e, this.lastEnd()) },
@@ -1490,43 +1543,32 @@ export class FlowParser extends EmbeddedActionsParser {
       const start = this.start();
       const open = this.CONSUME(T.Quote);
       const pieces: RawPiece[] = [];
-      this.MANY(() => this.SUBRULE(this.stringPiece, { ARGS: [pieces] }));
-      this.OR({
-        DEF: [
-          { ALT: () => this.CONSUME(T.QuoteClose) },
-          {
-            ALT: () => {
-              const newline = this.CONSUME(T.StringNewline);
-              this.ACTION(() => {
-                this.report({
-                  code: "FL0102",
-                  span: { start: newline.startOffset, end: newline.startOffset },
-                  message: "this string is not closed before the end of the line",
-                  label: 'expected `"` here',
-                  help: 'close it with `"`; for text over several lines use a `"""` block',
-                  secondary: [
-                    {
-                      span: this.tokenSpan(open),
-                      label: "the string starts here",
-                    },
-                  ],
-                });
-              });
+      this.MANY(() => this.add(pieces, this.SUBRULE(this.stringPiece)));
+      const close = this.OR(
+        (this.stringCloseChoice ??= {
+          DEF: [{ ALT: () => this.CONSUME(T.QuoteClose) }, { ALT: () => this.CONSUME(T.StringNewline) }],
+          ERR_MSG: closes.string,
+        }),
+      );
+      if (this.RECORDING_PHASE) return undefined as never;
+      if (close.tokenType === T.StringNewline) {
+        this.report({
+          code: "FL0102",
+          span: { start: close.startOffset, end: close.startOffset },
+          message: "this string is not closed before the end of the line",
+          label: 'expected `"` here',
+          help: 'close it with `"`; for text over several lines use a `"""` block',
+          secondary: [
+            {
+              span: this.tokenSpan(open),
+              label: "the string starts here",
             },
-          },
-        ],
-        ERR_MSG: closes.string,
-      });
-      return this.ACTION(() => {
-        const built = buildPlainString(pieces);
-        this.reportStringProblems(built.problems);
-        return {
-          kind: "StringLit" as const,
-          block: false,
-          parts: built.parts,
-          span: this.span(start),
-        };
-      })!;
+          ],
+        });
+      }
+      const built = buildPlainString(pieces);
+      this.reportStringProblems(built.problems);
+      return { kind: "StringLit", block: false, parts: built.parts, span: this.span(start) };
     },
     { recoveryValueFunc: (e) => emptyString(e, this.lastEnd()) },
   );
@@ -1537,7 +1579,7 @@ export class FlowParser extends EmbeddedActionsParser {
       const start = this.start();
       const open = this.CONSUME(T.TripleQuote);
       const pieces: RawPiece[] = [];
-      this.MANY(() => this.SUBRULE(this.stringPiece, { ARGS: [pieces] }));
+      this.MANY(() => this.add(pieces, this.SUBRULE(this.stringPiece)));
       this.closeWith(T.TripleQuoteClose, closes.blockString);
       return this.ACTION(() => {
         const built = buildBlockString(pieces, open.startOffset + open.image.length);
@@ -1553,42 +1595,33 @@ export class FlowParser extends EmbeddedActionsParser {
     { recoveryValueFunc: (e) => emptyString(e, this.lastEnd()) },
   );
 
-  private stringPiece = this.RULE("stringPiece", (pieces: RawPiece[]) => {
-    this.OR([
-      { ALT: () => this.textPiece(pieces, this.CONSUME(T.StringText)) },
-      { ALT: () => this.textPiece(pieces, this.CONSUME(T.BlockText)) },
-      { ALT: () => this.textPiece(pieces, this.CONSUME(T.Dollar)) },
-      {
-        ALT: () => {
-          const escape = this.CONSUME(T.Escape);
-          this.ACTION(() =>
-            pieces.push({
-              kind: "escape",
-              raw: escape.image,
-              start: escape.startOffset,
-            }),
-          );
+  /** One piece of a string; returned rather than added to a list passed in, so the alternatives are built once. */
+  private stringPiece = this.RULE("stringPiece", (): RawPiece | undefined => {
+    return this.OR(
+      (this.stringPieceAlternatives ??= [
+        { ALT: () => this.textPiece(this.CONSUME(T.StringText)) },
+        { ALT: () => this.textPiece(this.CONSUME(T.BlockText)) },
+        { ALT: () => this.textPiece(this.CONSUME(T.Dollar)) },
+        {
+          ALT: () => {
+            const escape = this.CONSUME(T.Escape);
+            return this.RECORDING_PHASE ? undefined : { kind: "escape", raw: escape.image, start: escape.startOffset };
+          },
         },
-      },
-      {
-        ALT: () => {
-          const open = this.CONSUME(T.InterpolationStart);
-          const expr = this.SUBRULE(this.expression);
-          this.closeWith(T.RBrace, closes.interpolation);
-          this.ACTION(() =>
-            pieces.push({
-              kind: "interpolation",
-              expr,
-              span: this.span(open.startOffset),
-            }),
-          );
+        {
+          ALT: () => {
+            const open = this.CONSUME(T.InterpolationStart);
+            const expr = this.SUBRULE(this.expression);
+            this.closeWith(T.RBrace, closes.interpolation);
+            return this.RECORDING_PHASE ? undefined : { kind: "interpolation", expr, span: this.span(open.startOffset) };
+          },
         },
-      },
-    ]);
+      ]),
+    );
   });
 
-  private textPiece(pieces: RawPiece[], token: IToken): void {
-    if (!this.RECORDING_PHASE) pieces.push({ kind: "text", raw: token.image, start: token.startOffset });
+  private textPiece(token: IToken): RawPiece | undefined {
+    return this.RECORDING_PHASE ? undefined : { kind: "text", raw: token.image, start: token.startOffset };
   }
 
   private reportStringProblems(
@@ -1619,13 +1652,13 @@ export class FlowParser extends EmbeddedActionsParser {
     (): A.TypeExpr => {
       const start = this.start();
       const members: A.TypeExpr[] = [this.SUBRULE(this.optionalType)];
-      this.MANY(() => {
-        this.CONSUME(T.Pipe);
-        this.add(members, this.SUBRULE2(this.optionalType));
-      });
-      return this.ACTION(() =>
-        members.length === 1 ? members[0]! : { kind: "UnionType" as const, members, span: this.span(start) },
-      )!;
+      if (this.mayEnter(T.Pipe))
+        this.MANY(() => {
+          this.CONSUME(T.Pipe);
+          this.add(members, this.SUBRULE2(this.optionalType));
+        });
+      if (this.RECORDING_PHASE) return undefined as never;
+      return members.length === 1 ? members[0]! : { kind: "UnionType", members, span: this.span(start) };
     },
     {
       recoveryValueFunc: () => ({ kind: "ErrorType", span: { start: 0, end: 0 } }) as A.ErrorType,
@@ -1640,28 +1673,31 @@ export class FlowParser extends EmbeddedActionsParser {
       let optional = false;
       // `string[]` is how other languages write a list: say how flow does.
       // Only on the same line: a `[` on the next line starts a statement.
-      this.OPTION2({
-        GATE: () => this.nextIs(2, T.RBracket) && this.sameLine(),
-        DEF: () => {
-          const open = this.CONSUME(T.LBracket);
-          const close = this.CONSUME(T.RBracket);
-          this.ACTION(() => {
-            this.report({
-              code: "FL0113",
-              span: { start: open.startOffset, end: close.startOffset + 1 },
-              message: "a list type is written `List<T>`, not `T[]`",
-              label: "not a flow type",
-              help: "write `List<T>`, with a bound where the list is fanned out over: `List<T, max 100>`",
+      if (this.mayEnter(T.LBracket))
+        this.OPTION2({
+          GATE: () => this.nextIs(2, T.RBracket) && this.sameLine(),
+          DEF: () => {
+            const open = this.CONSUME(T.LBracket);
+            const close = this.CONSUME(T.RBracket);
+            this.ACTION(() => {
+              this.report({
+                code: "FL0113",
+                span: { start: open.startOffset, end: close.startOffset + 1 },
+                message: "a list type is written `List<T>`, not `T[]`",
+                label: "not a flow type",
+                help: "write `List<T>`, with a bound where the list is fanned out over: `List<T, max 100>`",
+              });
+              inner = { kind: "ListType", element: inner, max: null, span: this.span(start) };
             });
-            inner = { kind: "ListType", element: inner, max: null, span: this.span(start) };
-          });
-        },
-      });
-      this.OPTION(() => {
-        this.CONSUME(T.Question);
-        optional = true;
-      });
-      return this.ACTION(() => (optional ? { kind: "OptionalType" as const, inner, span: this.span(start) } : inner))!;
+          },
+        });
+      if (this.mayEnter(T.Question))
+        this.OPTION(() => {
+          this.CONSUME(T.Question);
+          optional = true;
+        });
+      if (this.RECORDING_PHASE) return undefined as never;
+      return optional ? { kind: "OptionalType", inner, span: this.span(start) } : inner;
     },
     { recoveryValueFunc: (e) => errorType(e, this.lastEnd()) },
   );
@@ -1675,11 +1711,12 @@ export class FlowParser extends EmbeddedActionsParser {
           {
             ALT: () => {
               const literal = this.SUBRULE(this.plainString);
-              return this.ACTION(() => ({
+              if (this.RECORDING_PHASE) return undefined as never;
+              return {
                 kind: "LiteralType" as const,
                 value: literal.parts.map((p) => (p.kind === "TextPart" ? p.value : "")).join(""),
                 span: literal.span,
-              }))!;
+              };
             },
           },
           { ALT: () => this.SUBRULE(this.recordType) },
@@ -1777,11 +1814,12 @@ export class FlowParser extends EmbeddedActionsParser {
     const name = this.CONSUME(T.AnyName);
     this.CONSUME(T.Colon);
     const type = this.SUBRULE(this.typeExpr);
-    return this.ACTION(() => ({
+    if (this.RECORDING_PHASE) return undefined as never;
+    return {
       kind: "RecordTypeField",
       name: this.ident(name),
       type,
       span: this.span(start),
-    }))!;
+    };
   });
 }

@@ -78,7 +78,6 @@ export function numericMeaning(raw: string): NumericMeaning {
   const fraction = match[2] ?? "";
   const suffix = match[3] ?? "";
   const digits = whole + fraction;
-  const scale = 10n ** BigInt(fraction.length);
 
   if (money) {
     if (suffix !== "") {
@@ -125,6 +124,12 @@ export function numericMeaning(raw: string): NumericMeaning {
       help: close === undefined ? unitHelp : `did you mean \`${amount}${close}\`? ${unitHelp}`,
     };
   }
+  // A whole number of units (`30s`, `200k`) whose product is exact in floating point needs no BigInt.
+  if (fraction === "") {
+    const value = Number(whole) * Number(unit.factor);
+    if (Number.isSafeInteger(value)) return { kind: "quantity", dimension: unit.dimension, value };
+  }
+  const scale = 10n ** BigInt(fraction.length);
   const scaled = BigInt(digits) * unit.factor;
   if (scaled % scale !== 0n) {
     const what = unit.dimension === "tokens" ? "a whole number of tokens" : "a whole number of milliseconds";

@@ -142,7 +142,8 @@ function cook(pieces: readonly RawPiece[], problems: StringProblem[]): StringPar
     if (textStart < 0) textStart = piece.start;
     textEnd = Math.max(textStart, piece.start + piece.raw.length);
     if (piece.kind === "text") {
-      text += piece.raw.replace(/\r\n/g, "\n");
+      // Most text has no `\r`: skip the regex then.
+      text += piece.raw.includes("\r") ? piece.raw.replace(/\r\n/g, "\n") : piece.raw;
       continue;
     }
     const escape = cookEscape(piece.raw);
