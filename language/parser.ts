@@ -12,7 +12,7 @@ import {
 } from "chevrotain";
 import type * as A from "./ast.ts";
 import { binaryPrecedence, associativity } from "./operators.ts";
-import { numericMeaning } from "./quantities.ts";
+import { numericMeaning, unitForWord, unitHelp } from "./quantities.ts";
 import { buildBlockString, buildPlainString, type RawPiece } from "./string-literal.ts";
 import type { Span } from "./source-file.ts";
 import { parserMessages, closing, expecting } from "./parser-messages.ts";
@@ -29,6 +29,7 @@ export interface BuildProblem {
     | "FL0105"
     | "FL0107"
     | "FL0110"
+    | "FL0111"
     | "FL0113"
     | "FL0115"
     | "FL0117"
@@ -152,6 +153,9 @@ const clauseKeywords = new Set<TokenType>([
   T.Ckw.tools,
   T.Ckw.prompt,
 ]);
+/** What other languages write for `else if`. */
+const elifWords = new Set(["elif", "elsif", "elseif"]);
+
 const clauseWords = [...clauseKeywords].map((t) => t.name.replace(/^Ckw_/, ""));
 
 type CallableKind = "NodeDecl" | "AgentDecl" | "VerifierDecl" | "WorkflowDecl";
@@ -240,13 +244,43 @@ export class FlowParser extends EmbeddedActionsParser {
    */
   private commaSeparated<N>(rule: ParserMethod<[], N>, into: N[]): void {
     this.OPTION9(() => {
+      let errorsBefore = this.RECORDING_PHASE ? 0 : this.errorCount();
       this.add(into, this.SUBRULE8(rule));
-      if (this.mayEnter(T.Comma))
-        this.MANY9(() => {
-          this.CONSUME9(T.Comma);
+      // An item where a comma should be, on the same line (`{ a: 1 b: 2 }`),
+      // is a missing comma: reported, and the list goes on. Letting recovery
+      // insert the closer instead would leave the list's own closer to end
+      // the enclosing block, and lose every error after it. After an item
+      // that had an error of its own, what follows is its echo, not news.
+      this.MANY9({
+        GATE: () => this.nextIs(1, T.Comma) || (this.sameLine() && this.errorCount() === errorsBefore),
+        DEF: () => {
+          const comma = this.OPTION7(() => this.CONSUME9(T.Comma));
+          if (comma === undefined && !this.RECORDING_PHASE) this.reportMissingComma();
+          if (!this.RECORDING_PHASE) errorsBefore = this.errorCount();
           this.add(into, this.SUBRULE9(rule));
-        });
+        },
+      });
       if (this.mayEnter(T.Comma)) this.OPTION8(() => this.CONSUME8(T.Comma));
+    });
+  }
+
+  /**
+   * Errors so far in this declaration, the recognizer's and ours. chevrotain
+   * exposes its list only as a copy (`errors`), so the count is read from its
+   * internal array: stable in chevrotain 11, and guarded by the golden tests.
+   */
+  private errorCount(): number {
+    return (this as unknown as { _errors: readonly unknown[] })._errors.length + this.problems.length;
+  }
+
+  private reportMissingComma(): void {
+    const at = this.lastEnd();
+    this.report({
+      code: "FL0111",
+      span: { start: at, end: at },
+      message: "expected `,` between two items",
+      label: "a comma is missing here",
+      help: "separate the items of a list, record or call with commas",
     });
   }
 
@@ -311,6 +345,8 @@ export class FlowParser extends EmbeddedActionsParser {
    * clause, so found only then.
    */
   private declaringAgent = false;
+  /** Whether the declaration being parsed has a clause name that is not one (FL0122). */
+  private misspeltClause = false;
 
   private bodyOpening(): number {
     if (this.declaringAgent) return -1;
@@ -418,7 +454,10 @@ export class FlowParser extends EmbeddedActionsParser {
       },
     ]);
     const name = this.CONSUME(T.Identifier);
-    this.ACTION(() => (this.declaringAgent = kind === "AgentDecl"));
+    this.ACTION(() => {
+      this.declaringAgent = kind === "AgentDecl";
+      this.misspeltClause = false;
+    });
     const params = this.SUBRULE(this.paramList);
     this.CONSUME(T.Arrow, {
       ERR_MSG: expected.resultType,
@@ -458,7 +497,7 @@ export class FlowParser extends EmbeddedActionsParser {
             label: "this body is not allowed",
             help: "an agent is a model loop: its `prompt` clause says what to do, and `tools [...]` what it may call",
           });
-        } else if (!clauses.some((c) => c.kind === "PromptClause")) {
+        } else if (!clauses.some((c) => c.kind === "PromptClause") && !this.misspeltClause) {
           this.report({
             code: "FL0123",
             span: common.name.span,
@@ -540,9 +579,14 @@ export class FlowParser extends EmbeddedActionsParser {
         label: close === undefined ? "not a clause" : `did you mean \`${close}\`?`,
         help: "clauses are `effects`, `budget`, `retry`, `timeout`, `gate` and `sandbox`; agents also take `models`, `tools` and `prompt`, and workflows `grants`",
       });
+      this.misspeltClause = true;
+      // Skip the clause's value up to the body, the next clause, or a word
+      // starting the next line (most likely another clause, misspelt too).
       const body = this.bodyOpening();
-      while (this.LA(1).tokenType !== EOF && this.LA(1).startOffset !== body && !clauseKeywords.has(this.LA(1).tokenType))
+      while (this.LA(1).tokenType !== EOF && this.LA(1).startOffset !== body && !clauseKeywords.has(this.LA(1).tokenType)) {
         this.SKIP_TOKEN();
+        if (this.nextIs(1, T.Identifier) && !this.sameLine()) break;
+      }
     });
     return undefined;
   });
@@ -899,21 +943,72 @@ export class FlowParser extends EmbeddedActionsParser {
   private ifStmt = this.RULE("ifStmt", (): A.IfStmt => {
     const start = this.start();
     this.CONSUME(T.Kw.if);
+    return this.SUBRULE(this.ifTail, { ARGS: [start] });
+  });
+
+  /** What follows `if`, or a mistaken `elif`: the condition, the branch, and an optional `else`. */
+  private ifTail = this.RULE("ifTail", (start: number): A.IfStmt => {
     const cond = this.SUBRULE(this.expression);
-    const then = this.SUBRULE(this.block);
+    const then = this.SUBRULE(this.branch);
     let otherwise: A.Block | A.IfStmt | null = null;
     this.OPTION(() => {
       this.CONSUME(T.Kw.else);
-      otherwise = this.OR([{ ALT: () => this.SUBRULE(this.ifStmt) }, { ALT: () => this.SUBRULE2(this.block) }]);
+      // `else if` first; a braceless `else` branch may itself start with `if`.
+      otherwise = this.OR([
+        { ALT: () => this.SUBRULE(this.ifStmt) },
+        { ALT: () => this.SUBRULE2(this.branch), IGNORE_AMBIGUITIES: true },
+      ]);
     });
-    return {
-      kind: "IfStmt",
-      cond,
-      then,
-      else: otherwise,
-      span: this.span(start),
-    };
+    // `elif` and its cousins: say how flow writes it, and read it that way.
+    this.OPTION2({
+      GATE: () => otherwise === null && elifWords.has(this.LA(1).image),
+      DEF: () => {
+        const word = this.CONSUME(T.Identifier);
+        if (!this.RECORDING_PHASE) {
+          this.report({
+            code: "FL0110",
+            span: this.tokenSpan(word),
+            message: `flow writes \`else if\`, not \`${word.image}\``,
+            label: "write `else if`",
+          });
+        }
+        otherwise = this.SUBRULE2(this.ifTail, { ARGS: [word.startOffset] });
+      },
+    });
+    if (this.RECORDING_PHASE) return undefined as never;
+    return { kind: "IfStmt", cond, then, else: otherwise, span: this.span(start) };
   });
+
+  /**
+   * The branch of an `if` or `else`: a block. One statement without braces
+   * is reported and taken as the branch, so that the braces after it still
+   * pair up and no `}` seems missing at the end of the file.
+   */
+  private branch = this.RULE(
+    "branch",
+    (): A.Block => {
+      return this.OR([
+        { ALT: () => this.SUBRULE(this.block) },
+        {
+          ALT: () => {
+            const start = this.start();
+            const stmt = this.SUBRULE(this.statement);
+            if (this.RECORDING_PHASE) return undefined as never;
+            this.report({
+              code: "FL0110",
+              span: { start, end: start },
+              message: "the branches of `if` and `else` stand in braces",
+              label: "expected `{` here",
+              help: "write `if condition { … } else { … }`",
+            });
+            return { kind: "Block" as const, stmts: stmt === undefined ? [] : [stmt], span: this.span(start) };
+          },
+          IGNORE_AMBIGUITIES: true,
+        },
+      ]);
+    },
+    { recoveryValueFunc: (e) => emptyBlock(e, this.lastEnd()) },
+  );
 
   private checkpointStmt = this.RULE("checkpointStmt", (): A.CheckpointStmt => {
     const start = this.start();
@@ -1341,7 +1436,27 @@ export class FlowParser extends EmbeddedActionsParser {
           ERR_MSG: expected.amount,
         }),
       );
+      // `2 hours`: a unit word after a plain number on the same line.
+      let spacedUnit: IToken | undefined;
+      this.OPTION({
+        GATE: () =>
+          this.nextIs(1, T.Identifier) &&
+          unitForWord(this.LA(1).image) !== undefined &&
+          this.sameLine() &&
+          /^[\d.]+$/.test(token.image),
+        DEF: () => (spacedUnit = this.CONSUME(T.Identifier)),
+      });
       if (this.RECORDING_PHASE) return undefined as never;
+      if (spacedUnit !== undefined) {
+        const unit = unitForWord((spacedUnit as IToken).image)!;
+        this.report({
+          code: "FL0104",
+          span: { start: token.startOffset, end: (spacedUnit as IToken).startOffset + (spacedUnit as IToken).image.length },
+          message: "a unit follows its number without a space",
+          label: `write \`${token.image}${unit}\``,
+          help: unitHelp,
+        });
+      }
       {
         const span = this.tokenSpan(token);
         const meaning = numericMeaning(token.image);
@@ -1530,12 +1645,34 @@ export class FlowParser extends EmbeddedActionsParser {
     "stringLiteral",
     (): A.StringLit => {
       return this.OR({
-        DEF: [{ ALT: () => this.SUBRULE(this.quotedString) }, { ALT: () => this.SUBRULE(this.blockString) }],
+        DEF: [
+          { ALT: () => this.SUBRULE(this.quotedString) },
+          { ALT: () => this.SUBRULE(this.blockString) },
+          { ALT: () => this.SUBRULE(this.foreignString) },
+        ],
         ERR_MSG: expected.quotedString,
       });
     },
     { recoveryValueFunc: (e) => emptyString(e, this.lastEnd()) },
   );
+
+  /** `'text'` or `` `text` ``: reported, and read as the string it was meant to be (without interpolation). */
+  private foreignString = this.RULE("foreignString", (): A.StringLit => {
+    const token = this.CONSUME(T.ForeignString);
+    if (this.RECORDING_PHASE) return undefined as never;
+    const quote = token.image[0]!;
+    const closed = token.image.length > 1 && token.image.endsWith(quote);
+    const text = token.image.slice(1, closed ? -1 : undefined);
+    const span = this.tokenSpan(token);
+    this.report({
+      code: "FL0110",
+      span,
+      message: `strings go in double quotes, not ${quote === "'" ? "single quotes" : "backticks"}`,
+      label: `write "${text.length > 30 ? `${text.slice(0, 30)}…` : text}"`,
+      help: 'write `"text"`; interpolate with `${…}` inside double quotes, and use `"""` for text over several lines',
+    });
+    return { kind: "StringLit", block: false, parts: text === "" ? [] : [{ kind: "TextPart", value: text, span }], span };
+  });
 
   private quotedString = this.RULE(
     "quotedString",

@@ -66,6 +66,12 @@ function timesThousand(whole: string, fraction: string): string {
   return text;
 }
 
+/** The unit a word stands for, written apart from its number (`2 hours`, `30 s`), if any. */
+export function unitForWord(word: string): string | undefined {
+  if (Object.hasOwn(units, word)) return word;
+  return longUnitNames[word.toLowerCase()];
+}
+
 const numberPattern = /^(\d+)(?:\.(\d+))?(.*)$/s;
 
 export function numericMeaning(raw: string): NumericMeaning {

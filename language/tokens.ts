@@ -59,6 +59,17 @@ export const UnterminatedBlockComment = createToken({
 // ── strings ──
 export const TripleQuote = createToken({ name: "TripleQuote", pattern: /"""/, push_mode: "block", label: '`"""`' });
 export const Quote = createToken({ name: "Quote", pattern: /"/, push_mode: "string", label: '`"`' });
+/**
+ * `'text'` or `` `text` ``, as other languages write strings: one token, so
+ * that the parser can say "strings go in double quotes" once, instead of
+ * every word between the quotes being read as code.
+ */
+export const ForeignString = createToken({
+  name: "ForeignString",
+  pattern: /'[^'\r\n]*'?|`[^`]*`?/,
+  line_breaks: true,
+  label: "a string",
+});
 export const InterpolationStart = createToken({
   name: "InterpolationStart",
   pattern: /\$\{/,
@@ -208,6 +219,7 @@ const codeMode: TokenType[] = [
   UnterminatedBlockComment,
   TripleQuote,
   Quote,
+  ForeignString,
   LBrace,
   RBrace,
   LParen,
