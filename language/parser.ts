@@ -153,6 +153,9 @@ const clauseKeywords = new Set<TokenType>([
   T.Ckw.tools,
   T.Ckw.prompt,
 ]);
+/** The tokens that close a comma-separated list. */
+const listClosers = new Set<TokenType>([T.RParen, T.RBracket, T.RBrace, T.Greater]);
+
 /** What other languages write for `else if`. */
 const elifWords = new Set(["elif", "elsif", "elseif"]);
 
@@ -180,6 +183,7 @@ export class FlowParser extends EmbeddedActionsParser {
   private stringCloseChoice?: OrMethodOpts<IToken>;
   private stringPieceAlternatives?: IOrAlt<RawPiece | undefined>[];
   private statementChoice?: OrMethodOpts<A.Stmt>;
+  private stringChoice?: OrMethodOpts<A.StringLit>;
   private blockItemAlternatives?: IOrAlt<A.Stmt | undefined>[];
   private lastStray: IToken | undefined;
 
@@ -251,15 +255,17 @@ export class FlowParser extends EmbeddedActionsParser {
       // insert the closer instead would leave the list's own closer to end
       // the enclosing block, and lose every error after it. After an item
       // that had an error of its own, what follows is its echo, not news.
-      this.MANY9({
-        GATE: () => this.nextIs(1, T.Comma) || (this.sameLine() && this.errorCount() === errorsBefore),
-        DEF: () => {
-          const comma = this.OPTION7(() => this.CONSUME9(T.Comma));
-          if (comma === undefined && !this.RECORDING_PHASE) this.reportMissingComma();
-          if (!this.RECORDING_PHASE) errorsBefore = this.errorCount();
-          this.add(into, this.SUBRULE9(rule));
-        },
-      });
+      // Most lists end here: their closer is next, and the loop need not be tried.
+      if (this.RECORDING_PHASE || !listClosers.has(this.LA(1).tokenType))
+        this.MANY9({
+          GATE: () => this.nextIs(1, T.Comma) || (this.sameLine() && this.errorCount() === errorsBefore),
+          DEF: () => {
+            const comma = this.OPTION7(() => this.CONSUME9(T.Comma));
+            if (comma === undefined && !this.RECORDING_PHASE) this.reportMissingComma();
+            if (!this.RECORDING_PHASE) errorsBefore = this.errorCount();
+            this.add(into, this.SUBRULE9(rule));
+          },
+        });
       if (this.mayEnter(T.Comma)) this.OPTION8(() => this.CONSUME8(T.Comma));
     });
   }
@@ -1438,14 +1444,15 @@ export class FlowParser extends EmbeddedActionsParser {
       );
       // `2 hours`: a unit word after a plain number on the same line.
       let spacedUnit: IToken | undefined;
-      this.OPTION({
-        GATE: () =>
-          this.nextIs(1, T.Identifier) &&
-          unitForWord(this.LA(1).image) !== undefined &&
-          this.sameLine() &&
-          /^[\d.]+$/.test(token.image),
-        DEF: () => (spacedUnit = this.CONSUME(T.Identifier)),
-      });
+      if (this.RECORDING_PHASE || this.nextIs(1, T.Identifier))
+        this.OPTION({
+          GATE: () =>
+            this.nextIs(1, T.Identifier) &&
+            unitForWord(this.LA(1).image) !== undefined &&
+            this.sameLine() &&
+            /^[\d.]+$/.test(token.image),
+          DEF: () => (spacedUnit = this.CONSUME(T.Identifier)),
+        });
       if (this.RECORDING_PHASE) return undefined as never;
       if (spacedUnit !== undefined) {
         const unit = unitForWord((spacedUnit as IToken).image)!;
@@ -1644,14 +1651,16 @@ export class FlowParser extends EmbeddedActionsParser {
   stringLiteral = this.RULE(
     "stringLiteral",
     (): A.StringLit => {
-      return this.OR({
-        DEF: [
-          { ALT: () => this.SUBRULE(this.quotedString) },
-          { ALT: () => this.SUBRULE(this.blockString) },
-          { ALT: () => this.SUBRULE(this.foreignString) },
-        ],
-        ERR_MSG: expected.quotedString,
-      });
+      return this.OR(
+        (this.stringChoice ??= {
+          DEF: [
+            { ALT: () => this.SUBRULE(this.quotedString) },
+            { ALT: () => this.SUBRULE(this.blockString) },
+            { ALT: () => this.SUBRULE(this.foreignString) },
+          ],
+          ERR_MSG: expected.quotedString,
+        }),
+      );
     },
     { recoveryValueFunc: (e) => emptyString(e, this.lastEnd()) },
   );
