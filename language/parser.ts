@@ -388,7 +388,7 @@ export class FlowParser extends EmbeddedActionsParser {
   private importDecl = this.RULE("importDecl", (): A.ImportDecl => {
     const start = this.start();
     this.CONSUME(T.Kw.import);
-    const open = this.CONSUME(T.LBrace);
+    this.CONSUME(T.LBrace);
     const names: A.ImportName[] = [];
     this.commaSeparated(this.importName, names);
     this.closeWith(T.RBrace, closes.importList);
@@ -434,7 +434,7 @@ export class FlowParser extends EmbeddedActionsParser {
     this.CONSUME(T.Ckw.models);
     const name = this.CONSUME(T.Identifier);
     this.CONSUME(T.Equals);
-    const open = this.CONSUME(T.LBracket);
+    this.CONSUME(T.LBracket);
     const models: A.StringLit[] = [];
     this.commaSeparated(this.plainString, models);
     this.closeWith(T.RBracket, closes.modelList);
@@ -541,7 +541,7 @@ export class FlowParser extends EmbeddedActionsParser {
     "paramList",
     (): A.Param[] => {
       const params: A.Param[] = [];
-      const open = this.CONSUME(T.LParen, {
+      this.CONSUME(T.LParen, {
         ERR_MSG: expected.parameterList,
       });
       this.commaSeparated(this.param, params);
@@ -616,7 +616,7 @@ export class FlowParser extends EmbeddedActionsParser {
       { ALT: () => (this.CONSUME(T.Ckw.effects), "EffectsClause" as const) },
       { ALT: () => (this.CONSUME(T.Ckw.grants), "GrantsClause" as const) },
     ]);
-    const open = this.CONSUME(T.LBrace);
+    this.CONSUME(T.LBrace);
     const effects: A.EffectRef[] = [];
     this.commaSeparated(this.effectRef, effects);
     this.closeWith(T.RBrace, closes.effectSet);
@@ -632,7 +632,7 @@ export class FlowParser extends EmbeddedActionsParser {
     });
     let scope: A.StringLit | null = null;
     this.OPTION(() => {
-      const open = this.CONSUME(T.LParen);
+      this.CONSUME(T.LParen);
       scope = this.SUBRULE(this.plainString);
       this.closeWith(T.RParen, closes.effectScope);
     });
@@ -648,7 +648,7 @@ export class FlowParser extends EmbeddedActionsParser {
   private budgetClause = this.RULE("budgetClause", (): A.BudgetClause => {
     const start = this.start();
     this.CONSUME(T.Ckw.budget);
-    const open = this.CONSUME(T.LBrace);
+    this.CONSUME(T.LBrace);
     const entries: A.BudgetEntry[] = [];
     this.commaSeparated(this.budgetEntry, entries);
     this.closeWith(T.RBrace, closes.budget);
@@ -678,7 +678,7 @@ export class FlowParser extends EmbeddedActionsParser {
     this.OPTION(() => (backoff = this.SUBRULE(this.backoff)));
     this.OPTION2(() => {
       this.CONSUME(T.Ckw.on);
-      const open = this.CONSUME(T.LBracket);
+      this.CONSUME(T.LBracket);
       const kinds: IToken[] = [];
       this.OPTION3(() => {
         kinds.push(this.CONSUME(T.Identifier));
@@ -741,7 +741,7 @@ export class FlowParser extends EmbeddedActionsParser {
     const start = this.start();
     this.CONSUME(T.Ckw.backoff);
     const strategy = this.CONSUME(T.Identifier);
-    const open = this.CONSUME(T.LParen);
+    this.CONSUME(T.LParen);
     const base = this.SUBRULE(this.expression);
     let cap: A.Expr | null = null;
     this.OPTION(() => {
@@ -812,7 +812,7 @@ export class FlowParser extends EmbeddedActionsParser {
   private toolsClause = this.RULE("toolsClause", (): A.ToolsClause => {
     const start = this.start();
     this.CONSUME(T.Ckw.tools);
-    const open = this.CONSUME(T.LBracket);
+    this.CONSUME(T.LBracket);
     const tools: A.QualifiedName[] = [];
     this.commaSeparated(this.qualifiedName, tools);
     this.closeWith(T.RBracket, closes.toolList);
@@ -1027,7 +1027,7 @@ export class FlowParser extends EmbeddedActionsParser {
     const start = this.start();
     this.CONSUME(T.Kw.fail);
     const kind = this.CONSUME(T.Identifier);
-    const open = this.CONSUME(T.LParen, {
+    this.CONSUME(T.LParen, {
       ERR_MSG: expected.failureMessage,
     });
     const message = this.SUBRULE(this.expression);
@@ -1166,7 +1166,7 @@ export class FlowParser extends EmbeddedActionsParser {
         { ALT: () => params.push(this.CONSUME(T.Identifier)) },
         {
           ALT: () => {
-            const open = this.CONSUME(T.LParen);
+            this.CONSUME(T.LParen);
             this.OPTION(() => {
               params.push(this.CONSUME2(T.Identifier));
               this.MANY(() => {
@@ -1362,7 +1362,7 @@ export class FlowParser extends EmbeddedActionsParser {
     "argList",
     (): A.Arg[] => {
       const args: A.Arg[] = [];
-      const open = this.CONSUME(T.LParen);
+      this.CONSUME(T.LParen);
       this.commaSeparated(this.arg, args);
       this.closeWith(T.RParen, closes.argumentList);
       return args;
@@ -1408,7 +1408,7 @@ export class FlowParser extends EmbeddedActionsParser {
             },
             {
               ALT: () => {
-                const open = this.CONSUME(T.LParen);
+                this.CONSUME(T.LParen);
                 const inner = this.SUBRULE(this.expression);
                 this.closeWith(T.RParen, closes.parentheses);
                 return inner;
@@ -1509,7 +1509,7 @@ export class FlowParser extends EmbeddedActionsParser {
     "recordExpr",
     (): A.Expr => {
       const start = this.start();
-      const open = this.CONSUME(T.LBrace);
+      this.CONSUME(T.LBrace);
       const fields: A.RecordField[] = [];
       this.commaSeparated(this.recordField, fields);
       this.closeWith(T.RBrace, closes.record);
@@ -1536,7 +1536,7 @@ export class FlowParser extends EmbeddedActionsParser {
     "listExpr",
     (): A.ListExpr => {
       const start = this.start();
-      const open = this.CONSUME(T.LBracket);
+      this.CONSUME(T.LBracket);
       const items: A.Expr[] = [];
       this.commaSeparated(this.expression, items);
       this.closeWith(T.RBracket, closes.list);
@@ -1868,7 +1868,7 @@ export class FlowParser extends EmbeddedActionsParser {
           { ALT: () => this.SUBRULE(this.recordType) },
           {
             ALT: () => {
-              const open = this.CONSUME(T.LParen);
+              this.CONSUME(T.LParen);
               const inner = this.SUBRULE(this.typeExpr);
               this.closeWith(T.RParen, closes.parentheses);
               return inner;
@@ -1896,7 +1896,7 @@ export class FlowParser extends EmbeddedActionsParser {
       this.OPTION({
         GATE: () => name.image === "List",
         DEF: () => {
-          const open = this.CONSUME(T.Less);
+          this.CONSUME(T.Less);
           element = this.SUBRULE(this.typeExpr);
           this.OPTION2(() => {
             this.CONSUME(T.Comma);
@@ -1946,7 +1946,7 @@ export class FlowParser extends EmbeddedActionsParser {
     "recordType",
     (): A.TypeExpr => {
       const start = this.start();
-      const open = this.CONSUME(T.LBrace);
+      this.CONSUME(T.LBrace);
       const fields: A.RecordTypeField[] = [];
       this.commaSeparated(this.recordTypeField, fields);
       this.closeWith(T.RBrace, closes.recordType);
