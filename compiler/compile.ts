@@ -1,7 +1,7 @@
 import { byPosition, type Diagnostic } from "../language/diagnostics/diagnostic.ts";
 import { hasErrors } from "../language/diagnostics/diagnostic.ts";
 import type { SourceFile } from "../language/source-file.ts";
-import { loadModules, type ModuleGraph, type ModuleHost } from "./modules.ts";
+import { loadModules, type Module, type ModuleGraph, type ModuleHost } from "./modules.ts";
 import { resolveNames, type NameResolution } from "./resolve-names.ts";
 
 export interface CheckResult {
@@ -18,8 +18,9 @@ export interface CheckResult {
  * noise. Still to come (issue 3): types → effects → budgets → lower to IR
  * → verify the IR.
  */
-export function check(entry: SourceFile, host: ModuleHost): CheckResult {
-  const graph = loadModules(entry, host);
+/** `parsed` may be shared by several checks, so that files they have in common are parsed once. */
+export function check(entry: SourceFile, host: ModuleHost, parsed?: Map<string, Module>): CheckResult {
+  const graph = loadModules(entry, host, parsed);
   const syntax = [...graph.modules.values()].flatMap((m) => m.parsed.diagnostics);
   // A missing or cyclic import is a names problem: it does not stop the names phase.
   if (hasErrors(syntax)) return { graph, names: undefined, diagnostics: [...syntax, ...graph.diagnostics].sort(byPosition) };

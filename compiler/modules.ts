@@ -36,11 +36,19 @@ export function isStdModule(from: string): boolean {
  * file). Standard modules (`"std/…"`) are not files. A missing file is
  * FL0207, a cycle FL0208; both point at the import that closes them.
  */
-export function loadModules(entry: SourceFile, host: ModuleHost): ModuleGraph {
+export function loadModules(entry: SourceFile, host: ModuleHost, parsed: Map<string, Module> = new Map()): ModuleGraph {
   const modules = new Map<string, Module>();
   const targets = new Map<ImportDecl, Module>();
   const diagnostics: Diagnostic[] = [];
-  const first: Module = { path: entry.path, source: entry, parsed: parse(entry) };
+  // `parsed` outlives one graph: several files checked together parse a library they share once.
+  const load = (source: SourceFile): Module => {
+    const known = parsed.get(source.path);
+    if (known !== undefined && known.source.text === source.text) return known;
+    const module: Module = { path: source.path, source, parsed: parse(source) };
+    parsed.set(source.path, module);
+    return module;
+  };
+  const first = load(entry);
   modules.set(first.path, first);
   const queue: Module[] = [first];
   const imports = new Map<string, string[]>();
@@ -66,8 +74,7 @@ export function loadModules(entry: SourceFile, host: ModuleHost): ModuleGraph {
           );
           continue;
         }
-        const source = new SourceFile(path, text);
-        target = { path, source, parsed: parse(source) };
+        target = load(new SourceFile(path, text));
         modules.set(path, target);
         queue.push(target);
       }

@@ -1,4 +1,5 @@
 import { check as checkProgram } from "../../compiler/compile.ts";
+import type { Module } from "../../compiler/modules.ts";
 import { byPosition, type Diagnostic } from "../../language/diagnostics/diagnostic.ts";
 import { toJson } from "../../language/diagnostics/render-json.ts";
 import { renderSummary, renderTerminal } from "../../language/diagnostics/render-terminal.ts";
@@ -22,8 +23,9 @@ export function check(options: CheckOptions, io: CommandIo): number {
   const sources = new Map<string, SourceFile>();
   const seen = new Set<string>();
   const diagnostics: Diagnostic[] = [];
+  const parsed = new Map<string, Module>();
   for (const entry of entries) {
-    const result = checkProgram(entry, fileHost);
+    const result = checkProgram(entry, fileHost, parsed);
     for (const module of result.graph.modules.values()) if (!sources.has(module.path)) sources.set(module.path, module.source);
     for (const d of result.diagnostics) {
       // A file imported by several checked files is reported once.
