@@ -36,9 +36,10 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     .command("check")
     .description("check .flow files and report every problem, in source order")
     .argument("<files...>", "files, or directories of .flow files")
-    .option("--json", "print diagnostics as JSON on stdout", false)
-    .action((paths: string[], options: { json: boolean }) => {
-      code = check({ paths, json: options.json }, io);
+    .option("--json", "print diagnostics and costs as JSON on stdout", false)
+    .option("--strict", "make a plan that may exceed its budget an error", false)
+    .action((paths: string[], options: { json: boolean; strict: boolean }) => {
+      code = check({ paths, json: options.json, strict: options.strict }, io);
     });
 
   program

@@ -4,6 +4,8 @@ import type { Diagnostic } from "../language/diagnostics/diagnostic.ts";
 import { parse, type ParseResult } from "../language/parse.ts";
 import { SourceFile } from "../language/source-file.ts";
 import { syntaxError } from "../language/syntax-error.ts";
+import { closestName } from "../language/closest-name.ts";
+import { stdModules, type StdModule } from "../stdlib/index.ts";
 
 /** Where source files come from: the file system for the command line, memory for the playground. */
 export interface ModuleHost {
@@ -15,13 +17,15 @@ export interface Module {
   readonly path: string;
   readonly source: SourceFile;
   readonly parsed: ParseResult;
+  /** Set for a standard-library module (`std/list`): the only files that may declare `fn`s. */
+  readonly std: StdModule | undefined;
 }
 
 /** A program: its entry file and every file it imports, transitively, parsed once each. */
 export interface ModuleGraph {
   readonly entry: Module;
   readonly modules: ReadonlyMap<string, Module>;
-  /** What the import of each relative path in each module resolved to. */
+  /** What each import resolved to, std modules included. */
   readonly targets: ReadonlyMap<ImportDecl, Module>;
   readonly diagnostics: readonly Diagnostic[];
 }
@@ -31,20 +35,21 @@ export function isStdModule(from: string): boolean {
 }
 
 /**
- * Parses the entry file and, breadth-first, every file it imports by a
+ * Parses the entry file and, breadth-first, every file it imports: by a
  * relative path (`"./shared/releases.flow"`, resolved against the importing
- * file). Standard modules (`"std/…"`) are not files. A missing file is
- * FL0207, a cycle FL0208; both point at the import that closes them.
+ * file) or from the standard library (`"std/list"`, declared in `stdlib/`
+ * and bundled with the compiler). A missing file is FL0207, a cycle FL0208;
+ * both point at the import that closes them.
  */
 export function loadModules(entry: SourceFile, host: ModuleHost, parsed: Map<string, Module> = new Map()): ModuleGraph {
   const modules = new Map<string, Module>();
   const targets = new Map<ImportDecl, Module>();
   const diagnostics: Diagnostic[] = [];
   // `parsed` outlives one graph: several files checked together parse a library they share once.
-  const load = (source: SourceFile): Module => {
+  const load = (source: SourceFile, std?: StdModule): Module => {
     const known = parsed.get(source.path);
     if (known !== undefined && known.source.text === source.text) return known;
-    const module: Module = { path: source.path, source, parsed: parse(source) };
+    const module: Module = { path: source.path, source, parsed: parse(source), std };
     parsed.set(source.path, module);
     return module;
   };
@@ -56,9 +61,31 @@ export function loadModules(entry: SourceFile, host: ModuleHost, parsed: Map<str
   for (let module = queue.shift(); module !== undefined; module = queue.shift()) {
     const edges: string[] = [];
     for (const decl of module.parsed.program.decls) {
-      if (decl.kind !== "ImportDecl") continue;
+      // A path with `${…}` in it is a syntax error (FL0110), reported already.
+      if (decl.kind !== "ImportDecl" || decl.from.parts.some((p) => p.kind === "InterpolationPart")) continue;
       const from = decl.from.parts.map((p) => (p.kind === "TextPart" ? p.value : "")).join("");
-      if (isStdModule(from)) continue;
+      if (isStdModule(from)) {
+        const std = stdModules.get(from);
+        if (std === undefined) {
+          const close = closestName(from, [...stdModules.keys()]);
+          diagnostics.push(
+            syntaxError(module.source, "FL0207", decl.from.span, {
+              message: `there is no standard module \`${from}\``,
+              label: close === undefined ? "no such module" : `did you mean \`"${close}"\`?`,
+              help: `the standard modules are ${[...stdModules.keys()].map((m) => `\`${m}\``).join(", ")}`,
+            }),
+          );
+          continue;
+        }
+        let target = modules.get(from);
+        if (target === undefined) {
+          target = load(new SourceFile(from, std.source), std);
+          modules.set(from, target);
+          queue.push(target);
+        }
+        targets.set(decl, target);
+        continue;
+      }
       const path = normalize(join(dirname(module.path), from));
       let target = modules.get(path);
       if (target === undefined) {

@@ -3,26 +3,30 @@ import { closestName } from "../language/closest-name.ts";
 import type { Diagnostic } from "../language/diagnostics/diagnostic.ts";
 import type { Span } from "../language/source-file.ts";
 import { syntaxError } from "../language/syntax-error.ts";
-import { isStdModule, type Module, type ModuleGraph } from "./modules.ts";
+import { article, describe } from "./describe-binding.ts";
+import type { Module, ModuleGraph } from "./modules.ts";
 
-/**
- * What a name refers to. Standard-library names are taken on trust until
- * `stdlib/` declares its modules: then they resolve to those declarations.
- */
+/** What a name refers to. */
 export type Binding =
   | { readonly kind: "declaration"; readonly decl: A.Decl; readonly module: string }
-  | { readonly kind: "std"; readonly module: string; readonly name: string; readonly at: A.ImportName }
+  /** `git` from `std/sandbox`: the functions declared as `fn git.…`. */
+  | { readonly kind: "namespace"; readonly name: string; readonly module: string; readonly members: ReadonlyMap<string, A.FnDecl> }
   | { readonly kind: "param"; readonly param: A.Param }
   | { readonly kind: "let"; readonly stmt: A.LetStmt }
   | { readonly kind: "for"; readonly loop: A.ForExpr }
   | { readonly kind: "lambda"; readonly lambda: A.LambdaExpr; readonly index: number }
   | { readonly kind: "primitive"; readonly name: string }
+  /** `T` in `fn map<T, U>(…)`. */
+  | { readonly kind: "typeParam"; readonly param: A.TypeParam }
   /** An import that failed (FL0204, FL0207): bound anyway, so that each use is not reported again. */
   | { readonly kind: "unresolved"; readonly at: A.ImportName };
 
+/** Names in the tree that refer to something: values, types, routes, and `git.diff` (a namespace member). */
+export type Reference = A.NameExpr | A.NamedType | A.Ident | A.FieldExpr | A.QualifiedName;
+
 export interface NameResolution {
   /** For every name used as a value, a type or a model route, what it refers to. */
-  readonly references: ReadonlyMap<A.NameExpr | A.NamedType | A.Ident, Binding>;
+  readonly references: ReadonlyMap<Reference, Binding>;
   readonly diagnostics: readonly Diagnostic[];
 }
 
@@ -48,7 +52,7 @@ type TopLevel = Map<string, Entry>;
  * one place, which reviewers and the checker both rely on.
  */
 export function resolveNames(graph: ModuleGraph): NameResolution {
-  const references = new Map<A.NameExpr | A.NamedType | A.Ident, Binding>();
+  const references = new Map<Reference, Binding>();
   const diagnostics: Diagnostic[] = [];
   const tops = new Map<string, TopLevel>();
   for (const module of graph.modules.values()) tops.set(module.path, declared(module, diagnostics));
@@ -61,25 +65,51 @@ export function resolveNames(graph: ModuleGraph): NameResolution {
   return { references, diagnostics };
 }
 
-function declarationName(decl: A.Decl): A.Ident | undefined {
-  return decl.kind === "ImportDecl" ? undefined : decl.name;
-}
-
 function declared(module: Module, diagnostics: Diagnostic[]): TopLevel {
   const top: TopLevel = new Map();
+  const twice = (name: A.Ident, earlier: Span, what: string): void => {
+    diagnostics.push(
+      syntaxError(module.source, "FL0201", name.span, {
+        message: `\`${what}\` is declared twice in this file`,
+        label: "the second declaration",
+        secondary: [{ span: earlier, label: "first declared here" }],
+        help: "rename one of them; declarations of every kind share one namespace",
+      }),
+    );
+  };
   for (const decl of module.parsed.program.decls) {
-    const name = declarationName(decl);
-    if (name === undefined) continue;
-    const earlier = top.get(name.name);
-    if (earlier !== undefined) {
+    if (decl.kind === "ImportDecl") continue;
+    if (decl.kind === "FnDecl" && module.std === undefined) {
       diagnostics.push(
-        syntaxError(module.source, "FL0201", name.span, {
-          message: `\`${name.name}\` is declared twice in this file`,
-          label: "the second declaration",
-          secondary: [{ span: earlier.span, label: "first declared here" }],
-          help: "rename one of them; declarations of every kind share one namespace",
+        syntaxError(module.source, "FL0124", { start: decl.span.start, end: decl.span.start + 2 }, {
+          message: "`fn` declarations belong to the standard library",
+          label: "only `stdlib/` declares functions",
+          help: "a unit of work is a `node` (steps in a sandbox), an `agent` (a model loop) or a `verifier` (a deterministic check)",
         }),
       );
+      continue;
+    }
+    if (decl.kind === "FnDecl" && decl.namespace !== null) {
+      const space = decl.namespace;
+      let entry = top.get(space.name);
+      if (entry === undefined) {
+        entry = { binding: { kind: "namespace", name: space.name, module: module.path, members: new Map() }, span: space.span };
+        top.set(space.name, entry);
+      }
+      if (entry.binding.kind !== "namespace") {
+        twice(space, entry.span, space.name);
+        continue;
+      }
+      const members = entry.binding.members as Map<string, A.FnDecl>;
+      const earlier = members.get(decl.name.name);
+      if (earlier !== undefined) twice(decl.name, earlier.name.span, `${space.name}.${decl.name.name}`);
+      else members.set(decl.name.name, decl);
+      continue;
+    }
+    const name = decl.name;
+    const earlier = top.get(name.name);
+    if (earlier !== undefined) {
+      twice(name, earlier.span, name.name);
       continue;
     }
     top.set(name.name, { binding: { kind: "declaration", decl, module: module.path }, span: name.span });
@@ -95,11 +125,10 @@ function addImports(module: Module, graph: ModuleGraph, tops: ReadonlyMap<string
     for (const item of decl.names) {
       const local = item.alias ?? item.name;
       let binding: Binding | undefined;
-      if (isStdModule(from)) {
-        binding = { kind: "std", module: from, name: item.name.name, at: item };
-      } else if (target !== undefined) {
+      if (target !== undefined) {
         // Only what the file declares itself, whatever it imports and in whichever order files are resolved.
-        const declaredThere = (e: Entry | undefined): e is Entry => e?.binding.kind === "declaration" && e.binding.module === target.path;
+        const declaredThere = (e: Entry | undefined): e is Entry =>
+          (e?.binding.kind === "declaration" || e?.binding.kind === "namespace") && e.binding.module === target.path;
         const exported = tops.get(target.path)!.get(item.name.name);
         if (!declaredThere(exported)) {
           const names = [...tops.get(target.path)!.entries()].filter(([, e]) => declaredThere(e)).map(([n]) => n);
@@ -120,7 +149,7 @@ function addImports(module: Module, graph: ModuleGraph, tops: ReadonlyMap<string
           binding = exported.binding;
         }
       } else {
-        binding = { kind: "unresolved", at: item }; // the file is missing: FL0207 says so
+        binding = { kind: "unresolved", at: item }; // the file or std module is missing: FL0207 says so
       }
       const earlier = top.get(local.name);
       if (earlier !== undefined) {
@@ -220,7 +249,7 @@ class ModuleResolver {
     private readonly module: Module,
     private readonly top: TopLevel,
     private readonly failureKinds: ReadonlySet<string>,
-    private readonly references: Map<A.NameExpr | A.NamedType | A.Ident, Binding>,
+    private readonly references: Map<Reference, Binding>,
     private readonly diagnostics: Diagnostic[],
   ) {
     this.scopes = new Scopes(top);
@@ -242,6 +271,9 @@ class ModuleResolver {
         case "VerifierDecl":
         case "WorkflowDecl":
           this.callable(decl);
+          break;
+        case "FnDecl":
+          this.fn(decl);
           break;
       }
     }
@@ -280,13 +312,23 @@ class ModuleResolver {
     this.scopes.pop();
   }
 
+  /** Type parameters of the `fn` being resolved, visible in its signature only. */
+  private typeParams = new Map<string, A.TypeParam>();
+
+  private fn(decl: A.FnDecl): void {
+    this.typeParams = new Map(decl.typeParams.map((p) => [p.name.name, p]));
+    for (const param of decl.params) this.type(param.type);
+    this.type(decl.returnType);
+    this.typeParams = new Map();
+  }
+
   private clause(clause: A.Clause): void {
     switch (clause.kind) {
       case "ModelsClause":
         if (clause.route.kind === "Ident") this.modelRoute(clause.route);
         return;
       case "ToolsClause":
-        for (const tool of clause.tools) this.valueName(tool.parts[0]!, "tool");
+        for (const tool of clause.tools) this.tool(tool);
         return;
       case "RetryClause":
         for (const kind of clause.on ?? []) this.failureKind(kind);
@@ -304,6 +346,7 @@ class ModuleResolver {
       case "BudgetClause":
       case "GateClause":
       case "SandboxClause":
+      case "CostClause":
         return;
     }
   }
@@ -361,9 +404,13 @@ class ModuleResolver {
       case "ListExpr":
         for (const item of expr.items) this.expr(item);
         return;
-      case "FieldExpr":
-        // Fields are checked with types: `report.total` needs to know `report`'s type.
-        return this.expr(expr.object);
+      case "FieldExpr": {
+        // Fields are checked with types (`report.total` needs `report`'s type); a namespace's members here.
+        this.expr(expr.object);
+        const space = expr.object.kind === "NameExpr" ? this.references.get(expr.object) : undefined;
+        if (space?.kind === "namespace") this.member(space, expr.field, expr);
+        return;
+      }
       case "CallExpr":
         this.expr(expr.callee);
         for (const arg of expr.args) this.expr(arg.value);
@@ -407,18 +454,23 @@ class ModuleResolver {
     switch (type.kind) {
       case "NamedType": {
         const name = type.name.name;
+        const typeParam = this.typeParams.get(name);
+        if (typeParam !== undefined) {
+          this.references.set(type, { kind: "typeParam", param: typeParam });
+          return;
+        }
         if ((primitiveTypes as readonly string[]).includes(name)) {
           this.references.set(type, { kind: "primitive", name });
           return;
         }
         const found = this.top.get(name);
         if (found !== undefined) this.used.add(name);
-        const isType = found !== undefined && (found.binding.kind === "std" || found.binding.kind === "unresolved" || (found.binding.kind === "declaration" && found.binding.decl.kind === "TypeDecl"));
+        const isType = found !== undefined && (found.binding.kind === "unresolved" || (found.binding.kind === "declaration" && found.binding.decl.kind === "TypeDecl"));
         if (isType) {
           this.references.set(type, found.binding);
           return;
         }
-        const types = [...primitiveTypes, ...[...this.top].filter(([, e]) => e.binding.kind === "std" || (e.binding.kind === "declaration" && e.binding.decl.kind === "TypeDecl")).map(([n]) => n)];
+        const types = [...primitiveTypes, ...[...this.top].filter(([, e]) => e.binding.kind === "declaration" && e.binding.decl.kind === "TypeDecl").map(([n]) => n)];
         const close = closestName(name, types);
         this.report("FL0203", type.name.span, {
           message: found === undefined ? `there is no type \`${name}\`` : `\`${name}\` is a ${describe(found.binding)}, not a type`,
@@ -434,6 +486,9 @@ class ModuleResolver {
         return;
       case "OptionalType":
         return this.type(type.inner);
+      case "FunctionType":
+        for (const param of type.params) this.type(param);
+        return this.type(type.result);
       case "UnionType":
         for (const member of type.members) this.type(member);
         return;
@@ -465,10 +520,36 @@ class ModuleResolver {
     });
   }
 
+  /** `tools [sh, git.diff]`: std functions, by name or through their namespace. */
+  private tool(tool: A.QualifiedName): void {
+    const [head, member] = tool.parts;
+    this.valueName(head!, "tool");
+    const found = this.references.get(head!);
+    if (found === undefined) return;
+    if (member === undefined) this.references.set(tool, found);
+    else if (found.kind === "namespace") this.member(found, member, tool);
+  }
+
+  /** `git.diff`: a function declared in the namespace, or FL0202 with the nearest member. */
+  private member(space: Extract<Binding, { kind: "namespace" }>, field: A.Ident, at: A.FieldExpr | A.QualifiedName): void {
+    const decl = space.members.get(field.name);
+    if (decl !== undefined) {
+      this.references.set(at, { kind: "declaration", decl, module: space.module });
+      return;
+    }
+    const names = [...space.members.keys()];
+    const close = closestName(field.name, names);
+    this.report("FL0202", field.span, {
+      message: `\`${space.name}\` has no function \`${field.name}\``,
+      label: close === undefined ? "unknown function" : `did you mean \`${close}\`?`,
+      help: `\`${space.name}\` (from \`${space.module}\`) has ${names.map((n) => `\`${space.name}.${n}\``).join(", ")}`,
+    });
+  }
+
   private modelRoute(route: A.Ident): void {
     const found = this.top.get(route.name);
     if (found !== undefined) this.used.add(route.name);
-    if (found !== undefined && (found.binding.kind === "std" || found.binding.kind === "unresolved" || (found.binding.kind === "declaration" && found.binding.decl.kind === "ModelsDecl"))) {
+    if (found !== undefined && (found.binding.kind === "unresolved" || (found.binding.kind === "declaration" && found.binding.decl.kind === "ModelsDecl"))) {
       this.references.set(route, found.binding);
       return;
     }
@@ -523,42 +604,11 @@ const foreignWords: Readonly<Record<string, string>> = {
   Null: "null",
 };
 
-/** Whether a name stands for a value (std imports may be either, until std declares them). */
+/** Whether a name stands for a value (a namespace counts: only its members are values, which the checker says). */
 function isValue(binding: Binding): boolean {
-  return !(binding.kind === "primitive" || (binding.kind === "declaration" && (binding.decl.kind === "TypeDecl" || binding.decl.kind === "ModelsDecl")));
-}
-
-const declarationWord: Record<A.Decl["kind"], string> = {
-  TypeDecl: "type",
-  ModelsDecl: "model route",
-  NodeDecl: "node",
-  AgentDecl: "agent",
-  VerifierDecl: "verifier",
-  WorkflowDecl: "workflow",
-  ImportDecl: "import",
-};
-
-function describe(binding: Binding): string {
-  switch (binding.kind) {
-    case "declaration":
-      return declarationWord[binding.decl.kind];
-    case "std":
-      return `name imported from \`${binding.module}\``;
-    case "param":
-      return "parameter";
-    case "let":
-      return "`let`";
-    case "for":
-      return "`for` variable";
-    case "lambda":
-      return "lambda parameter";
-    case "primitive":
-      return "primitive type";
-    case "unresolved":
-      return "name whose import failed";
-  }
-}
-
-function article(what: string): string {
-  return /^[aeiou]/i.test(what) ? `an ${what}` : `a ${what}`;
+  return !(
+    binding.kind === "primitive" ||
+    binding.kind === "typeParam" ||
+    (binding.kind === "declaration" && (binding.decl.kind === "TypeDecl" || binding.decl.kind === "ModelsDecl"))
+  );
 }

@@ -30,7 +30,7 @@ export interface Comment {
 
 // ───────────────────────────── declarations ─────────────────────────────
 
-export type Decl = ImportDecl | TypeDecl | ModelsDecl | NodeDecl | AgentDecl | VerifierDecl | WorkflowDecl;
+export type Decl = ImportDecl | TypeDecl | ModelsDecl | NodeDecl | AgentDecl | VerifierDecl | WorkflowDecl | FnDecl;
 
 export interface ImportDecl {
   readonly kind: "ImportDecl";
@@ -100,6 +100,32 @@ export interface WorkflowDecl extends Callable {
 
 export type CallableDecl = NodeDecl | AgentDecl | VerifierDecl | WorkflowDecl;
 
+/**
+ * `fn sh(command: string, timeout: duration?) -> Shell effects { proc } cost { compute: timeout }`:
+ * a standard-library function, implemented in TypeScript, declared here for
+ * the checker. With an `effects` clause it is a step (journaled, run in the
+ * sandbox); without, a pure function. Only `stdlib/` declares them.
+ */
+export interface FnDecl {
+  readonly kind: "FnDecl";
+  /** `git` in `fn git.diff()`: the name the function is reached through. */
+  readonly namespace: Ident | null;
+  readonly name: Ident;
+  readonly typeParams: readonly TypeParam[];
+  readonly params: readonly Param[];
+  readonly returnType: TypeExpr;
+  readonly clauses: readonly Clause[];
+  readonly span: Span;
+}
+
+/** `T`, or `N: number` (a type variable limited to the numeric types). */
+export interface TypeParam {
+  readonly kind: "TypeParam";
+  readonly name: Ident;
+  readonly constraint: Ident | null;
+  readonly span: Span;
+}
+
 // ──────────────────────────────── clauses ────────────────────────────────
 
 export type Clause =
@@ -112,7 +138,8 @@ export type Clause =
   | SandboxClause
   | ModelsClause
   | ToolsClause
-  | PromptClause;
+  | PromptClause
+  | CostClause;
 
 export type ClauseKind = Clause["kind"];
 
@@ -211,6 +238,22 @@ export interface QualifiedName {
 export interface PromptClause {
   readonly kind: "PromptClause";
   readonly text: StringLit;
+  readonly span: Span;
+}
+
+/** `compute: timeout`: what bounds one call of a std function, a constant or one of its parameters. */
+export interface CostEntry {
+  readonly kind: "CostEntry";
+  /** `tokens`, `usd`, `compute` or `wall`. */
+  readonly key: Ident;
+  readonly value: NumberLit | QuantityLit | Ident;
+  readonly span: Span;
+}
+
+/** `cost { compute: timeout, wall: timeout }` on a std `fn`: its cost model. */
+export interface CostClause {
+  readonly kind: "CostClause";
+  readonly entries: readonly CostEntry[];
   readonly span: Span;
 }
 
@@ -500,7 +543,7 @@ export interface ErrorExpr {
 
 // ───────────────────────────────── types ─────────────────────────────────
 
-export type TypeExpr = NamedType | ListType | RecordType | OptionalType | UnionType | LiteralType | ErrorType;
+export type TypeExpr = NamedType | ListType | RecordType | OptionalType | UnionType | LiteralType | FunctionType | ErrorType;
 
 /** `string`, `int`, `Package`: primitives and declared types alike. */
 export interface NamedType {
@@ -509,11 +552,15 @@ export interface NamedType {
   readonly span: Span;
 }
 
-/** `List<T>` or `List<T, max 200>`. */
+/**
+ * `List<T>` or `List<T, max 200>`. In std declarations the bound may be a
+ * name: an `int` parameter (`take(xs, n) -> List<T, max n>`) or a size
+ * variable shared between parameters and result (`map` keeps its input's bound).
+ */
 export interface ListType {
   readonly kind: "ListType";
   readonly element: TypeExpr;
-  readonly max: NumberLit | null;
+  readonly max: NumberLit | Ident | null;
   readonly span: Span;
 }
 
@@ -546,6 +593,14 @@ export interface UnionType {
 export interface LiteralType {
   readonly kind: "LiteralType";
   readonly value: string;
+  readonly span: Span;
+}
+
+/** `(T) -> bool`: the type of a lambda a std function takes. */
+export interface FunctionType {
+  readonly kind: "FunctionType";
+  readonly params: readonly TypeExpr[];
+  readonly result: TypeExpr;
   readonly span: Span;
 }
 

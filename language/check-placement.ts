@@ -1,4 +1,4 @@
-import type { Block, CallableDecl, Clause, ClauseKind, Expr, Program, Stmt } from "./ast.ts";
+import type { Block, CallableDecl, Clause, ClauseKind, Expr, FnDecl, Program, Stmt } from "./ast.ts";
 import type { Diagnostic } from "./diagnostics/diagnostic.ts";
 import type { SourceFile } from "./source-file.ts";
 import { syntaxError } from "./syntax-error.ts";
@@ -9,7 +9,7 @@ import { syntaxError } from "./syntax-error.ts";
  * misplaced one is reported by name ("`approve` is only allowed in a
  * workflow") instead of as an unexpected token.
  */
-type DeclKind = CallableDecl["kind"];
+type DeclKind = CallableDecl["kind"] | FnDecl["kind"];
 
 const clauseWord: Record<ClauseKind, string> = {
   EffectsClause: "effects",
@@ -22,6 +22,7 @@ const clauseWord: Record<ClauseKind, string> = {
   ModelsClause: "models",
   ToolsClause: "tools",
   PromptClause: "prompt",
+  CostClause: "cost",
 };
 
 const allowedClauses: Record<DeclKind, readonly ClauseKind[]> = {
@@ -39,6 +40,7 @@ const allowedClauses: Record<DeclKind, readonly ClauseKind[]> = {
   ],
   VerifierDecl: ["EffectsClause", "BudgetClause", "TimeoutClause"],
   WorkflowDecl: ["GrantsClause", "BudgetClause", "TimeoutClause"],
+  FnDecl: ["EffectsClause", "CostClause"],
 };
 
 const declWord: Record<DeclKind, string> = {
@@ -46,6 +48,7 @@ const declWord: Record<DeclKind, string> = {
   AgentDecl: "an agent",
   VerifierDecl: "a verifier",
   WorkflowDecl: "a workflow",
+  FnDecl: "a std `fn`",
 };
 
 type BodyKind = "workflow" | "node" | "verifier" | "clause";
@@ -80,6 +83,7 @@ export function checkPlacement(program: Program, source: SourceFile): Diagnostic
   const diagnostics: Diagnostic[] = [];
 
   for (const decl of program.decls) {
+    if (decl.kind === "FnDecl") checkClauses(decl, source, diagnostics);
     if (decl.kind !== "NodeDecl" && decl.kind !== "AgentDecl" && decl.kind !== "VerifierDecl" && decl.kind !== "WorkflowDecl") {
       continue;
     }
@@ -109,11 +113,12 @@ function clauseExpressions(clause: Clause): readonly Expr[] {
     case "GateClause":
     case "SandboxClause":
     case "ToolsClause":
+    case "CostClause":
       return [];
   }
 }
 
-function checkClauses(decl: CallableDecl, source: SourceFile, out: Diagnostic[]): void {
+function checkClauses(decl: CallableDecl | FnDecl, source: SourceFile, out: Diagnostic[]): void {
   const first = new Map<ClauseKind, Clause>();
   for (const clause of decl.clauses) {
     const word = clauseWord[clause.kind];

@@ -173,7 +173,7 @@ const echoing = new Set<string>(["FL0115", "FL0122"]);
 /** Problems after which the parser was recovering: what it leaves over is no separate mistake. */
 const recoveryMarks = new Set<string>([...echoing, "FL0102", "FL0123"]);
 
-const declarationKeywords = new Set<TokenType>([Kw.import, Kw.type, Kw.node, Kw.agent, Kw.verifier, Kw.workflow]);
+const declarationKeywords = new Set<TokenType>([Kw.import, Kw.type, Kw.node, Kw.agent, Kw.verifier, Kw.workflow, Kw.fn]);
 
 /** Tokens a declaration can end with. */
 const declarationEnds = new Set<TokenType>([

@@ -123,6 +123,9 @@ const closes = {
   effectSet: closing("effect set", T.RBrace),
   effectScope: closing("effect scope", T.RParen),
   budget: closing("budget", T.RBrace),
+  cost: closing("cost model", T.RBrace),
+  typeParameters: closing("type parameter list", T.Greater),
+  functionType: closing("function type's parameters", T.RParen),
   listOfFailureKinds: closing("list of failure kinds", T.RBracket),
   backoff: closing("backoff", T.RParen),
   toolList: closing("tool list", T.RBracket),
@@ -152,6 +155,7 @@ const clauseKeywords = new Set<TokenType>([
   T.Ckw.models,
   T.Ckw.tools,
   T.Ckw.prompt,
+  T.Ckw.cost,
 ]);
 /** The tokens that close a comma-separated list. */
 const listClosers = new Set<TokenType>([T.RParen, T.RBracket, T.RBrace, T.Greater]);
@@ -380,6 +384,7 @@ export class FlowParser extends EmbeddedActionsParser {
         { ALT: () => this.SUBRULE(this.typeDecl) },
         { ALT: () => this.SUBRULE(this.modelsDecl) },
         { ALT: () => this.SUBRULE(this.callableDecl) },
+        { ALT: () => this.SUBRULE(this.fnDecl) },
       ],
       ERR_MSG: expected.declaration,
     });
@@ -523,6 +528,58 @@ export class FlowParser extends EmbeddedActionsParser {
     })!;
   });
 
+  /** `fn git.diff() -> string effects { fs.read, proc } cost { compute: 1m }`: std only, no body. */
+  private fnDecl = this.RULE("fnDecl", (): A.FnDecl => {
+    const start = this.start();
+    this.CONSUME(T.Kw.fn);
+    let namespace: IToken | null = null;
+    let name = this.CONSUME(T.Identifier);
+    this.OPTION(() => {
+      this.CONSUME(T.Dot);
+      namespace = name;
+      name = this.CONSUME2(T.Identifier);
+    });
+    const typeParams: A.TypeParam[] = [];
+    this.OPTION2(() => {
+      this.CONSUME(T.Less);
+      this.commaSeparated(this.typeParam, typeParams);
+      this.closeWith(T.Greater, closes.typeParameters);
+    });
+    const params = this.SUBRULE(this.paramList);
+    this.CONSUME(T.Arrow, { ERR_MSG: expected.resultType });
+    const returnType = this.SUBRULE(this.typeExpr);
+    const clauses: A.Clause[] = [];
+    this.MANY(() => this.add(clauses, this.SUBRULE(this.clause)));
+    if (this.RECORDING_PHASE) return undefined as never;
+    return {
+      kind: "FnDecl",
+      namespace: namespace === null ? null : this.ident(namespace),
+      name: this.ident(name),
+      typeParams,
+      params,
+      returnType,
+      clauses,
+      span: this.span(start),
+    };
+  });
+
+  private typeParam = this.RULE("typeParam", (): A.TypeParam => {
+    const start = this.start();
+    const name = this.CONSUME(T.Identifier);
+    let constraint: IToken | null = null;
+    this.OPTION(() => {
+      this.CONSUME(T.Colon);
+      constraint = this.CONSUME2(T.Identifier);
+    });
+    if (this.RECORDING_PHASE) return undefined as never;
+    return {
+      kind: "TypeParam",
+      name: this.ident(name),
+      constraint: constraint === null ? null : this.ident(constraint),
+      span: this.span(start),
+    };
+  });
+
   private missingBody(kind: CallableKind, start: number): A.Block {
     const end = this.span(start).end;
     const what = kind === "NodeDecl" ? "a node" : kind === "VerifierDecl" ? "a verifier" : "a workflow";
@@ -607,7 +664,35 @@ export class FlowParser extends EmbeddedActionsParser {
       { ALT: () => this.SUBRULE(this.modelsClause) },
       { ALT: () => this.SUBRULE(this.toolsClause) },
       { ALT: () => this.SUBRULE(this.promptClause) },
+      { ALT: () => this.SUBRULE(this.costClause) },
     ]);
+  });
+
+  private costClause = this.RULE("costClause", (): A.CostClause => {
+    const start = this.start();
+    this.CONSUME(T.Ckw.cost);
+    this.CONSUME(T.LBrace);
+    const entries: A.CostEntry[] = [];
+    this.commaSeparated(this.costEntry, entries);
+    this.closeWith(T.RBrace, closes.cost);
+    return { kind: "CostClause", entries, span: this.span(start) };
+  });
+
+  private costEntry = this.RULE("costEntry", (): A.CostEntry => {
+    const start = this.start();
+    const key = this.CONSUME(T.Identifier);
+    this.CONSUME(T.Colon);
+    const value = this.OR([
+      { ALT: (): A.NumberLit | A.QuantityLit | IToken => this.SUBRULE(this.numeric) },
+      { ALT: (): A.NumberLit | A.QuantityLit | IToken => this.CONSUME2(T.Identifier) },
+    ]);
+    if (this.RECORDING_PHASE) return undefined as never;
+    return {
+      kind: "CostEntry",
+      key: this.ident(key),
+      value: "kind" in value ? value : this.ident(value),
+      span: this.span(start),
+    };
   });
 
   private effectsClause = this.RULE("effectsClause", (): A.EffectsClause | A.GrantsClause => {
@@ -1866,17 +1951,40 @@ export class FlowParser extends EmbeddedActionsParser {
             },
           },
           { ALT: () => this.SUBRULE(this.recordType) },
-          {
-            ALT: () => {
-              this.CONSUME(T.LParen);
-              const inner = this.SUBRULE(this.typeExpr);
-              this.closeWith(T.RParen, closes.parentheses);
-              return inner;
-            },
-          },
+          { ALT: () => this.SUBRULE(this.parenthesizedOrFunctionType) },
         ],
         ERR_MSG: expected.type,
       });
+    },
+    { recoveryValueFunc: (e) => errorType(e, this.lastEnd()) },
+  );
+
+  /** `(T)` is `T`; `(T) -> U`, `(A, B) -> bool` and `() -> T` are function types (std declarations only). */
+  private parenthesizedOrFunctionType = this.RULE(
+    "parenthesizedOrFunctionType",
+    (): A.TypeExpr => {
+      const start = this.start();
+      this.CONSUME(T.LParen);
+      const params: A.TypeExpr[] = [];
+      this.OPTION(() => this.commaSeparated(this.typeExpr, params));
+      this.closeWith(T.RParen, closes.functionType);
+      let result: A.TypeExpr | null = null;
+      this.OPTION2(() => {
+        this.CONSUME(T.Arrow);
+        result = this.SUBRULE2(this.typeExpr);
+      });
+      return this.ACTION((): A.TypeExpr => {
+        if (result !== null) return { kind: "FunctionType", params, result, span: this.span(start) };
+        if (params.length === 1) return params[0]!;
+        this.report({
+          code: "FL0113",
+          span: this.span(start),
+          message: params.length === 0 ? "`()` is not a type" : "a tuple is not a flow type",
+          label: "expected `->` and a result type after these parentheses",
+          help: "group several values in a record: `{ name: string, score: float }`",
+        });
+        return { kind: "ErrorType", span: this.span(start) };
+      })!;
     },
     { recoveryValueFunc: (e) => errorType(e, this.lastEnd()) },
   );
@@ -1892,7 +2000,7 @@ export class FlowParser extends EmbeddedActionsParser {
       const start = this.start();
       const name = this.CONSUME(T.Identifier);
       let element: A.TypeExpr | null = null;
-      let max: A.NumberLit | A.QuantityLit | null = null;
+      let max: A.NumberLit | A.QuantityLit | IToken | null = null;
       this.OPTION({
         GATE: () => name.image === "List",
         DEF: () => {
@@ -1901,7 +2009,10 @@ export class FlowParser extends EmbeddedActionsParser {
           this.OPTION2(() => {
             this.CONSUME(T.Comma);
             this.CONSUME(T.Ckw.max, { ERR_MSG: expected.listBound });
-            max = this.SUBRULE(this.numeric);
+            max = this.OR([
+              { ALT: (): A.NumberLit | A.QuantityLit | IToken => this.SUBRULE(this.numeric) },
+              { ALT: (): A.NumberLit | A.QuantityLit | IToken => this.CONSUME2(T.Identifier) },
+            ]);
           });
           this.closeWith(T.Greater, closes.typeArguments);
         },
@@ -1926,7 +2037,10 @@ export class FlowParser extends EmbeddedActionsParser {
           }
           return { kind: "NamedType", name: ident, span: this.span(start) };
         }
-        const bound = max as A.NumberLit | A.QuantityLit | null;
+        const written = max as A.NumberLit | A.QuantityLit | IToken | null;
+        // A name is a size variable or an `int` parameter; the checker says which it may be where.
+        if (written !== null && !("kind" in written)) return { kind: "ListType", element, max: this.ident(written), span: this.span(start) };
+        const bound = written;
         if (bound !== null && (bound.kind !== "NumberLit" || !bound.integer)) {
           this.report({
             code: "FL0113",

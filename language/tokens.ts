@@ -151,6 +151,7 @@ export const Kw = {
   agent: reserved("agent"),
   verifier: reserved("verifier"),
   workflow: reserved("workflow"),
+  fn: reserved("fn"),
   let: reserved("let"),
   if: reserved("if"),
   else: reserved("else"),
@@ -192,6 +193,7 @@ export const Ckw = {
   default: contextual("default"),
   signal: contextual("signal"),
   max: contextual("max"),
+  cost: contextual("cost"),
 } as const;
 
 export const reservedWords: readonly string[] = Object.keys(Kw);

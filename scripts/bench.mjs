@@ -4,6 +4,7 @@
 // which alone triples parsing time).
 import { build } from "esbuild";
 import { spawnSync } from "node:child_process";
+import { rawImports } from "./raw-import-plugin.mjs";
 
 const [name, ...args] = process.argv.slice(2);
 if (!name) {
@@ -20,6 +21,7 @@ await build({
   target: "node20",
   logLevel: "warning",
   packages: "external",
+  plugins: [rawImports],
 });
 const result = spawnSync(process.execPath, ["--expose-gc", outfile, ...args], { stdio: "inherit" });
 process.exit(result.status ?? 1);

@@ -10,6 +10,7 @@
 import { build } from "esbuild";
 import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { rawImports } from "./raw-import-plugin.mjs";
 
 const { version } = JSON.parse(readFileSync("package.json", "utf8"));
 
@@ -20,6 +21,7 @@ const common = {
   target: "node20",
   legalComments: "none",
   logLevel: "warning",
+  plugins: [rawImports],
 };
 
 rmSync("dist", { recursive: true, force: true });

@@ -27,11 +27,28 @@ return   "hi"   }
 `;
 
 describe("flow check", () => {
-  it("passes every example and says so", () => {
+  it("passes every example, warning only that the brief's own plan may exceed its compute budget", () => {
     const result = runFlow(["check", "examples/"]);
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/^\d+ files checked: no problems\n$/);
+    const warnings = [...result.stderr.matchAll(/^(\w+)\[(FL\d+)\]: (.*)$/gm)].map((m) => `${m[1]} ${m[2]} ${m[3]}`);
+    expect(warnings).toEqual(["warning FL0403 `monorepo_to_turbo` may exceed its compute budget: worst case 1600h5m > 30h"]);
+    expect(result.stderr).toContain("migrate_package: 200 pkgs × 4 attempts × 2h = 1600h");
+    expect(result.stderr).toMatch(/1 warning in \d+ files\n$/);
+    // Every workflow's cost table, on standard output.
+    expect(result.stdout.match(/^cost of workflow /gm)).toHaveLength(7);
+  });
+
+  it("makes a plan that may exceed its budget an error with --strict", () => {
+    const result = runFlow(["check", "--strict", "examples/monorepo-to-turbo.flow"]);
+    expect(result.code).toBe(65);
+    expect(result.stderr).toContain("error[FL0403]: `monorepo_to_turbo` may exceed its compute budget");
     expect(result.stdout).toBe("");
+  });
+
+  it("prints the cost table of a workflow, with each vertex's multiplier, attempts and worst case", () => {
+    const result = runFlow(["check", "examples/monorepo-to-turbo.flow"]);
+    expect(result.stdout).toContain("migrate_package  200 pkgs        4         compute 2h, wall 1h30m");
+    expect(result.stdout).toMatch(/verdict\s+fits\s+fits\s+may exceed\s+no ceiling/);
   });
 
   it("reports a syntax error with its code, position, source line and hint, and exits 65", () => {

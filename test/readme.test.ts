@@ -26,6 +26,14 @@ describe("README", () => {
     expect(result.stderr).toBe(shown);
   });
 
+  it("shows the cost table and budget verdict flow check really prints for the brief's example", () => {
+    const shown = /```text\n\$ npx flow check examples\/monorepo-to-turbo\.flow\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(shown).toBeDefined();
+    const result = runFlow(["check", "examples/monorepo-to-turbo.flow"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout + result.stderr).toBe(shown);
+  });
+
   it("has no other flow block with syntax errors", () => {
     for (const block of [flowBlocks[0]!, ...flowBlocks.slice(2)]) {
       expect(parse(new SourceFile("README.md", block)).diagnostics).toEqual([]);

@@ -4,7 +4,11 @@ import { byPosition, type Diagnostic } from "../../language/diagnostics/diagnost
 import { toJson } from "../../language/diagnostics/render-json.ts";
 import { renderSummary, renderTerminal } from "../../language/diagnostics/render-terminal.ts";
 import type { SourceFile } from "../../language/source-file.ts";
+import { stdModules } from "../../stdlib/index.ts";
 import { exitCodes } from "../exit-codes.ts";
+import { renderCostTables } from "../cost-table.ts";
+import type { BudgetResult } from "../../compiler/analyse-budgets.ts";
+import { formatAmount, units, type Amount, type CostVector, type Unit } from "../../compiler/cost.ts";
 import { fileHost } from "../file-host.ts";
 import type { CommandIo } from "../io.ts";
 import { expandPaths, readSource } from "../source-files.ts";
@@ -12,6 +16,7 @@ import { expandPaths, readSource } from "../source-files.ts";
 export interface CheckOptions {
   readonly paths: readonly string[];
   readonly json: boolean;
+  readonly strict: boolean;
 }
 
 /**
@@ -24,8 +29,11 @@ export function check(options: CheckOptions, io: CommandIo): number {
   const seen = new Set<string>();
   const diagnostics: Diagnostic[] = [];
   const parsed = new Map<string, Module>();
+  const budgets: BudgetResult[] = [];
   for (const entry of entries) {
-    const result = checkProgram(entry, fileHost, parsed);
+    const result = checkProgram(entry, fileHost, { parsed, strict: options.strict });
+    if (result.budgets !== undefined) budgets.push(result.budgets);
+    // The standard library is part of the compiler, not a file the user checked; its text still renders a diagnostic that points into it.
     for (const module of result.graph.modules.values()) if (!sources.has(module.path)) sources.set(module.path, module.source);
     for (const d of result.diagnostics) {
       // A file imported by several checked files is reported once.
@@ -36,7 +44,8 @@ export function check(options: CheckOptions, io: CommandIo): number {
     }
   }
   diagnostics.sort(byPosition);
-  const perFile = [...sources.keys()].sort().map((path) => {
+  const userFiles = [...sources.keys()].filter((path) => !stdModules.has(path)).sort();
+  const perFile = userFiles.map((path) => {
     const found = diagnostics.filter((d) => d.primary.span.file === path);
     return { path, errors: found.filter((d) => d.severity === "error").length, warnings: found.filter((d) => d.severity === "warning").length };
   });
@@ -44,11 +53,35 @@ export function check(options: CheckOptions, io: CommandIo): number {
   const warnings = diagnostics.filter((d) => d.severity === "warning").length;
 
   if (options.json) {
-    const report = { files: perFile, diagnostics: diagnostics.map((d) => toJson(d, sources)), summary: { files: sources.size, errors, warnings } };
+    const report = { files: perFile, diagnostics: diagnostics.map((d) => toJson(d, sources)), costs: distinctWorkflows(budgets).flatMap(costsJson), summary: { files: userFiles.length, errors, warnings } };
     io.out(`${JSON.stringify(report, null, 2)}\n`);
   } else {
     for (const diagnostic of diagnostics) io.err(`${renderTerminal(diagnostic, sources, { color: io.colorErr })}\n\n`);
-    io.err(`${renderSummary(errors, warnings, sources.size, { color: io.colorErr })}\n`);
+    // A workflow imported by several checked files is priced once, under the file that declares it.
+    if (errors === 0) for (const tables of distinctWorkflows(budgets)) io.out(`${renderCostTables(tables)}\n`);
+    io.err(`${renderSummary(errors, warnings, userFiles.length, { color: io.colorErr })}\n`);
   }
   return errors > 0 ? exitCodes.compileError : exitCodes.ok;
+}
+
+function distinctWorkflows(results: readonly BudgetResult[]): BudgetResult[] {
+  const seen = new Set<unknown>();
+  return results.map((r) => {
+    const workflows = r.workflows.filter((w) => !seen.has(w.decl) && seen.add(w.decl));
+    return { ...r, workflows };
+  });
+}
+
+function costsJson(result: BudgetResult) {
+  const amount = (a: Amount, unit: Unit) => (a.kind === "finite" ? { value: a.value, text: formatAmount(a, unit) } : { [a.kind]: a.cause.what });
+  const vector = (v: CostVector) => Object.fromEntries(units.map((u) => [u, amount(v[u], u)]));
+  return result.workflows.map((w) => ({
+    workflow: w.name,
+    worst: vector(w.worst),
+    ceiling: w.ceiling,
+    verdicts: w.verdicts,
+    vertices: result.vertices
+      .filter((v) => v.workflow === w.name)
+      .map((v) => ({ callee: v.callee, fanOut: v.fanOut, attempts: v.attempts, perAttempt: vector(v.perAttempt), worst: vector(v.worst) })),
+  }));
 }

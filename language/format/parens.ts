@@ -107,9 +107,12 @@ function typeEndsWithName(type: TypeExpr): boolean {
     case "NamedType":
       return type.name.name === "List" || /^[A-Z]/.test(type.name.name);
     case "UnionType": {
+      // A member that is a union or a function type is printed in parentheses.
       const last = type.members[type.members.length - 1];
-      return last !== undefined && last.kind !== "UnionType" && typeEndsWithName(last);
+      return last !== undefined && last.kind !== "UnionType" && last.kind !== "FunctionType" && typeEndsWithName(last);
     }
+    case "FunctionType":
+      return typeEndsWithName(type.result);
     default:
       return false;
   }

@@ -31,6 +31,8 @@ export function clauseKeyword(clause: Clause): string {
       return "tools";
     case "PromptClause":
       return "prompt";
+    case "CostClause":
+      return "cost";
     default: {
       const unreachable: never = clause;
       throw new Error(`unknown clause kind ${(unreachable as Clause).kind}`);
@@ -120,6 +122,16 @@ function printClauseValue(clause: Clause, ctx: PrintContext): Doc {
       });
     case "PromptClause":
       return printString(clause.text, ctx, printExpr);
+    case "CostClause":
+      return printList(ctx, {
+        open: "{",
+        close: "}",
+        spaced: true,
+        items: clause.entries,
+        start: clause.span.start,
+        end: clause.span.end,
+        print: (entry) => [entry.key.name, ": ", entry.value.kind === "Ident" ? entry.value.name : entry.value.raw],
+      });
     default: {
       const unreachable: never = clause;
       throw new Error(`unknown clause kind ${(unreachable as Clause).kind}`);

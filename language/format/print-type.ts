@@ -1,5 +1,5 @@
 import type { builders } from "prettier/doc";
-import type { TypeExpr } from "../ast.ts";
+import type { ListType, TypeExpr } from "../ast.ts";
 import type { PrintContext } from "./context.ts";
 import { printList } from "./print-list.ts";
 import { escapePlainText } from "./print-string.ts";
@@ -8,13 +8,21 @@ type Doc = builders.Doc;
 
 /**
  * Whether a type needs parentheses where it stands. A union is loosest: it
- * needs them as a member of another union or under `?`. `T??` would lex as
- * `??`, so an optional directly under `?` is parenthesized as well.
+ * needs them as a member of another union or under `?`. A function type's
+ * result takes every `?` and `|` after it, so a function type needs them
+ * there too. `T??` would lex as `??`, so an optional directly under `?` is
+ * parenthesized as well.
  */
 function needsParens(type: TypeExpr, parent: "union-member" | "optional" | "top"): boolean {
   if (parent === "top") return false;
-  if (type.kind === "UnionType") return true;
+  if (type.kind === "UnionType" || type.kind === "FunctionType") return true;
   return parent === "optional" && type.kind === "OptionalType";
+}
+
+/** `200` or `n`: a list's bound as written. */
+function boundText(max: ListType["max"]): string {
+  if (max === null) return "";
+  return `, max ${max.kind === "Ident" ? max.name : max.raw}`;
 }
 
 function wrap(doc: Doc, parens: boolean): Doc {
@@ -26,7 +34,7 @@ export function printType(type: TypeExpr, ctx: PrintContext): Doc {
     case "NamedType":
       return type.name.name;
     case "ListType":
-      return ["List<", printType(type.element, ctx), type.max === null ? "" : [", max ", type.max.raw], ">"];
+      return ["List<", printType(type.element, ctx), boundText(type.max), ">"];
     case "RecordType":
       return printList(ctx, {
         open: "{",
@@ -46,6 +54,21 @@ export function printType(type: TypeExpr, ctx: PrintContext): Doc {
       ]);
     case "LiteralType":
       return ['"', escapePlainText(type.value), '"'];
+    case "FunctionType":
+      // The result is written after the `)`, so comments up to it go inside the parentheses.
+      return [
+        printList(ctx, {
+          open: "(",
+          close: ")",
+          spaced: false,
+          items: type.params,
+          start: type.span.start,
+          end: type.result.span.start,
+          print: (param) => printType(param, ctx),
+        }),
+        " -> ",
+        printType(type.result, ctx),
+      ];
     case "ErrorType":
       throw new Error("cannot format a tree that has syntax errors");
     default: {
@@ -65,7 +88,7 @@ export function flatTypeText(type: TypeExpr): string {
     case "NamedType":
       return type.name.name;
     case "ListType":
-      return `List<${flatTypeText(type.element)}${type.max === null ? "" : `, max ${type.max.raw}`}>`;
+      return `List<${flatTypeText(type.element)}${boundText(type.max)}>`;
     case "RecordType":
       return type.fields.length === 0
         ? "{}"
@@ -76,6 +99,8 @@ export function flatTypeText(type: TypeExpr): string {
       return type.members.map((m) => inner(m, "union-member")).join(" | ");
     case "LiteralType":
       return `"${escapePlainText(type.value)}"`;
+    case "FunctionType":
+      return `(${type.params.map(flatTypeText).join(", ")}) -> ${flatTypeText(type.result)}`;
     case "ErrorType":
       throw new Error("cannot format a tree that has syntax errors");
     default: {

@@ -57,3 +57,34 @@ export function hasBlankLineOutsideComments(source: string, comments: readonly C
   }
   return hasBlankLine(source, pos, to);
 }
+
+/**
+ * The offset just past the `delimiter` that closes a list whose last item
+ * ends at `from`, for a delimiter the tree keeps no trace of (the `>` of a
+ * `fn`'s type parameters): only whitespace, commas and comments can stand
+ * between. `from` when it is not found (a tree built by hand has no source).
+ * `comments` are sorted by offset.
+ */
+export function offsetPastDelimiter(source: string, comments: readonly Comment[], from: number, delimiter: string): number {
+  let next = 0;
+  let hi = comments.length;
+  while (next < hi) {
+    const mid = (next + hi) >> 1;
+    if (comments[mid]!.span.start < from) next = mid + 1;
+    else hi = mid;
+  }
+  let pos = from;
+  while (pos < source.length) {
+    const comment = comments[next];
+    if (comment !== undefined && comment.span.start === pos) {
+      pos = comment.span.end;
+      next++;
+      continue;
+    }
+    const ch = source[pos]!;
+    if (ch === delimiter) return pos + 1;
+    if (!/[\s,]/.test(ch)) break;
+    pos++;
+  }
+  return from;
+}

@@ -16,7 +16,7 @@ import type * as A from "../../language/ast.ts";
 const S: A.Ident["span"] = { start: 0, end: 0 };
 
 const keywords = new Set(
-  "import type node agent verifier workflow let if else for in return true false null as verify approve sleep wait checkpoint fail from models effects grants budget retry backoff cap on timeout gate sandbox tools prompt concurrency tolerate limit show by default signal max List".split(
+  "import type node agent verifier workflow fn let if else for in return true false null as verify approve sleep wait checkpoint fail from models effects grants budget retry backoff cap on timeout gate sandbox tools prompt concurrency tolerate limit show by default signal max cost List".split(
     " ",
   ),
 );
@@ -359,6 +359,18 @@ const budgetClause: fc.Arbitrary<A.Clause> = fc
     span: S,
   }));
 
+/** A std `fn`'s cost model: a constant, or the name of one of its parameters (any name, as far as syntax goes). */
+const costClause: fc.Arbitrary<A.Clause> = fc
+  .uniqueArray(
+    fc.tuple(fc.constantFrom("tokens", "usd", "compute", "wall"), fc.oneof(numberLit, quantityLit, ident())),
+    { minLength: 1, maxLength: 4, selector: ([k]) => k },
+  )
+  .map((entries) => ({
+    kind: "CostClause",
+    entries: entries.map(([key, value]) => ({ kind: "CostEntry" as const, key: { kind: "Ident" as const, name: key, span: S }, value, span: S })),
+    span: S,
+  }));
+
 function clauses(kind: A.CallableDecl["kind"], expr: fc.Arbitrary<A.Expr>): fc.Arbitrary<A.Clause[]> {
   const effects = fc.array(effectRef, { maxLength: 3 });
   const all: Record<A.Clause["kind"], fc.Arbitrary<A.Clause>> = {
@@ -391,6 +403,7 @@ function clauses(kind: A.CallableDecl["kind"], expr: fc.Arbitrary<A.Expr>): fc.A
       .array(fc.array(ident(), { minLength: 1, maxLength: 2 }), { maxLength: 3 })
       .map((tools) => ({ kind: "ToolsClause", tools: tools.map((parts) => ({ kind: "QualifiedName" as const, parts, span: S })), span: S })),
     PromptClause: fc.boolean().chain((block) => stringLit(expr, block, true)).map((text) => ({ kind: "PromptClause", text, span: S })),
+    CostClause: costClause,
   };
   const allowed: Record<A.CallableDecl["kind"], A.Clause["kind"][]> = {
     NodeDecl: ["EffectsClause", "BudgetClause", "RetryClause", "TimeoutClause", "GateClause", "SandboxClause"],
@@ -424,6 +437,80 @@ function callable(kind: A.CallableDecl["kind"]): fc.Arbitrary<A.Decl> {
     });
 }
 
+/**
+ * The types of a std `fn`'s signature: any type, its type parameters,
+ * function types (also under `?` and in a union, where the printer must
+ * parenthesize them, since their result would take the `?` or `|`), and
+ * lists bounded by a name (`List<T, max n>`).
+ */
+function signatureType(typeVars: readonly string[]): fc.Arbitrary<A.TypeExpr> {
+  const named = (name: string): A.TypeExpr => ({ kind: "NamedType", name: { kind: "Ident", name, span: S }, span: S });
+  return fc.letrec<{ type: A.TypeExpr; fn: A.TypeExpr }>((tie) => ({
+    type: fc.oneof(
+      { depthSize: "small", withCrossShrink: true },
+      { weight: 3, arbitrary: typeExpr },
+      ...(typeVars.length === 0 ? [] : [{ weight: 3, arbitrary: fc.constantFrom(...typeVars).map(named) }]),
+      {
+        weight: 2,
+        arbitrary: fc
+          .tuple(tie("type"), fc.option(fc.oneof(ident(), fc.integer({ min: 1, max: 1000 })), { nil: null }))
+          .map(([element, max]): A.TypeExpr => ({
+            kind: "ListType",
+            element,
+            max: max === null || typeof max !== "number" ? max : { kind: "NumberLit", raw: String(max), value: max, integer: true, span: S },
+            span: S,
+          })),
+      },
+      { weight: 1, arbitrary: tie("fn") },
+      { weight: 1, arbitrary: tie("fn").map((inner): A.TypeExpr => ({ kind: "OptionalType", inner, span: S })) },
+      {
+        weight: 1,
+        arbitrary: fc
+          .tuple(tie("fn"), typeExpr.filter((t) => t.kind !== "UnionType"))
+          .map((members): A.TypeExpr => ({ kind: "UnionType", members, span: S })),
+      },
+    ),
+    fn: fc
+      .tuple(fc.array(tie("type"), { maxLength: 3 }), tie("type"))
+      .map(([params, result]): A.TypeExpr => ({ kind: "FunctionType", params, result, span: S })),
+  })).type;
+}
+
+/** `fn git.diff<T, N: number>(…) -> T` with only the clauses a `fn` takes: `effects` and `cost`. */
+const fnDecl: fc.Arbitrary<A.Decl> = fc
+  .uniqueArray(fc.tuple(typeNameText, fc.option(fc.constantFrom("number", "ordered"), { nil: null })), { maxLength: 3, selector: ([n]) => n })
+  .chain((typeParams) => {
+    const type = signatureType(typeParams.map(([name]) => name));
+    return fc.record({
+      namespace: fc.option(ident(), { nil: null }),
+      name: ident(),
+      typeParams: fc.constant(
+        typeParams.map(([name, constraint]): A.TypeParam => ({
+          kind: "TypeParam",
+          name: { kind: "Ident", name, span: S },
+          constraint: constraint === null ? null : { kind: "Ident", name: constraint, span: S },
+          span: S,
+        })),
+      ),
+      params: fc
+        .uniqueArray(fc.tuple(nameText, type), { maxLength: 3, selector: ([n]) => n })
+        .map((ps) => ps.map(([name, t]): A.Param => ({ kind: "Param", name: { kind: "Ident", name, span: S }, type: t, span: S }))),
+      returnType: type,
+      clauses: fc
+        .shuffledSubarray(["effects", "cost"] as const)
+        .chain((kinds): fc.Arbitrary<A.Clause[]> =>
+          kinds.length === 0
+            ? fc.constant([])
+            : fc.tuple(
+                ...kinds.map((k) =>
+                  k === "cost" ? costClause : fc.array(effectRef, { maxLength: 3 }).map((effects): A.Clause => ({ kind: "EffectsClause", effects, span: S })),
+                ),
+              ),
+        ),
+    });
+  })
+  .map((d): A.Decl => ({ kind: "FnDecl", ...d, span: S }));
+
 const declaration: fc.Arbitrary<A.Decl> = fc.oneof(
   fc
     .tuple(
@@ -444,6 +531,7 @@ const declaration: fc.Arbitrary<A.Decl> = fc.oneof(
   callable("AgentDecl"),
   callable("VerifierDecl"),
   callable("WorkflowDecl"),
+  fnDecl,
 );
 
 export const arbitraryProgram: fc.Arbitrary<A.Program> = fc
