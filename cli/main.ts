@@ -1,4 +1,4 @@
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { check } from "./commands/check.ts";
 import { exitCodes, UsageError } from "./exit-codes.ts";
 import { processIo, type CommandIo } from "./io.ts";
@@ -40,6 +40,42 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     .option("--strict", "make a plan that may exceed its budget an error", false)
     .action((paths: string[], options: { json: boolean; strict: boolean }) => {
       code = check({ paths, json: options.json, strict: options.strict }, io);
+    });
+
+  program
+    .command("compile")
+    .description("check a .flow file and write its IR (canonical JSON with its sha256) to a file or standard output")
+    .argument("<file>", "the .flow file to compile")
+    .option("-o, --output <file>", "write the IR to this file instead of standard output")
+    .option("--json", "print diagnostics, the hash and (without -o) the IR as one JSON report on stdout", false)
+    .option("--strict", "make a plan that may exceed its budget an error", false)
+    .action(async (path: string, options: { output?: string; json: boolean; strict: boolean }) => {
+      // Loaded on use, like fmt: lowering and hashing are not needed to check.
+      const { compile } = await import("./commands/compile.ts");
+      code = compile({ path, output: options.output, json: options.json, strict: options.strict }, io);
+    });
+
+  program
+    .command("verify")
+    .description("re-check an IR file on its own, as the interpreter does before running it: exit 0 ok, 65 refused")
+    .argument("<file>", "the IR to verify, such as the file `flow compile -o` writes")
+    .option("--json", "print the problems as JSON on stdout", false)
+    .action(async (path: string, options: { json: boolean }) => {
+      // Loaded on use, like compile: checking needs none of the verifier.
+      const { verify } = await import("./commands/verify.ts");
+      code = verify({ path, json: options.json }, io);
+    });
+
+  program
+    .command("graph")
+    .description("check a .flow file and draw the DAG of its workflows: fan-outs, gates, barriers and each vertex's worst case")
+    .argument("<file>", "the .flow file whose workflows to draw")
+    .addOption(new Option("--format <format>", "text, or a diagram to render: mermaid or dot (Graphviz)").choices(["text", "mermaid", "dot"]).default("text"))
+    .option("--workflow <name>", "draw only this workflow")
+    .action(async (path: string, options: { format: "text" | "mermaid" | "dot"; workflow?: string }) => {
+      // Loaded on use, like compile: lowering and drawing are not needed to check.
+      const { graph } = await import("./commands/graph.ts");
+      code = graph({ path, format: options.format, workflow: options.workflow }, io);
     });
 
   program

@@ -3,8 +3,9 @@ import { closestName } from "../language/closest-name.ts";
 import type { DiagnosticCode } from "../language/diagnostics/codes.ts";
 import type { Diagnostic } from "../language/diagnostics/diagnostic.ts";
 import type { Span } from "../language/source-file.ts";
-import { subExpressions } from "../language/sub-expressions.ts";
+import { forEachSubExpression } from "../language/sub-expressions.ts";
 import { syntaxError } from "../language/syntax-error.ts";
+import { forEachChild, type SyntaxNode } from "../language/walk.ts";
 import { priceOf } from "../stdlib/prices.ts";
 import type { TypeResult } from "./check-types.ts";
 import * as C from "./cost.ts";
@@ -105,6 +106,10 @@ class BudgetAnalysis {
   private readonly ceilingOf = new Map<A.BudgetClause, Partial<Record<C.Unit, number>>>();
   private readonly workflowTotals = new Map<A.WorkflowDecl, C.CostVector>();
   private readonly inProgress = new Set<A.WorkflowDecl>();
+  /** `vertices` by the name of their workflow: filtering all of them for each workflow was quadratic. */
+  private readonly verticesOf = new Map<string, VertexCost[]>();
+  /** The FL0401 reports so far, which each workflow looks through for its own. */
+  private readonly unboundedFanOuts: Diagnostic[] = [];
 
   constructor(
     graph: ModuleGraph,
@@ -255,7 +260,7 @@ class BudgetAnalysis {
   private stepsInExpr(expr: A.Expr, module: Module): C.CostVector {
     let total = C.zeroVector;
     const visit = (e: A.Expr): void => {
-      subExpressions(e).forEach(visit);
+      forEachSubExpression(e, visit);
       if (e.kind === "CallExpr") {
         const call = this.types.calls.get(e);
         if (call?.decl.kind === "FnDecl" && call.signature.kind === "step") total = C.addVectors(total, this.fnCost(call.decl, e.args, e.span, module));
@@ -326,9 +331,9 @@ class BudgetAnalysis {
     const ceiling = this.budgetOf(decl);
     const verdicts: Partial<Record<C.Unit, Verdict>> = {};
     const budget = decl.clauses.find((c): c is A.BudgetClause => c.kind === "BudgetClause");
-    const mine = this.vertices.filter((v) => v.workflow === decl.name.name && this.modules.get(decl) === module);
+    const mine = this.modules.get(decl) === module ? (this.verticesOf.get(decl.name.name) ?? []) : [];
     // An unbounded fan-out is an error of its own (FL0401); verdicts on top of it would repeat it.
-    if (this.diagnostics.some((d) => d.code === "FL0401" && d.primary.span.file === module.path && d.primary.span.start >= decl.span.start && d.primary.span.end <= decl.span.end)) {
+    if (this.unboundedFanOuts.some((d) => d.primary.span.file === module.path && d.primary.span.start >= decl.span.start && d.primary.span.end <= decl.span.end)) {
       this.workflows.push({ name: decl.name.name, decl, worst, ceiling: this.budgetOf(decl), verdicts: {} });
       return;
     }
@@ -477,16 +482,14 @@ class BudgetAnalysis {
   /** When the values an expression reads are ready. */
   private dependencies(expr: A.Expr, ready: ReadonlyMap<A.LetStmt, C.Amount>): C.Amount {
     let at = C.zero;
-    const visit = (node: unknown): void => {
-      if (Array.isArray(node)) return node.forEach(visit);
-      if (node === null || typeof node !== "object") return;
-      const record = node as { kind?: string };
-      if (record.kind === "NameExpr") {
-        const binding = this.names.references.get(record as A.NameExpr);
+    // Every name under it, in nested blocks and lambdas too.
+    const visit = (node: SyntaxNode): void => {
+      if (node.kind === "NameExpr") {
+        const binding = this.names.references.get(node);
         if (binding?.kind === "let") at = C.max(at, ready.get(binding.stmt) ?? C.zero);
         return;
       }
-      for (const key in record) if (key !== "span") visit((record as Record<string, unknown>)[key]);
+      forEachChild(node, visit);
     };
     visit(expr);
     return at;
@@ -498,7 +501,7 @@ class BudgetAnalysis {
     let end = start;
     const visit = (e: A.Expr): void => {
       // Lambdas are pure (the effects phase says so): no vertex is called in one.
-      if (e.kind !== "LambdaExpr") subExpressions(e).forEach(visit);
+      if (e.kind !== "LambdaExpr") forEachSubExpression(e, visit);
       if (e.kind === "CallExpr") {
         const call = this.types.calls.get(e);
         if (call === undefined || call.decl.kind === "FnDecl") return;
@@ -545,6 +548,9 @@ class BudgetAnalysis {
       worst,
     };
     this.vertices.push(vertex);
+    const mine = this.verticesOf.get(vertex.workflow);
+    if (mine === undefined) this.verticesOf.set(vertex.workflow, [vertex]);
+    else mine.push(vertex);
     return vertex;
   }
 
@@ -567,6 +573,7 @@ class BudgetAnalysis {
   private report(module: Module, code: DiagnosticCode, span: Span, text: { message: string; label: string; help?: string; secondary?: { span: Span; label: string }[]; severity?: "warning" | "error" }): void {
     const diagnostic = syntaxError(module.source, code, span, text);
     this.diagnostics.push(text.severity === "warning" ? { ...diagnostic, severity: "warning" } : diagnostic);
+    if (code === "FL0401") this.unboundedFanOuts.push(diagnostic);
   }
 }
 

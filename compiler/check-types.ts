@@ -32,10 +32,8 @@ export interface TypeResult {
 export function checkTypes(graph: ModuleGraph, names: NameResolution): TypeResult {
   const annotations = new AnnotationTypes(names.references);
   const signatures = new Map<A.CallableDecl | A.FnDecl, Signature>();
-  const declOwner = new Map<A.Decl, Module>();
   for (const module of graph.modules.values()) {
     for (const decl of module.parsed.program.decls) {
-      declOwner.set(decl, module);
       if (decl.kind === "NodeDecl" || decl.kind === "AgentDecl" || decl.kind === "VerifierDecl" || decl.kind === "WorkflowDecl" || decl.kind === "FnDecl") {
         signatures.set(decl, signatureOf(decl, annotations));
       }
@@ -47,6 +45,8 @@ export function checkTypes(graph: ModuleGraph, names: NameResolution): TypeResul
     for (const decl of module.parsed.program.decls) checker.decl(decl);
   }
   // Problems in written types surface wherever the type is first resolved: report them in its own file.
+  const declOwner = new Map<A.Decl, Module>();
+  if (annotations.problems.length > 0) for (const module of graph.modules.values()) for (const decl of module.parsed.program.decls) declOwner.set(decl, module);
   for (const problem of annotations.problems) {
     const module = problem.decl === undefined ? undefined : declOwner.get(problem.decl);
     const owner = module ?? [...graph.modules.values()].find((m) => m.parsed.program.decls.some((d) => contains(d.span, problem.span)))!;
@@ -72,7 +72,12 @@ interface Shared {
 /** What a place expects, and how to say so: "the 2nd argument of `f`, `pkg`, expects `Package`". */
 interface Expectation {
   readonly type: T.Type;
-  readonly says: string;
+  /**
+   * Read only when a problem is reported. Most places build it with
+   * `T.show` from the types involved: as a function, that is done for the
+   * few values that do not fit, not for every value checked.
+   */
+  readonly says: string | (() => string);
   readonly help?: string;
 }
 
@@ -84,6 +89,8 @@ const ordinal = (i: number): string => ordinals[i] ?? `${i + 1}th`;
 const backoffStrategies = ["exp", "linear", "fixed"];
 
 class ModuleChecker {
+  // The types of a declaration's own names, cleared for each: a name never refers into another
+  // declaration, and many small maps are much cheaper to fill than one large one.
   private readonly letTypes = new Map<A.LetStmt, T.Type>();
   private readonly forTypes = new Map<A.ForExpr, T.Type>();
   private readonly lambdaTypes = new Map<A.LambdaExpr, readonly T.Type[]>();
@@ -137,6 +144,10 @@ class ModuleChecker {
   }
 
   private callable(decl: A.CallableDecl): void {
+    this.letTypes.clear();
+    this.forTypes.clear();
+    this.lambdaTypes.clear();
+    this.paramTypes.clear();
     const signature = this.shared.signatures.get(decl)!;
     decl.params.forEach((p, i) => this.paramTypes.set(p, signature.params[i]!.type));
     this.current = { decl, signature };
@@ -223,7 +234,7 @@ class ModuleChecker {
           return;
         }
         const declared = this.shared.annotations.typeOf(stmt.type, undefined);
-        this.check(stmt.value, { type: declared, says: `\`${stmt.name.name}\` is declared \`${T.show(declared)}\`` });
+        this.check(stmt.value, { type: declared, says: () => `\`${stmt.name.name}\` is declared \`${T.show(declared)}\`` });
         this.letTypes.set(stmt, declared);
         return;
       }
@@ -232,7 +243,7 @@ class ModuleChecker {
         return;
       case "ReturnStmt": {
         const current = this.current!;
-        this.check(stmt.value, { type: current.signature.result, says: `\`${current.decl.name.name}\` returns \`${T.show(current.signature.result)}\`` });
+        this.check(stmt.value, { type: current.signature.result, says: () => `\`${current.decl.name.name}\` returns \`${T.show(current.signature.result)}\`` });
         return;
       }
       case "IfStmt":
@@ -348,7 +359,7 @@ class ModuleChecker {
     const target = want.kind === "optional" ? want.inner : want;
     if (expr.kind === "RecordExpr" && target.kind === "record") return this.recordAgainst(expr, target, want, expected);
     if (expr.kind === "ListExpr" && target.kind === "list") {
-      expr.items.forEach((item, i) => this.check(item, { type: target.element, says: `the ${ordinal(i)} item of this list must be \`${T.show(target.element)}\`` }));
+      expr.items.forEach((item, i) => this.check(item, { type: target.element, says: () => `the ${ordinal(i)} item of this list must be \`${T.show(target.element)}\`` }));
       const type = T.list(target.element, { kind: "fixed", max: expr.items.length });
       this.shared.types.set(expr, type);
       this.compare(expr, type, expected);
@@ -375,12 +386,12 @@ class ModuleChecker {
         this.report("FL0212", f.name.span, {
           message: `\`${typeName}\` has no field \`${f.name.name}\``,
           label: close === undefined ? "no such field" : `did you mean \`${close}\`?`,
-          help: `${expected.says}, whose fields are ${target.fields.map((g) => `\`${g.name}\``).join(", ")}`,
+          help: `${saying(expected)}, whose fields are ${target.fields.map((g) => `\`${g.name}\``).join(", ")}`,
         });
         fields.push({ name: f.name.name, type: this.infer(f.value) });
         continue;
       }
-      fields.push({ name: f.name.name, type: this.check(f.value, { type: wanted, says: `field \`${f.name.name}\` of \`${typeName}\` expects \`${T.show(wanted)}\`` }) });
+      fields.push({ name: f.name.name, type: this.check(f.value, { type: wanted, says: () => `field \`${f.name.name}\` of \`${typeName}\` expects \`${T.show(wanted)}\`` }) });
     }
     const missing = target.fields.filter((g) => g.type.kind !== "optional" && !meant.has(g.name) && !expr.fields.some((f) => f.name.name === g.name));
     if (missing.length > 0) {
@@ -388,7 +399,7 @@ class ModuleChecker {
       this.report("FL0210", expr.span, {
         message: `this record lacks ${missing.length === 1 ? "the field" : "the fields"} ${list} of \`${typeName}\``,
         label: `missing ${missing.map((g) => `\`${g.name}\``).join(", ")}`,
-        help: `${expected.says}`,
+        help: saying(expected),
       });
     }
     // A record literal is never null, whatever the place allows.
@@ -405,7 +416,7 @@ class ModuleChecker {
     const shown = T.show(literalWanted ? actual : T.widen(actual));
     if (problem.kind === "null") {
       this.report("FL0213", expr.span, {
-        message: `${expected.says} but this is \`${shown}\`: it may be null`,
+        message: `${saying(expected)} but this is \`${shown}\`: it may be null`,
         label: "may be null",
         help: nullHelp(expr),
       });
@@ -415,7 +426,7 @@ class ModuleChecker {
     const misspelt = problem.kind === "notMember" && actual.kind === "literal";
     const why = misspelt ? undefined : T.explain(problem);
     this.report("FL0210", expr.span, {
-      message: `${expected.says} but this is \`${shown}\`${why === undefined ? "" : `: ${why}`}`,
+      message: `${saying(expected)} but this is \`${shown}\`${why === undefined ? "" : `: ${why}`}`,
       label: `this is \`${shown}\``,
       help: unitHint(expr, expected.type) ?? expected.help ?? conversionHint(actual, expected.type, problem),
     });
@@ -433,7 +444,7 @@ class ModuleChecker {
       case "NumberLit":
         return expr.integer ? T.int : T.float;
       case "QuantityLit":
-        return T.primitive(quantityType[expr.dimension]);
+        return quantityTypes[expr.dimension];
       case "StringLit": {
         let constant = true;
         for (const part of expr.parts) {
@@ -450,6 +461,9 @@ class ModuleChecker {
           }
         }
         if (!constant) return T.string;
+        // A constant string has no part, or one text part (adjacent text is merged).
+        const only = expr.parts[0];
+        if (expr.parts.length <= 1) return { kind: "literal", value: only?.kind === "TextPart" ? only.value : "" };
         return { kind: "literal", value: expr.parts.map((p) => (p.kind === "TextPart" ? p.value : "")).join("") };
       }
       case "BoolLit":
@@ -654,17 +668,19 @@ class ModuleChecker {
     const who = `\`${signature.name}\``;
     const expectationFor = (i: number, type: T.Type): Expectation => ({
       type,
-      says: `the ${ordinal(i)} argument of ${who}, \`${signature.params[i]!.name}\`, expects \`${T.show(type)}\``,
+      says: () => `the ${ordinal(i)} argument of ${who}, \`${signature.params[i]!.name}\`, expects \`${T.show(type)}\``,
     });
     if (!signature.generic) {
-      for (const [i, arg] of bound) this.check(arg.value, expectationFor(i, signature.params[i]!.type));
+      // `forEach`, not `for … of`: no entry arrays to allocate, on the commonest call.
+      bound.forEach((arg, i) => this.check(arg.value, expectationFor(i, signature.params[i]!.type)));
       return signature.result;
     }
     // Generic std functions: arguments teach the variables, lambdas learn their parameters from them.
     const inst = new Instantiation();
     // What the context expects is only a guess, for what the arguments leave open (`[]`, a lambda's
     // record literal): it never changes what they say, so `let j: json = map(ps, p => …)` keeps `p` a `Package`.
-    const guess = new Instantiation();
+    // Without an expectation there is nothing to learn: one empty instantiation, never changed, serves every such call.
+    const guess = expected === undefined ? nothingExpected : new Instantiation();
     if (expected !== undefined) guess.unify(signature.result, expected);
     const hint = (type: T.Type): T.Type | undefined => {
       if (inst.resolved(type)) return inst.apply(type);
@@ -760,7 +776,8 @@ class ModuleChecker {
       }
       bound.set(index, arg);
     });
-    const missing = signature.params.map((p, i) => ({ p, i })).filter(({ p, i }) => !p.optional && !bound.has(i));
+    // With every parameter bound (the usual call), none is missing: no need to look.
+    const missing = bound.size === count ? [] : signature.params.map((p, i) => ({ p, i })).filter(({ p, i }) => !p.optional && !bound.has(i));
     if (missing.length > 0) {
       const list = missing.map(({ p, i }) => `the ${ordinal(i)}, \`${p.name}: ${T.show(p.type)}\``).join(", and ");
       const end = expr.span.end;
@@ -811,7 +828,7 @@ class ModuleChecker {
       return T.errorType;
     }
     if (result === undefined || result.kind === "error") return this.infer(expr.body);
-    return this.check(expr.body, { type: result, says: `this lambda must give \`${T.show(result)}\`` });
+    return this.check(expr.body, { type: result, says: () => `this lambda must give \`${T.show(result)}\`` });
   }
 
   // ─────────────────────────────── operators ───────────────────────────────
@@ -843,7 +860,7 @@ class ModuleChecker {
       // `x ?? d` is whichever of the two both fit: `int? ?? 0.5` is a `float`. Record and list
       // literals take the type of `x` in, as `x ?? []` and `x ?? { name: "none" }` are written for it.
       const inner = left.kind === "optional" ? left.inner : left.kind === "null" ? T.never : left;
-      const says = `the default after \`??\` must be \`${T.show(inner)}\``;
+      const says = (): string => `the default after \`??\` must be \`${T.show(inner)}\``;
       const literal = expr.right.kind === "RecordExpr" || expr.right.kind === "ListExpr";
       const right = literal && inner.kind !== "never" ? this.check(expr.right, { type: T.optional(inner), says }) : this.infer(expr.right);
       const joined = T.join(inner, right);
@@ -1018,12 +1035,25 @@ class ModuleChecker {
   }
 }
 
+/** The guess of a generic call whose place expects nothing: read, never unified into. */
+const nothingExpected = new Instantiation();
+
+function saying(expected: Expectation): string {
+  return typeof expected.says === "string" ? expected.says : expected.says();
+}
+
 /** How a message shows a type: `"a"` is the `string` it is, unless literals are what it is about. */
 function shownAs(type: T.Type): string {
   return T.show(T.widen(type));
 }
 
-const quantityType: Record<A.Dimension, T.PrimitiveName> = { tokens: "tokens", duration: "duration", money: "usd", percent: "percent" };
+/** The type of each kind of quantity literal, made once: types are immutable. */
+const quantityTypes: Record<A.Dimension, T.PrimitiveType> = {
+  tokens: T.primitive("tokens"),
+  duration: T.primitive("duration"),
+  money: T.primitive("usd"),
+  percent: T.primitive("percent"),
+};
 
 function isVerdict(type: T.Type): boolean {
   if (type.kind === "error") return true;

@@ -56,7 +56,10 @@ export function mapVector(v: CostVector, f: (a: Amount, unit: Unit) => Amount): 
 }
 
 export function addVectors(a: CostVector, b: CostVector): CostVector {
-  return mapVector(a, (x, unit) => add(x, b[unit]));
+  // Sums start from zero, step by step: adding nothing is the other vector, and needs no new one.
+  if (a === zeroVector) return b;
+  if (b === zeroVector) return a;
+  return { tokens: add(a.tokens, b.tokens), usd: add(a.usd, b.usd), compute: add(a.compute, b.compute), wall: add(a.wall, b.wall) };
 }
 
 export function maxVectors(a: CostVector, b: CostVector): CostVector {

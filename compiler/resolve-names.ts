@@ -3,6 +3,7 @@ import { closestName } from "../language/closest-name.ts";
 import type { Diagnostic } from "../language/diagnostics/diagnostic.ts";
 import type { Span } from "../language/source-file.ts";
 import { syntaxError } from "../language/syntax-error.ts";
+import { forEachChild, type SyntaxNode } from "../language/walk.ts";
 import { article, describe } from "./describe-binding.ts";
 import type { Module, ModuleGraph } from "./modules.ts";
 
@@ -35,6 +36,8 @@ export const primitiveTypes = ["string", "int", "float", "bool", "duration", "js
 /** The failure kinds of std (LANGUAGE.md §10); `fail` adds a program's own. */
 export const stdFailureKinds = ["Timeout", "Transient", "RateLimited", "InvalidOutput", "BudgetExceeded", "Rejected", "Failed"] as const;
 
+const stdFailureKindSet: ReadonlySet<string> = new Set(stdFailureKinds);
+
 interface Entry {
   readonly binding: Binding;
   /** Where it is defined, for "first defined here" labels. */
@@ -56,11 +59,15 @@ export function resolveNames(graph: ModuleGraph): NameResolution {
   const diagnostics: Diagnostic[] = [];
   const tops = new Map<string, TopLevel>();
   for (const module of graph.modules.values()) tops.set(module.path, declared(module, diagnostics));
-  const failureKinds = new Set<string>([...stdFailureKinds, ...[...graph.modules.values()].flatMap(userFailureKinds)]);
+  // A program's own failure kinds take a walk over the whole tree to find; only a `retry … on`
+  // naming a kind std does not have needs them, so the walk waits for one.
+  let failureKinds: ReadonlySet<string> | undefined;
+  const allFailureKinds = (): ReadonlySet<string> =>
+    (failureKinds ??= new Set<string>([...stdFailureKinds, ...[...graph.modules.values()].flatMap(userFailureKinds)]));
   for (const module of graph.modules.values()) {
     const top = tops.get(module.path)!;
     addImports(module, graph, tops, top, diagnostics);
-    new ModuleResolver(module, top, failureKinds, references, diagnostics).resolve();
+    new ModuleResolver(module, top, allFailureKinds, references, diagnostics).resolve();
   }
   return { references, diagnostics };
 }
@@ -179,17 +186,11 @@ function importedFrom(module: Module, name: string, graph: ModuleGraph): string 
 
 function userFailureKinds(module: Module): string[] {
   const kinds: string[] = [];
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) {
-      for (const child of node) visit(child);
-      return;
-    }
-    if (node === null || typeof node !== "object") return;
-    const record = node as { kind?: string; errorKind?: A.Ident };
-    if (record.kind === "FailStmt" && record.errorKind !== undefined) kinds.push(record.errorKind.name);
-    for (const key in record) if (key !== "span") visit((record as Record<string, unknown>)[key]);
+  const visit = (node: SyntaxNode): void => {
+    if (node.kind === "FailStmt" && node.errorKind !== undefined) kinds.push(node.errorKind.name);
+    forEachChild(node, visit);
   };
-  visit(module.parsed.program.decls);
+  for (const decl of module.parsed.program.decls) visit(decl);
   return kinds;
 }
 
@@ -248,7 +249,7 @@ class ModuleResolver {
   constructor(
     private readonly module: Module,
     private readonly top: TopLevel,
-    private readonly failureKinds: ReadonlySet<string>,
+    private readonly failureKinds: () => ReadonlySet<string>,
     private readonly references: Map<Reference, Binding>,
     private readonly diagnostics: Diagnostic[],
   ) {
@@ -563,8 +564,8 @@ class ModuleResolver {
   }
 
   private failureKind(kind: A.Ident): void {
-    if (this.failureKinds.has(kind.name)) return;
-    const close = closestName(kind.name, [...this.failureKinds]);
+    if (stdFailureKindSet.has(kind.name) || this.failureKinds().has(kind.name)) return;
+    const close = closestName(kind.name, [...this.failureKinds()]);
     this.report("FL0206", kind.span, {
       message: `\`${kind.name}\` is not a failure kind`,
       label: close === undefined ? "unknown failure kind" : `did you mean \`${close}\`?`,

@@ -39,7 +39,7 @@ export class AnnotationTypes {
         if (binding === undefined) return T.errorType;
         switch (binding.kind) {
           case "primitive":
-            return T.primitive(binding.name as T.PrimitiveName);
+            return primitiveType(binding.name as T.PrimitiveName);
           case "typeParam": {
             const constraint = binding.param.constraint?.name;
             return { kind: "var", name: binding.param.name.name, constraint: constraint === "number" || constraint === "ordered" ? constraint : null };
@@ -141,6 +141,14 @@ export class AnnotationTypes {
     if (!this.named.has(decl)) this.named.set(decl, named);
     return this.named.get(decl)!;
   }
+}
+
+// One object per primitive type: they are immutable, and written types name them over and over.
+const primitives = new Map<T.PrimitiveName, T.PrimitiveType>();
+function primitiveType(name: T.PrimitiveName): T.PrimitiveType {
+  let type = primitives.get(name);
+  if (type === undefined) primitives.set(name, (type = T.primitive(name)));
+  return type;
 }
 
 function nameType(type: T.Type, name: string): T.Type {

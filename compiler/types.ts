@@ -114,7 +114,9 @@ export function optional(inner: Type): Type {
 }
 
 export function field(record: RecordType, name: string): Type | undefined {
-  return record.fields.find((f) => f.name === name)?.type;
+  // A loop, not `find`: this is asked for every field of every record compared, and the closure cost more than the search.
+  for (const f of record.fields) if (f.name === name) return f.type;
+  return undefined;
 }
 
 const numeric = new Set<PrimitiveName>(["int", "float", "duration", "tokens", "usd"]);
@@ -191,6 +193,10 @@ export type Mismatch =
  * node returns it or a `let` declares it. A list whose bound is known and
  * larger does not fit.
  */
+// The two commonest answers, shared: `join` and `equality` ask in both directions, and one of them usually fails.
+const typesDiffer: Mismatch = { kind: "types" };
+const mayBeNull: Mismatch = { kind: "null" };
+
 export function mismatch(from: Type, to: Type): Mismatch | undefined {
   if (from.kind === "error" || to.kind === "error" || from.kind === "never") return undefined;
   if (to.kind === "optional") {
@@ -199,36 +205,36 @@ export function mismatch(from: Type, to: Type): Mismatch | undefined {
   }
   if (from.kind === "optional" || from.kind === "null") {
     if (to.kind === "primitive" && to.name === "json") return undefined;
-    return from.kind === "null" || mismatch(from.inner, to) === undefined ? { kind: "null" } : { kind: "types" };
+    return from.kind === "null" || mismatch(from.inner, to) === undefined ? mayBeNull : typesDiffer;
   }
   switch (to.kind) {
     case "primitive":
-      if (to.name === "json") return from.kind === "function" || from.kind === "namespace" || from.kind === "var" ? { kind: "types" } : undefined;
+      if (to.name === "json") return from.kind === "function" || from.kind === "namespace" || from.kind === "var" ? typesDiffer : undefined;
       if (to.name === "string" && (from.kind === "literal" || from.kind === "union")) return undefined;
-      if (from.kind !== "primitive") return { kind: "types" };
+      if (from.kind !== "primitive") return typesDiffer;
       if (from.name === to.name || (from.name === "int" && to.name === "float")) return undefined;
-      return { kind: "types" };
+      return typesDiffer;
     case "literal":
       if (from.kind === "literal") return from.value === to.value ? undefined : { kind: "notMember", value: from.value };
-      return { kind: "types" };
+      return typesDiffer;
     case "union":
       if (from.kind === "literal") return to.members.includes(from.value) ? undefined : { kind: "notMember", value: from.value };
       if (from.kind === "union") {
         const stray = from.members.find((m) => !to.members.includes(m));
         return stray === undefined ? undefined : { kind: "notMember", value: stray };
       }
-      return { kind: "types" };
+      return typesDiffer;
     case "list": {
-      if (from.kind !== "list") return { kind: "types" };
+      if (from.kind !== "list") return typesDiffer;
       const inner = mismatch(from.element, to.element);
-      if (inner !== undefined) return inner.kind === "types" ? { kind: "types" } : inner;
+      if (inner !== undefined) return inner.kind === "types" ? typesDiffer : inner;
       if (to.bound.kind === "fixed" && from.bound.kind === "fixed" && from.bound.max > to.bound.max) {
         return { kind: "bound", from: from.bound.max, to: to.bound.max };
       }
       return undefined;
     }
     case "record": {
-      if (from.kind !== "record") return { kind: "types" };
+      if (from.kind !== "record") return typesDiffer;
       for (const wanted of to.fields) {
         const got = field(from, wanted.name);
         if (got === undefined) {
@@ -238,18 +244,18 @@ export function mismatch(from: Type, to: Type): Mismatch | undefined {
         const inner = mismatch(got, wanted.type);
         if (inner !== undefined) return { kind: "inField", field: wanted.name, inner: inner.kind === "types" ? { kind: "types", from: got, to: wanted.type } : inner };
       }
-      const extra = from.fields.find((f) => field(to, f.name) === undefined);
-      return extra === undefined ? undefined : { kind: "extraField", field: extra.name };
+      for (const f of from.fields) if (field(to, f.name) === undefined) return { kind: "extraField", field: f.name };
+      return undefined;
     }
     case "function":
-      if (from.kind !== "function" || from.params.length !== to.params.length) return { kind: "types" };
-      if (to.params.some((p, i) => mismatch(p, from.params[i]!) !== undefined)) return { kind: "types" };
+      if (from.kind !== "function" || from.params.length !== to.params.length) return typesDiffer;
+      if (to.params.some((p, i) => mismatch(p, from.params[i]!) !== undefined)) return typesDiffer;
       return mismatch(from.result, to.result);
     case "var":
     case "null":
     case "never":
     case "namespace":
-      return from.kind === to.kind ? undefined : { kind: "types" };
+      return from.kind === to.kind ? undefined : typesDiffer;
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Decl } from "./ast.ts";
 import type { Span } from "./source-file.ts";
+import { forEachChild, type SyntaxNode } from "./walk.ts";
 
 /**
  * How deep a declaration's tree may nest. Real programs stay far below it;
@@ -10,10 +11,33 @@ import type { Span } from "./source-file.ts";
 export const maxNestingDepth = 1000;
 
 /**
- * The first node nested deeper than `maxNestingDepth`, if any. The walk
- * itself keeps an explicit stack, so no input can make it overflow.
+ * The first node nested deeper than `maxNestingDepth`, if any. Every
+ * declaration is asked, and almost none is too deep: a typed walk, which
+ * stops descending past the limit, answers that first; only a declaration
+ * it finds too deep is walked again to find the node to point at.
  */
 export function tooDeep(decl: Decl): Span | undefined {
+  depth = 0;
+  deeper = false;
+  forEachChild(decl, descend);
+  return deeper ? firstTooDeep(decl) : undefined;
+}
+
+// The typed walk's state, kept outside it so that it allocates nothing per node.
+let depth = 0;
+let deeper = false;
+
+/** Enters a child: notes when it lies past the limit, and then goes no further. */
+function descend(child: SyntaxNode): void {
+  if (deeper) return;
+  depth++;
+  if (depth > maxNestingDepth) deeper = true;
+  else forEachChild(child, descend);
+  depth--;
+}
+
+/** The first node deeper than the limit, in the order of a walk that keeps an explicit stack, so no input can make it overflow. */
+function firstTooDeep(decl: Decl): Span | undefined {
   const nodes: unknown[] = [decl];
   const depths: number[] = [0];
   while (nodes.length > 0) {

@@ -3,9 +3,11 @@ import type { Comment, Decl, Program } from "./ast.ts";
 import { maxNestingDepth, tooDeep } from "./check-depth.ts";
 import { checkPlacement } from "./check-placement.ts";
 import { byPosition, type Diagnostic } from "./diagnostics/diagnostic.ts";
+import { parseDeclarationFast } from "./fast-parser.ts";
 import { lex } from "./lex.ts";
 import { describeSyntaxError, type ErrorContext } from "./parser-messages.ts";
 import { FlowParser, type BuildProblem } from "./parser.ts";
+import { scan, tokenAt, tokensOf, type ScannedTokens } from "./scan.ts";
 import type { SourceFile } from "./source-file.ts";
 import { syntaxError } from "./syntax-error.ts";
 import {
@@ -50,45 +52,20 @@ export function sharedParser(): FlowParser {
  * at each declaration keyword. Those words are reserved, so they start a
  * declaration wherever they stand; cutting there means an unclosed brace
  * or a garbled statement costs one declaration, never the rest of the file.
+ *
+ * Most files have no syntax error, and a large one is parsed fast: scanned
+ * into arrays (scan.ts), each declaration parsed by the fast parser
+ * (fast-parser.ts), which builds the full parser's tree; a declaration it
+ * gives up on is parsed by the full parser, with its diagnostics. A file
+ * the scanner gives up on (one with a character that begins no token, say)
+ * takes the lexer and the full parser throughout.
  */
 export function parse(source: SourceFile): ParseResult {
-  const lexed = lex(source);
-  const diagnostics: Diagnostic[] = [...lexed.diagnostics];
+  const text = source.text;
+  const diagnostics: Diagnostic[] = [];
   const decls: Decl[] = [];
-  const flow = sharedParser();
-  flow.source = source.text;
-
-  const chunks = splitDeclarations(lexed.tokens, source.text);
-  chunks.forEach((chunk, index) => {
-    const following = chunks[index + 1]?.[0];
-    flow.problems = [];
-    flow.input = chunk;
-    let decl: Decl | undefined;
-    try {
-      decl = flow.declaration();
-    } catch (error) {
-      if (!(error instanceof RangeError)) throw error;
-      // Only absurd nesting exhausts the stack; say so instead of crashing.
-      const first = chunk[0]!;
-      diagnostics.push(
-        syntaxError(
-          source,
-          "FL0121",
-          { start: first.startOffset, end: first.startOffset + first.image.length },
-          {
-            message: "this declaration nests too deeply to be parsed",
-            label: "in this declaration",
-            help: "split deeply nested expressions into `let` steps",
-          },
-        ),
-      );
-      return;
-    }
-    const errors = flow.errors;
-    if (errors.length > 0 || flow.problems.length > 0) {
-      diagnostics.push(...declarationDiagnostics(errors, flow.problems, { source, tokens: chunk, following }));
-    }
-    if (decl === undefined || typeof decl !== "object" || !("kind" in decl)) return;
+  const add = (decl: Decl | undefined): void => {
+    if (decl === undefined) return;
     const deep = tooDeep(decl);
     if (deep !== undefined) {
       diagnostics.push(
@@ -101,12 +78,70 @@ export function parse(source: SourceFile): ParseResult {
       return;
     }
     decls.push(decl);
-  });
+  };
 
-  const program: Program = { kind: "Program", decls, span: { start: 0, end: source.text.length } };
+  let comments: readonly Comment[];
+  const scanned = scan(text);
+  if (scanned !== undefined) {
+    comments = scanned.comments;
+    const bounds = declarationBounds(scanned, text);
+    for (let c = 0; c + 1 < bounds.length; c++) {
+      const from = bounds[c]!;
+      const to = bounds[c + 1]!;
+      const fast = parseDeclarationFast(text, scanned, from, to);
+      if (fast !== undefined) add(fast);
+      else {
+        const following = to < scanned.count ? tokenAt(scanned, text, to) : undefined;
+        add(parseWithFullParser(source, tokensOf(scanned, text, from, to), following, diagnostics));
+      }
+    }
+  } else {
+    const lexed = lex(source);
+    comments = lexed.comments;
+    diagnostics.push(...lexed.diagnostics);
+    const chunks = splitDeclarations(lexed.tokens, text);
+    chunks.forEach((chunk, index) => add(parseWithFullParser(source, chunk, chunks[index + 1]?.[0], diagnostics)));
+  }
+
+  const program: Program = { kind: "Program", decls, span: { start: 0, end: text.length } };
   diagnostics.push(...checkPlacement(program, source));
   diagnostics.sort(byPosition);
-  return { program, comments: lexed.comments, diagnostics };
+  return { program, comments, diagnostics };
+}
+
+/** One declaration's tokens through the full parser: its tree, if it has one, and its diagnostics, added to `diagnostics`. */
+function parseWithFullParser(source: SourceFile, chunk: IToken[], following: IToken | undefined, diagnostics: Diagnostic[]): Decl | undefined {
+  const flow = sharedParser();
+  flow.source = source.text;
+  flow.problems = [];
+  flow.input = chunk;
+  let decl: Decl | undefined;
+  try {
+    decl = flow.declaration();
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    // Only absurd nesting exhausts the stack; say so instead of crashing.
+    const first = chunk[0]!;
+    diagnostics.push(
+      syntaxError(
+        source,
+        "FL0121",
+        { start: first.startOffset, end: first.startOffset + first.image.length },
+        {
+          message: "this declaration nests too deeply to be parsed",
+          label: "in this declaration",
+          help: "split deeply nested expressions into `let` steps",
+        },
+      ),
+    );
+    return undefined;
+  }
+  const errors = flow.errors;
+  if (errors.length > 0 || flow.problems.length > 0) {
+    diagnostics.push(...declarationDiagnostics(errors, flow.problems, { source, tokens: chunk, following }));
+  }
+  if (decl === undefined || typeof decl !== "object" || !("kind" in decl)) return undefined;
+  return decl;
 }
 
 /** The token's index in the chunk, by offset (tokens are sorted); -1 for end of input. */
@@ -228,3 +263,46 @@ function splitDeclarations(tokens: readonly IToken[], text: string): IToken[][] 
   if (current.length > 0) chunks.push(current);
   return chunks;
 }
+
+/**
+ * `splitDeclarations` on scanned tokens: where each declaration's tokens
+ * begin, then where the last one ends (nothing for a file without tokens).
+ * The same cuts, by `startsDeclaration`'s rules.
+ */
+export function declarationBounds(scanned: ScannedTokens, text: string): number[] {
+  const { types, starts, ends } = scanned;
+  const n = scanned.count;
+  if (n === 0) return [];
+  const bounds = [0];
+  for (let i = 1; i < n; i++) {
+    const type = types[i]!;
+    const previous = types[i - 1]!;
+    const next = i + 1 < n ? types[i + 1]! : -1;
+    let cut: boolean;
+    if (declarationKeywordIndices.has(type)) {
+      if (next === colonIndex || previous === dotIndex) cut = false;
+      else {
+        let beginsLine = false;
+        for (let at = ends[i - 1]!, end = starts[i]!; at < end; at++) {
+          if (text.charCodeAt(at) === 10) {
+            beginsLine = true;
+            break;
+          }
+        }
+        cut = beginsLine || declarationEndIndices.has(previous) || nameIndices.has(previous);
+      }
+    } else cut = type === modelsIndex && nameIndices.has(next) && i + 2 < n && types[i + 2] === equalsIndex;
+    if (cut) bounds.push(i);
+  }
+  bounds.push(n);
+  return bounds;
+}
+
+const declarationKeywordIndices = new Set([...declarationKeywords].map((t) => t.tokenTypeIdx!));
+const declarationEndIndices = new Set([...declarationEnds].map((t) => t.tokenTypeIdx!));
+/** Identifier and the contextual keywords: what `Identifier` matches. */
+const nameIndices = new Set([Identifier, ...Object.values(Ckw)].map((t) => t.tokenTypeIdx!));
+const colonIndex = Colon.tokenTypeIdx!;
+const dotIndex = Dot.tokenTypeIdx!;
+const equalsIndex = Equals.tokenTypeIdx!;
+const modelsIndex = Ckw.models.tokenTypeIdx!;

@@ -8,8 +8,10 @@ import { repoRoot, runFlowInProcess } from "./support/run-cli.ts";
  * Golden files: every `test/golden/<suite>/NAME.flow` (except under `lib/`,
  * which holds files the cases import) sits beside
  * `NAME.stderr`, what `flow check NAME.flow` prints (no colour) followed by
- * its exit code. `npm run golden:update` rewrites the expectations; review
- * the diff before committing it.
+ * its exit code; every `test/golden/verify/NAME.ir.json` (an IR, most of
+ * them corrupted by hand) beside `NAME.stderr`, what `flow verify` prints
+ * for it. `npm run golden:update` rewrites the expectations; review the
+ * diff before committing it.
  */
 const goldenRoot = join(repoRoot, "test/golden");
 const update = process.env["FLOW_UPDATE_GOLDEN"] === "1";
@@ -20,9 +22,16 @@ function goldenCases(dir: string): string[] {
       const path = join(dir, entry.name);
       // `lib/` holds files that cases import, not cases.
       if (entry.isDirectory()) return entry.name === "lib" ? [] : goldenCases(path);
-      return entry.name.endsWith(".flow") ? [path] : [];
+      return entry.name.endsWith(".flow") || (entry.name.endsWith(".ir.json") && dir === verifyRoot) ? [path] : [];
     })
     .sort();
+}
+
+/** `test/golden/verify/`: IR files, each verified rather than checked. */
+const verifyRoot = join(goldenRoot, "verify");
+
+function expectationOf(file: string): string {
+  return file.replace(/\.(flow|ir\.json)$/, ".stderr");
 }
 
 const cases = goldenCases(goldenRoot);
@@ -31,9 +40,9 @@ describe("golden diagnostics", () => {
   for (const file of cases) {
     const name = relative(repoRoot, file);
     it(name, async () => {
-      const result = await runFlowInProcess(["check", name]);
+      const result = await runFlowInProcess([file.endsWith(".ir.json") ? "verify" : "check", name]);
       const actual = `${result.stderr}exit: ${result.code}\n`;
-      const expectedPath = file.replace(/\.flow$/, ".stderr");
+      const expectedPath = expectationOf(file);
       if (update || !existsSync(expectedPath)) {
         writeFileSync(expectedPath, actual);
         if (!update) throw new Error(`wrote a new golden file ${relative(repoRoot, expectedPath)}: review it`);
@@ -43,20 +52,20 @@ describe("golden diagnostics", () => {
     });
   }
 
-  it("has no expectation without its .flow file", () => {
+  it("has no expectation without its .flow (or, in verify/, .ir.json) file", () => {
     const orphans = readdirSync(goldenRoot, { recursive: true, encoding: "utf8" })
       .filter((p) => p.endsWith(".stderr"))
-      .filter((p) => !existsSync(join(goldenRoot, p.replace(/\.stderr$/, ".flow"))));
+      .filter((p) => !existsSync(join(goldenRoot, p.replace(/\.stderr$/, ".flow"))) && !existsSync(join(goldenRoot, p.replace(/\.stderr$/, ".ir.json"))));
     expect(orphans).toEqual([]);
   });
 
-  it("covers every syntax, names and effects code at least once", () => {
+  it("covers every syntax, names, effects and IR code at least once", () => {
     const seen = new Set<string>();
     for (const file of cases) {
-      const expected = readFileSync(file.replace(/\.flow$/, ".stderr"), "utf8");
+      const expected = readFileSync(expectationOf(file), "utf8");
       for (const match of expected.matchAll(/\[(FL\d{4})\]/g)) seen.add(match[1]!);
     }
-    const covered = Object.keys(diagnosticCodes).filter((c) => c.startsWith("FL01") || c.startsWith("FL02") || c.startsWith("FL03"));
+    const covered = Object.keys(diagnosticCodes).filter((c) => ["FL01", "FL02", "FL03", "FL05"].some((range) => c.startsWith(range)));
     expect(covered.filter((c) => !seen.has(c))).toEqual([]);
   });
 });

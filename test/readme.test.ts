@@ -34,6 +34,14 @@ describe("README", () => {
     expect(result.stdout + result.stderr).toBe(shown);
   });
 
+  it("shows the DAG flow graph really prints for the brief's example", () => {
+    const shown = /```text\n\$ npx flow graph examples\/monorepo-to-turbo\.flow\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(shown).toBeDefined();
+    const result = runFlow(["graph", "examples/monorepo-to-turbo.flow"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(shown);
+  });
+
   it("has no other flow block with syntax errors", () => {
     for (const block of [flowBlocks[0]!, ...flowBlocks.slice(2)]) {
       expect(parse(new SourceFile("README.md", block)).diagnostics).toEqual([]);

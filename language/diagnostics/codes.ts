@@ -68,6 +68,23 @@ export const diagnosticCodes = {
   FL0404: { title: "cost unknown" },
   FL0405: { title: "unknown budget unit" },
   FL0406: { title: "budget in the wrong unit" },
+  FL0501: { title: "not an IR document" },
+  FL0502: { title: "unsupported IR version" },
+  FL0503: { title: "IR hash mismatch" },
+  FL0504: { title: "unresolved reference in the IR" },
+  FL0505: { title: "duplicate id in the IR" },
+  FL0506: { title: "cycle in a workflow's graph" },
+  FL0507: { title: "value does not fit its type" },
+  FL0508: { title: "schema outside the verified subset" },
+  FL0509: { title: "effect not granted" },
+  FL0510: { title: "effect outside the effects clause" },
+  FL0511: { title: "unknown std operation" },
+  FL0512: { title: "std operation differs from its declaration" },
+  FL0513: { title: "fan-out without a bound" },
+  FL0514: { title: "vertex cannot fit the workflow's budget" },
+  FL0515: { title: "recorded cost differs from its recomputation" },
+  FL0516: { title: "prices differ from the price table" },
+  FL0517: { title: "graph differs from the body" },
 } as const satisfies Record<string, { readonly title: string }>;
 
 export type DiagnosticCode = keyof typeof diagnosticCodes;

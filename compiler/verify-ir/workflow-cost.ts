@@ -1,0 +1,197 @@
+import type { Expr, Stmt } from "../ir/body.ts";
+import type { Amount, CostVector } from "../ir/cost.ts";
+import type { Vertex } from "../ir/workflow.ts";
+import { add, max, times, unbounded, zero } from "./amounts.ts";
+import type { WorkflowIndex } from "./ir-index.ts";
+import { barrierExprs } from "./barrier-exprs.ts";
+import { topScope, walkExpr } from "./walk.ts";
+
+/** What one vertex costs, as the verifier derives it from the IR: its attempts, and its worst case for one run of its call. */
+export interface VertexFigures {
+  readonly attempts: number;
+  /** `attempts × perAttempt` (wall time: its attempts one after another, and the waits between them). */
+  readonly run: CostVector;
+}
+
+interface Timing {
+  /** Tokens, dollars and compute, summed; wall unused. */
+  readonly sum: CostVector;
+  /** When the last vertex finishes, from the start of the workflow. */
+  readonly end: Amount;
+}
+
+/**
+ * A workflow's worst case, recomputed from its body and its vertices'
+ * one-attempt costs (LANGUAGE.md §9): statements add up, an `if` costs its
+ * dearer branch, a `for` multiplies its body by its bound, a vertex by its
+ * attempts. Wall time follows the critical path: a statement starts when
+ * the values it reads are ready and the barrier before it has passed, a
+ * barrier passes when everything before it is done (and its wait is
+ * over), and M items at concurrency N take ceil(M/N) rounds. Only what
+ * the analysis reaches is priced: a call in an `if` condition, a `fail`
+ * message or an `approve`'s `show` is not (`priced` lists what is).
+ */
+export class WorkflowCost {
+  readonly priced = new Set<string>();
+
+  constructor(
+    private readonly graph: WorkflowIndex,
+    private readonly figures: (vertex: Vertex) => VertexFigures | undefined,
+  ) {}
+
+  total(): CostVector {
+    const timing = this.block(this.graph.workflow.body, 0, new Map());
+    return { ...timing.sum, wall: timing.end };
+  }
+
+  private block(stmts: readonly Stmt[], start: Amount, ready: Map<string, Amount>): Timing {
+    let sum = zero;
+    let barrier = start;
+    let end = start;
+    const run = (expr: Expr): Amount => {
+      const timing = this.expr(expr, max(barrier, this.dependencies(expr, ready)), ready);
+      sum = addSums(sum, timing.sum);
+      end = max(end, timing.end);
+      return timing.end;
+    };
+    const pass = (wait: Amount): void => {
+      barrier = add(max(barrier, end), wait);
+      end = max(end, barrier);
+    };
+    for (const stmt of stmts) {
+      switch (stmt.kind) {
+        case "let":
+          if (stmt.value.kind === "signal") {
+            const signal = this.graph.barriers.get(stmt.value.barrier)?.value;
+            const timeout = signal?.kind === "signal" ? constantDuration(signal.timeout) : undefined;
+            pass(timeout ?? unbounded("`wait signal` without a timeout", stmt.value.span));
+            ready.set(stmt.id, barrier);
+          } else ready.set(stmt.id, run(stmt.value));
+          break;
+        case "expr":
+          run(stmt.expr);
+          break;
+        case "return":
+          run(stmt.value);
+          break;
+        case "if": {
+          const begins = max(barrier, this.dependencies(stmt.cond, ready));
+          const then = this.block(stmt.then, begins, ready);
+          const otherwise = this.block(stmt.else, begins, ready);
+          sum = addSums(sum, maxSums(then.sum, otherwise.sum));
+          end = max(end, max(then.end, otherwise.end));
+          break;
+        }
+        case "barrier": {
+          const entry = this.graph.barriers.get(stmt.barrier)?.value;
+          if (entry?.kind === "verify") {
+            const timing = this.expr(entry.check, max(barrier, end), ready);
+            sum = addSums(sum, timing.sum);
+            pass(0);
+            barrier = max(barrier, timing.end);
+            end = max(end, barrier);
+          } else if (entry?.kind === "approve") pass(constantDuration(entry.timeout) ?? unbounded(`\`approve "${entry.gate}"\` without a timeout`, entry.span));
+          else if (entry?.kind === "sleep") pass(constantDuration(entry.duration) ?? unbounded("`sleep` for a time that is not a constant", entry.duration.span));
+          break;
+        }
+        case "fail":
+        case "checkpoint":
+          break;
+      }
+    }
+    return { sum, end };
+  }
+
+  /** When the `let`s an expression reads anywhere in it (nested bodies, lambdas and arguments too) are ready. */
+  private dependencies(expr: Expr, ready: ReadonlyMap<string, Amount>): Amount {
+    let at: Amount = 0;
+    const visitor = {
+      expr: (e: Expr): void => {
+        if (e.kind === "name" && e.ref.kind === "let") at = max(at, ready.get(e.ref.let) ?? 0);
+        if (e.kind === "vertex") this.graph.vertices.get(e.vertex)?.value.args.forEach((a) => walkExpr(a.value, "", topScope, visitor));
+      },
+      stmt: (s: Stmt): void => {
+        if (s.kind !== "barrier") return;
+        const entry = this.graph.barriers.get(s.barrier)?.value;
+        if (entry !== undefined) for (const [, e] of barrierExprs(entry)) walkExpr(e, "", topScope, visitor);
+      },
+    };
+    walkExpr(expr, "", topScope, visitor);
+    return at;
+  }
+
+  /** The vertices an expression calls, one after another (arguments first), and the fan-outs in it. */
+  private expr(expr: Expr, start: Amount, ready: Map<string, Amount>): Timing {
+    let sum = zero;
+    let end = start;
+    const visit = (e: Expr): void => {
+      // Lambdas call no vertex (they are pure).
+      if (e.kind !== "lambda") for (const child of subExpressions(e, this.graph)) visit(child);
+      if (e.kind === "vertex") {
+        const vertex = this.graph.vertices.get(e.vertex)?.value;
+        const figures = vertex === undefined ? undefined : this.figures(vertex);
+        this.priced.add(e.vertex);
+        if (figures === undefined) return;
+        sum = addSums(sum, figures.run);
+        end = add(end, figures.run.wall);
+      } else if (e.kind === "for") {
+        const fanOut = this.graph.fanOuts.get(e.id)?.value;
+        if (fanOut === undefined) return;
+        const width = fanOut.bound;
+        const item = this.block(e.body, 0, new Map(ready));
+        sum = addSums(sum, mapSums(item.sum, (a) => times(width, a)));
+        const rounds = Math.ceil(width / (e.concurrency ?? width) || 0);
+        end = add(end, times(rounds, item.end));
+      }
+    };
+    visit(expr);
+    return { sum, end };
+  }
+}
+
+/** The expressions an expression evaluates before itself: a vertex's arguments, a `for`'s list (its body is a block). */
+function subExpressions(e: Expr, graph: WorkflowIndex): readonly Expr[] {
+  switch (e.kind) {
+    case "string":
+      return e.parts.flatMap((p) => (p.kind === "interpolation" ? [p.expr] : []));
+    case "record":
+      return e.fields.map((f) => f.value);
+    case "list":
+      return e.items;
+    case "field":
+      return [e.object];
+    case "call":
+      return e.args.map((a) => a.value);
+    case "vertex":
+      return graph.vertices.get(e.vertex)?.value.args.map((a) => a.value) ?? [];
+    case "unary":
+      return [e.operand];
+    case "binary":
+      return [e.left, e.right];
+    case "cast":
+      return [e.expr];
+    case "lambda":
+      return [e.body];
+    case "for":
+      return [e.over];
+    default:
+      return [];
+  }
+}
+
+/** A constant duration (`timeout 7d`): the quantity's value; anything else bounds nothing. */
+export function constantDuration(expr: Expr | null): number | undefined {
+  return expr?.kind === "quantity" && expr.dimension === "duration" ? expr.value : undefined;
+}
+
+function addSums(a: CostVector, b: CostVector): CostVector {
+  return { tokens: add(a.tokens, b.tokens), usd: add(a.usd, b.usd), compute: add(a.compute, b.compute), wall: 0 };
+}
+
+function maxSums(a: CostVector, b: CostVector): CostVector {
+  return { tokens: max(a.tokens, b.tokens), usd: max(a.usd, b.usd), compute: max(a.compute, b.compute), wall: 0 };
+}
+
+function mapSums(a: CostVector, f: (x: Amount) => Amount): CostVector {
+  return { tokens: f(a.tokens), usd: f(a.usd), compute: f(a.compute), wall: 0 };
+}
