@@ -5,7 +5,6 @@ import type { Diagnostic } from "../language/diagnostics/diagnostic.ts";
 import type { Span } from "../language/source-file.ts";
 import { forEachSubExpression } from "../language/sub-expressions.ts";
 import { syntaxError } from "../language/syntax-error.ts";
-import { forEachChild, type SyntaxNode } from "../language/walk.ts";
 import { priceOf } from "../stdlib/prices.ts";
 import type { TypeResult } from "./check-types.ts";
 import * as C from "./cost.ts";
@@ -482,16 +481,53 @@ class BudgetAnalysis {
   /** When the values an expression reads are ready. */
   private dependencies(expr: A.Expr, ready: ReadonlyMap<A.LetStmt, C.Amount>): C.Amount {
     let at = C.zero;
-    // Every name under it, in nested blocks and lambdas too.
-    const visit = (node: SyntaxNode): void => {
-      if (node.kind === "NameExpr") {
-        const binding = this.names.references.get(node);
+    // Every name under it, in nested blocks and lambdas too: names stand only in expressions, which
+    // stand in expressions, statements and strings (types hold none), so the walk goes through those.
+    const visitExpr = (e: A.Expr): void => {
+      if (e.kind === "NameExpr") {
+        const binding = this.names.references.get(e);
         if (binding?.kind === "let") at = C.max(at, ready.get(binding.stmt) ?? C.zero);
         return;
       }
-      forEachChild(node, visit);
+      forEachSubExpression(e, visitExpr);
+      if (e.kind === "ForExpr") visitBlock(e.body);
+      else if (e.kind === "WaitSignalExpr") visitExpr(e.name);
     };
-    visit(expr);
+    const visitBlock = (block: A.Block): void => {
+      for (const stmt of block.stmts) visitStmt(stmt);
+    };
+    const visitStmt = (stmt: A.Stmt): void => {
+      switch (stmt.kind) {
+        case "LetStmt":
+          return visitExpr(stmt.value);
+        case "ExprStmt":
+          return visitExpr(stmt.expr);
+        case "ReturnStmt":
+          return visitExpr(stmt.value);
+        case "IfStmt":
+          visitExpr(stmt.cond);
+          visitBlock(stmt.then);
+          if (stmt.else?.kind === "Block") visitBlock(stmt.else);
+          else if (stmt.else !== null) visitStmt(stmt.else);
+          return;
+        case "CheckpointStmt":
+          return visitExpr(stmt.label);
+        case "FailStmt":
+          return visitExpr(stmt.message);
+        case "VerifyStmt":
+          visitExpr(stmt.check);
+          return visitExpr(stmt.message);
+        case "ApproveStmt":
+          visitExpr(stmt.name);
+          if (stmt.show !== null) visitExpr(stmt.show);
+          if (stmt.by !== null) visitExpr(stmt.by);
+          if (stmt.timeout !== null) visitExpr(stmt.timeout);
+          return;
+        case "SleepStmt":
+          return visitExpr(stmt.duration);
+      }
+    };
+    visitExpr(expr);
     return at;
   }
 

@@ -97,6 +97,7 @@ class EffectChecker {
   private readonly diagnostics: Diagnostic[] = [];
   private readonly effects = new Map<A.CallableDecl, EffectSet>();
   private readonly declared = new Map<A.CallableDecl | A.FnDecl, Declared>();
+  private readonly stepEffects = new Map<A.FnDecl, readonly Effect[]>();
 
   constructor(
     private readonly graph: ModuleGraph,
@@ -143,6 +144,13 @@ class EffectChecker {
 
   private declaredOf(decl: A.CallableDecl | A.FnDecl): Declared {
     return this.declared.get(decl)!;
+  }
+
+  /** A step's effects, in order: listed once per step, not at every call. Never changed by callers. */
+  private effectsOf(fn: A.FnDecl): readonly Effect[] {
+    let effects = this.stepEffects.get(fn);
+    if (effects === undefined) this.stepEffects.set(fn, (effects = [...this.declaredOf(fn).set]));
+    return effects;
   }
 
   /** Reads an `effects` or `grants` clause: FL0303 for what is not an effect, FL0305 for what a verifier may not have. */
@@ -340,9 +348,9 @@ class EffectChecker {
       case "CallExpr": {
         this.call(expr, context);
         this.expr(expr.callee, context);
-        const owner = calleeText(expr.callee);
         for (const arg of expr.args) {
-          if (arg.value.kind === "LambdaExpr") this.expr(arg.value.body, { ...context, lambda: { owner } });
+          // The callee's name only matters to a lambda: worked out for those.
+          if (arg.value.kind === "LambdaExpr") this.expr(arg.value.body, { ...context, lambda: { owner: calleeText(expr.callee) } });
           else this.expr(arg.value, context);
         }
         return;
@@ -369,7 +377,9 @@ class EffectChecker {
         return this.expr(expr.expr, context);
       case "ForExpr":
         this.expr(expr.iterable, context);
-        for (const modifier of [expr.concurrency, expr.tolerate, expr.limit]) if (modifier !== null) this.expr(modifier, context);
+        if (expr.concurrency !== null) this.expr(expr.concurrency, context);
+        if (expr.tolerate !== null) this.expr(expr.tolerate, context);
+        if (expr.limit !== null) this.expr(expr.limit, context);
         return this.block(expr.body, context);
       case "WaitSignalExpr":
         if (expr.timeout !== null) this.expr(expr.timeout, context);
@@ -391,8 +401,8 @@ class EffectChecker {
     const decl = binding.decl;
     switch (decl.kind) {
       case "FnDecl":
-        // A std function with an `effects` clause is a step; without one it is pure.
-        return effectClause(decl) === null ? undefined : { kind: "step", fn: decl };
+        // A std function with an `effects` clause is a step; without one it is pure. (The clause was read in `run`.)
+        return this.declaredOf(decl).clause === null ? undefined : { kind: "step", fn: decl };
       case "NodeDecl":
       case "AgentDecl":
       case "VerifierDecl":
@@ -412,8 +422,15 @@ class EffectChecker {
 
   private stepCall(at: A.Expr, fn: A.FnDecl, context: Context): void {
     const { module, decl } = context;
+    const needs = this.effectsOf(fn);
+    // Most calls are fine: the names for the messages are worked out only for a problem.
+    const problem = context.clause !== null || context.lambda !== null || decl.kind === "WorkflowDecl" || (decl.kind === "VerifierDecl" && needs.some((e) => e.name !== "fs.read"));
+    if (!problem) {
+      context.uses.push(...needs);
+      const declared = this.declaredOf(decl);
+      if (!declared.certain || needs.every((e) => declared.set.coversSome(e))) return;
+    }
     const text = calleeText(at) ?? fn.name.name;
-    const needs = [...this.declaredOf(fn).set];
     const who = `${kindWord(decl)} \`${decl.name.name}\``;
     if (context.clause !== null) {
       this.report(module, "FL0306", at.span, {
@@ -451,7 +468,6 @@ class EffectChecker {
       });
       return;
     }
-    context.uses.push(...needs);
     const declared = this.declaredOf(decl);
     const missing = declared.certain ? needs.filter((e) => !declared.set.coversSome(e)) : [];
     if (missing.length === 0) return;
@@ -461,6 +477,12 @@ class EffectChecker {
   private unitCall(at: A.Expr, callee: Extract<Callee, { kind: "unit" }>, context: Context): void {
     const { module, decl } = context;
     const target = callee.decl;
+    // The usual call, from a workflow body, granted all it needs: nothing to say, so no names to work out.
+    if (context.clause === null && decl.kind === "WorkflowDecl" && context.lambda === null) {
+      const grants = this.declaredOf(decl);
+      const needs = this.declaredOf(target);
+      if (!grants.certain || !needs.certain || grants.set.coversAll(needs.set)) return;
+    }
     const text = calleeText(at) ?? target.name.name;
     const who = `${kindWord(decl)} \`${decl.name.name}\``;
     const whom = `${kindWord(target)} \`${text}\``;
@@ -582,8 +604,10 @@ function suggestClause(keyword: "effects" | "grants", declared: Declared, module
   return `${keyword} { ${items.map((i) => i.text).join(", ")} }`;
 }
 
+const kindWords: Readonly<Record<A.CallableDecl["kind"], string>> = { NodeDecl: "node", AgentDecl: "agent", VerifierDecl: "verifier", WorkflowDecl: "workflow" };
+
 function kindWord(decl: A.CallableDecl): string {
-  return { NodeDecl: "node", AgentDecl: "agent", VerifierDecl: "verifier", WorkflowDecl: "workflow" }[decl.kind];
+  return kindWords[decl.kind];
 }
 
 function clauseWord(clause: A.Clause): string {

@@ -688,7 +688,9 @@ class ModuleChecker {
       const guessed = guess.apply(type);
       return guessed.kind === "primitive" && guessed.name === "json" ? undefined : guessed;
     };
-    const learned = new Map<number, T.Type>();
+    // What each non-lambda argument turned out to be, in order (two arrays: lighter than a map per call).
+    const learnedAt: number[] = [];
+    const learned: T.Type[] = [];
     const lambdas: [number, A.Arg][] = [];
     for (const [i, arg] of bound) {
       const param = signature.params[i]!;
@@ -697,7 +699,8 @@ class ModuleChecker {
         continue;
       }
       const type = this.infer(arg.value, hint(param.type));
-      learned.set(i, type);
+      learnedAt.push(i);
+      learned.push(type);
       inst.unify(param.type, type);
       if (arg.value.kind === "NumberLit" && arg.value.integer) inst.constants.set(param.name, arg.value.value);
     }
@@ -713,9 +716,10 @@ class ModuleChecker {
       this.shared.types.set(arg.value, { kind: "function", params: shape.params, result });
       inst.unify(resultParam, result);
     }
-    for (const [i, type] of learned) {
+    for (let k = 0; k < learned.length; k++) {
+      const i = learnedAt[k]!;
       const arg = bound.get(i)!;
-      this.compare(arg.value, type, expectationFor(i, inst.apply(signature.params[i]!.type)));
+      this.compare(arg.value, learned[k]!, expectationFor(i, inst.apply(signature.params[i]!.type)));
     }
     this.checkConstraints(expr, signature, decl, inst);
     return inst.apply(signature.result, T.never);

@@ -100,6 +100,16 @@ export class EffectSet implements Iterable<Effect> {
     return [...other].filter((e) => !this.covers(e));
   }
 
+  /** Whether `missing(other)` is empty, asked without listing `other`. */
+  coversAll(other: EffectSet): boolean {
+    for (const [name, extent] of other.extents) {
+      if (extent === "all") {
+        if (!this.covers({ name, scope: null })) return false;
+      } else for (const scope of extent) if (!this.covers({ name, scope })) return false;
+    }
+    return true;
+  }
+
   /** In the order of `effectNames`, a whole effect as one, scopes sorted. */
   *[Symbol.iterator](): Iterator<Effect> {
     for (const name of effectNames) {

@@ -7,9 +7,26 @@ import * as T from "./types.ts";
  * bound, and `take`'s `n` to the constant its argument is.
  */
 export class Instantiation {
-  readonly types = new Map<string, T.Type>();
-  readonly sizes = new Map<string, T.Bound>();
-  readonly constants = new Map<string, number>();
+  // Each map is made when first written: a generic call binds few variables, and
+  // one is checked for nearly every list function called; most maps stayed empty.
+  private typeMap: Map<string, T.Type> | undefined;
+  private sizeMap: Map<string, T.Bound> | undefined;
+  private constantMap: Map<string, number> | undefined;
+
+  /** What each type variable stands for. */
+  get types(): Map<string, T.Type> {
+    return (this.typeMap ??= new Map());
+  }
+
+  /** What each size variable (`List<T, max n>`) stands for. */
+  get sizes(): Map<string, T.Bound> {
+    return (this.sizeMap ??= new Map());
+  }
+
+  /** The constant each `int` parameter named in a bound was given. */
+  get constants(): Map<string, number> {
+    return (this.constantMap ??= new Map());
+  }
 
   /** Learns the variables in `param` from an argument of type `arg`. */
   unify(param: T.Type, arg: T.Type): void {
@@ -56,7 +73,7 @@ export class Instantiation {
     if (!hasVariables(type)) return type;
     switch (type.kind) {
       case "var":
-        return this.types.get(type.name) ?? unknown ?? type;
+        return this.typeMap?.get(type.name) ?? unknown ?? type;
       case "list":
         return { ...T.list(this.apply(type.element, unknown), this.bound(type.bound)), ...(type.name === undefined ? {} : { name: type.name }) };
       case "record":
@@ -74,7 +91,7 @@ export class Instantiation {
   resolved(type: T.Type): boolean {
     switch (type.kind) {
       case "var":
-        return this.types.has(type.name);
+        return this.typeMap?.has(type.name) ?? false;
       case "list":
         return this.resolved(type.element);
       case "record":
@@ -91,9 +108,9 @@ export class Instantiation {
   private bound(bound: T.Bound): T.Bound {
     switch (bound.kind) {
       case "var":
-        return this.sizes.get(bound.name) ?? T.unbounded;
+        return this.sizeMap?.get(bound.name) ?? T.unbounded;
       case "param": {
-        const value = this.constants.get(bound.name);
+        const value = this.constantMap?.get(bound.name);
         return value === undefined ? T.unbounded : { kind: "fixed", max: value };
       }
       default:

@@ -38,6 +38,9 @@ export const stdFailureKinds = ["Timeout", "Transient", "RateLimited", "InvalidO
 
 const stdFailureKindSet: ReadonlySet<string> = new Set(stdFailureKinds);
 
+/** One binding per primitive type, shared by every use of it: bindings are immutable. */
+const primitiveBindings: ReadonlyMap<string, Binding> = new Map(primitiveTypes.map((name) => [name, { kind: "primitive", name }]));
+
 interface Entry {
   readonly binding: Binding;
   /** Where it is defined, for "first defined here" labels. */
@@ -196,13 +199,14 @@ function userFailureKinds(module: Module): string[] {
 
 /** A block's names, innermost last. */
 class Scopes {
-  private readonly frames: Map<string, Entry>[] = [];
+  /** A frame's map is made at its first name: many blocks define none. */
+  private readonly frames: (Map<string, Entry> | undefined)[] = [];
   onTopLevelHit: (name: string) => void = () => {};
 
   constructor(private readonly top: TopLevel) {}
 
   push(): void {
-    this.frames.push(new Map());
+    this.frames.push(undefined);
   }
 
   pop(): void {
@@ -225,19 +229,20 @@ class Scopes {
 
   private local(name: string): Entry | undefined {
     for (let i = this.frames.length - 1; i >= 0; i--) {
-      const found = this.frames[i]!.get(name);
+      const found = this.frames[i]?.get(name);
       if (found !== undefined) return found;
     }
     return undefined;
   }
 
   define(name: string, entry: Entry): void {
-    this.frames[this.frames.length - 1]!.set(name, entry);
+    const last = this.frames.length - 1;
+    (this.frames[last] ??= new Map()).set(name, entry);
   }
 
   /** Every visible name, for suggestions. */
   names(): string[] {
-    return [...this.top.keys(), ...this.frames.flatMap((f) => [...f.keys()])];
+    return [...this.top.keys(), ...this.frames.flatMap((f) => (f === undefined ? [] : [...f.keys()]))];
   }
 }
 
@@ -432,7 +437,9 @@ class ModuleResolver {
         return;
       case "ForExpr":
         this.expr(expr.iterable);
-        for (const modifier of [expr.concurrency, expr.tolerate, expr.limit]) if (modifier !== null) this.expr(modifier);
+        if (expr.concurrency !== null) this.expr(expr.concurrency);
+        if (expr.tolerate !== null) this.expr(expr.tolerate);
+        if (expr.limit !== null) this.expr(expr.limit);
         this.scopes.push();
         this.define(expr.binding, { kind: "for", loop: expr });
         this.block(expr.body);
@@ -455,13 +462,15 @@ class ModuleResolver {
     switch (type.kind) {
       case "NamedType": {
         const name = type.name.name;
-        const typeParam = this.typeParams.get(name);
+        // Type parameters exist only in a `fn`'s signature.
+        const typeParam = this.typeParams.size === 0 ? undefined : this.typeParams.get(name);
         if (typeParam !== undefined) {
           this.references.set(type, { kind: "typeParam", param: typeParam });
           return;
         }
-        if ((primitiveTypes as readonly string[]).includes(name)) {
-          this.references.set(type, { kind: "primitive", name });
+        const primitive = primitiveBindings.get(name);
+        if (primitive !== undefined) {
+          this.references.set(type, primitive);
           return;
         }
         const found = this.top.get(name);

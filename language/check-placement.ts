@@ -119,7 +119,8 @@ function clauseExpressions(clause: Clause): readonly Expr[] {
 }
 
 function checkClauses(decl: CallableDecl | FnDecl, source: SourceFile, out: Diagnostic[]): void {
-  const first = new Map<ClauseKind, Clause>();
+  // The clauses taken so far: a declaration has a handful, so a list searched is cheaper than a map per declaration.
+  const first: Clause[] = [];
   for (const clause of decl.clauses) {
     const word = clauseWord[clause.kind];
     const keyword = { start: clause.span.start, end: clause.span.start + word.length };
@@ -135,7 +136,7 @@ function checkClauses(decl: CallableDecl | FnDecl, source: SourceFile, out: Diag
       );
       continue;
     }
-    const earlier = first.get(clause.kind);
+    const earlier = first.find((c) => c.kind === clause.kind);
     if (earlier !== undefined) {
       const merges = clause.kind === "EffectsClause" || clause.kind === "GrantsClause" || clause.kind === "BudgetClause" || clause.kind === "ToolsClause";
       out.push(
@@ -160,7 +161,7 @@ function checkClauses(decl: CallableDecl | FnDecl, source: SourceFile, out: Diag
         );
       }
     }
-    first.set(clause.kind, clause);
+    first.push(clause);
   }
 }
 

@@ -315,9 +315,15 @@ class WordTable {
       const slot = this.slots[at]!;
       if (slot === 0) break;
       const id = slot - 1;
-      if (this.hashes[id] === hash && this.texts[id]!.length === length && this.text.startsWith(this.texts[id]!, start)) return id;
+      if (this.hashes[id] === hash && this.texts[id]!.length === length && this.sameText(this.texts[id]!, start)) return id;
     }
     return this.add(this.text.slice(start, end), IDENTIFIER, hash);
+  }
+
+  /** Whether the text at `start` spells `word` (whose length is known to fit). */
+  private sameText(word: string, start: number): boolean {
+    for (let k = 0; k < word.length; k++) if (this.text.charCodeAt(start + k) !== word.charCodeAt(k)) return false;
+    return true;
   }
 
   private add(word: string, type: number, hash: number): number {
@@ -431,12 +437,16 @@ function isDigit(c: number): boolean {
 }
 
 function isWordStart(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+  return c < 128 && wordCharacters[c] === 2;
 }
 
 function isWordPart(c: number): boolean {
-  return isWordStart(c) || isDigit(c);
+  return c < 128 && wordCharacters[c] !== 0;
 }
+
+/** For each ASCII character: 2 for a letter or `_`, 1 for a digit, 0 otherwise. */
+const wordCharacters = new Uint8Array(128);
+for (let c = 0; c < 128; c++) wordCharacters[c] = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 ? 2 : c >= 48 && c <= 57 ? 1 : 0;
 
 const CODE = 0;
 const STRING = 1;
