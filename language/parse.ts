@@ -11,6 +11,7 @@ import { scan, tokenAt, tokensOf, type ScannedTokens } from "./scan.ts";
 import type { SourceFile } from "./source-file.ts";
 import { syntaxError } from "./syntax-error.ts";
 import {
+  allTokenTypes,
   Ckw,
   Colon,
   Dot,
@@ -250,7 +251,7 @@ function startsDeclaration(tokens: readonly IToken[], i: number, text: string): 
   );
 }
 
-function splitDeclarations(tokens: readonly IToken[], text: string): IToken[][] {
+export function splitDeclarations(tokens: readonly IToken[], text: string): IToken[][] {
   const chunks: IToken[][] = [];
   let current: IToken[] = [];
   for (let i = 0; i < tokens.length; i++) {
@@ -279,7 +280,7 @@ export function declarationBounds(scanned: ScannedTokens, text: string): number[
     const previous = types[i - 1]!;
     const next = i + 1 < n ? types[i + 1]! : -1;
     let cut: boolean;
-    if (declarationKeywordIndices.has(type)) {
+    if (declarationKeywordIndices[type] === 1) {
       if (next === colonIndex || previous === dotIndex) cut = false;
       else {
         let beginsLine = false;
@@ -289,19 +290,25 @@ export function declarationBounds(scanned: ScannedTokens, text: string): number[
             break;
           }
         }
-        cut = beginsLine || declarationEndIndices.has(previous) || nameIndices.has(previous);
+        cut = beginsLine || declarationEndIndices[previous] === 1 || nameIndices[previous] === 1;
       }
-    } else cut = type === modelsIndex && nameIndices.has(next) && i + 2 < n && types[i + 2] === equalsIndex;
+    } else cut = type === modelsIndex && next >= 0 && nameIndices[next] === 1 && i + 2 < n && types[i + 2] === equalsIndex;
     if (cut) bounds.push(i);
   }
   bounds.push(n);
   return bounds;
 }
 
-const declarationKeywordIndices = new Set([...declarationKeywords].map((t) => t.tokenTypeIdx!));
-const declarationEndIndices = new Set([...declarationEnds].map((t) => t.tokenTypeIdx!));
+/** A table by token type index (every token is looked up: a typed array is quicker than a set). */
+function indexTable(types: Iterable<TokenType>): Uint8Array {
+  const table = new Uint8Array(Math.max(...allTokenTypes.map((t) => t.tokenTypeIdx!)) + 1);
+  for (const type of types) table[type.tokenTypeIdx!] = 1;
+  return table;
+}
+const declarationKeywordIndices = indexTable(declarationKeywords);
+const declarationEndIndices = indexTable(declarationEnds);
 /** Identifier and the contextual keywords: what `Identifier` matches. */
-const nameIndices = new Set([Identifier, ...Object.values(Ckw)].map((t) => t.tokenTypeIdx!));
+const nameIndices = indexTable([Identifier, ...Object.values(Ckw)]);
 const colonIndex = Colon.tokenTypeIdx!;
 const dotIndex = Dot.tokenTypeIdx!;
 const equalsIndex = Equals.tokenTypeIdx!;

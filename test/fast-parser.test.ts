@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { formatProgram } from "../language/format/format.ts";
 import { parseDeclarationFast } from "../language/fast-parser.ts";
 import { lex } from "../language/lex.ts";
-import { declarationBounds, sharedParser } from "../language/parse.ts";
+import { declarationBounds, sharedParser, splitDeclarations } from "../language/parse.ts";
 import { scan, tokensOf } from "../language/scan.ts";
 import { SourceFile } from "../language/source-file.ts";
 import { lexerDefinition, retagKeywords, UnterminatedBlockComment } from "../language/tokens.ts";
@@ -52,6 +52,8 @@ function fastPathProblems(text: string, complete = false): string[] {
   if (JSON.stringify(scanned.comments) !== JSON.stringify(lex(new SourceFile("t.flow", text)).comments)) return ["the comments differ"];
 
   const bounds = declarationBounds(scanned, text);
+  const chunks = splitDeclarations(lexed.tokens, text).map((chunk) => chunk[0]!.startOffset);
+  if (JSON.stringify(bounds.slice(0, -1).map((b) => scanned.starts[b])) !== JSON.stringify(chunks)) return ["the declarations are cut elsewhere"];
   for (let c = 0; c + 1 < bounds.length; c++) {
     const fast = parseDeclarationFast(text, scanned, bounds[c]!, bounds[c + 1]!);
     const full = sharedParser();
@@ -122,6 +124,22 @@ describe("the fast path of parsing", () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it("cuts declarations where the lexer's path cuts them, reserved words used as names included", () => {
+    const texts = [
+      "workflow w(x: R) -> int { return x.type }\nnode n() -> int { return 1 }",
+      "workflow w(x: R) -> int {\n  return x.\n    type\n}",
+      "workflow w() -> R {\n  return {\n    type: 1,\n  }\n}",
+      "workflow w() -> R { return { type: 1, node: 2 } } type R = { type: int }",
+      "node n(node: int) -> int { return node }",
+      'models fast = ["a:b"]\nagent a() -> string models fast prompt "p"',
+      "workflow w() -> int { let x = f(agent: 1) return x } fn g() -> int",
+      "node a() -> int { return 1 } node b() -> int { return 2 }",
+      "workflow w() -> int { return 1 }) node n() -> int { return 2 }",
+      'import { a } from "./a.flow" type T = int models m = ["x"] verifier v() -> bool { return true }',
+    ];
+    for (const text of texts) expect(fastPathProblems(text), text).toEqual([]);
   });
 
   it("leaves deep nesting to the full parser, which reports it", () => {
