@@ -3,11 +3,8 @@ import type { SourceFile } from "../language/source-file.ts";
 import { analyseBudgets, type BudgetOptions, type BudgetResult } from "./analyse-budgets.ts";
 import { checkEffects, type EffectsResult } from "./check-effects.ts";
 import { checkTypes, type TypeResult } from "./check-types.ts";
-import type { Ir } from "./ir/schema.ts";
-import { lower } from "./lower.ts";
 import { loadModules, type Module, type ModuleGraph, type ModuleHost } from "./modules.ts";
 import { resolveNames, type NameResolution } from "./resolve-names.ts";
-import { verifyIr, type IrProblem } from "./verify-ir.ts";
 
 /** What each phase produced; a phase that did not run (an earlier one found errors) left its field unset. */
 export interface CheckResult {
@@ -32,8 +29,9 @@ export interface CheckOptions extends BudgetOptions {
  * found no errors in: a type error reported on top of a syntax error is
  * noise. Types and effects both need resolved names, and not each other, so
  * both report in one run; budgets need the types (a fan-out's width is its
- * list's bound). `compile` then lowers a clean program to its IR and
- * verifies that on its own.
+ * list's bound). `compile` (compile-ir.ts) then lowers a clean program to
+ * its IR and verifies that on its own; it lives apart so that `flow check`
+ * never loads the lowering, the verifier or zod at start-up.
  */
 export function check(entry: SourceFile, host: ModuleHost, options: CheckOptions = { strict: false }): CheckResult {
   const graph = loadModules(entry, host, options.parsed);
@@ -55,26 +53,4 @@ export function check(entry: SourceFile, host: ModuleHost, options: CheckOptions
   const budgets = analyseBudgets(graph, names, types, options);
   found.push(...budgets.diagnostics);
   return done({ names, types, effects, budgets });
-}
-
-export interface CompileResult extends CheckResult {
-  /** Undefined when the program has errors. */
-  readonly ir: Ir | undefined;
-  /**
-   * What `verifyIr` found wrong with the IR: a bug in the compiler, since
-   * the checker accepted the program. Such an IR must not be written.
-   */
-  readonly irProblems: readonly IrProblem[];
-}
-
-/**
- * Checks the program and, when it has no errors, lowers it to its IR
- * (docs/ir.md) and verifies the IR independently of the checker. A program
- * with errors has no IR: nothing downstream runs a plan the checker refused.
- */
-export function compile(entry: SourceFile, host: ModuleHost, options: CheckOptions = { strict: false }): CompileResult {
-  const checked = check(entry, host, options);
-  if (hasErrors(checked.diagnostics)) return { ...checked, ir: undefined, irProblems: [] };
-  const ir = lower(checked);
-  return { ...checked, ir, irProblems: verifyIr(ir) };
 }

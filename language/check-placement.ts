@@ -1,3 +1,4 @@
+import { forEachSubExpression } from "./sub-expressions.ts";
 import type { Block, CallableDecl, Clause, ClauseKind, Expr, FnDecl, Program, Stmt } from "./ast.ts";
 import type { Diagnostic } from "./diagnostics/diagnostic.ts";
 import type { SourceFile } from "./source-file.ts";
@@ -216,44 +217,10 @@ function checkStmt(stmt: Stmt, body: BodyKind, source: SourceFile, out: Diagnost
 }
 
 function checkExpr(expr: Expr, body: BodyKind, source: SourceFile, out: Diagnostic[]): void {
-  switch (expr.kind) {
-    case "WaitSignalExpr":
-      misplaced("wait signal", expr.span, body, source, out);
-      return;
-    case "ForExpr":
-      checkExpr(expr.iterable, body, source, out);
-      checkBlock(expr.body, body, source, out);
-      return;
-    case "RecordExpr":
-      for (const field of expr.fields) checkExpr(field.value, body, source, out);
-      return;
-    case "ListExpr":
-      for (const item of expr.items) checkExpr(item, body, source, out);
-      return;
-    case "FieldExpr":
-      return checkExpr(expr.object, body, source, out);
-    case "CallExpr":
-      checkExpr(expr.callee, body, source, out);
-      for (const arg of expr.args) checkExpr(arg.value, body, source, out);
-      return;
-    case "UnaryExpr":
-      return checkExpr(expr.operand, body, source, out);
-    case "BinaryExpr":
-      checkExpr(expr.left, body, source, out);
-      return checkExpr(expr.right, body, source, out);
-    case "CastExpr":
-      return checkExpr(expr.expr, body, source, out);
-    case "LambdaExpr":
-      return checkExpr(expr.body, body, source, out);
-    case "StringLit":
-      for (const part of expr.parts) if (part.kind === "InterpolationPart") checkExpr(part.expr, body, source, out);
-      return;
-    case "NumberLit":
-    case "QuantityLit":
-    case "BoolLit":
-    case "NullLit":
-    case "NameExpr":
-    case "ErrorExpr":
-      return;
+  if (expr.kind === "WaitSignalExpr") {
+    misplaced("wait signal", expr.span, body, source, out);
+    return;
   }
+  forEachSubExpression(expr, (e) => checkExpr(e, body, source, out));
+  if (expr.kind === "ForExpr") checkBlock(expr.body, body, source, out);
 }

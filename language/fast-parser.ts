@@ -1,4 +1,83 @@
-import type { TokenType } from "chevrotain";
+import {
+  idx,
+  ARROW,
+  BANG,
+  BLOCK_TEXT,
+  CKW_BACKOFF,
+  CKW_BUDGET,
+  CKW_BY,
+  CKW_CAP,
+  CKW_CONCURRENCY,
+  CKW_COST,
+  CKW_DEFAULT,
+  CKW_EFFECTS,
+  CKW_FROM,
+  CKW_GATE,
+  CKW_GRANTS,
+  CKW_LIMIT,
+  CKW_MAX,
+  CKW_MODELS,
+  CKW_ON,
+  CKW_PROMPT,
+  CKW_RETRY,
+  CKW_SANDBOX,
+  CKW_SHOW,
+  CKW_SIGNAL,
+  CKW_TIMEOUT,
+  CKW_TOLERATE,
+  CKW_TOOLS,
+  COLON,
+  COMMA,
+  DOLLAR,
+  DOT,
+  EQUALS,
+  ESCAPE,
+  FAT_ARROW,
+  FOREIGN_STRING,
+  GREATER,
+  IDENTIFIER,
+  INTERPOLATION_START,
+  KW_AGENT,
+  KW_APPROVE,
+  KW_AS,
+  KW_CHECKPOINT,
+  KW_ELSE,
+  KW_FAIL,
+  KW_FALSE,
+  KW_FN,
+  KW_FOR,
+  KW_IF,
+  KW_IMPORT,
+  KW_IN,
+  KW_LET,
+  KW_NODE,
+  KW_NULL,
+  KW_RETURN,
+  KW_SLEEP,
+  KW_TRUE,
+  KW_TYPE,
+  KW_VERIFIER,
+  KW_VERIFY,
+  KW_WAIT,
+  KW_WORKFLOW,
+  LBRACE,
+  LBRACKET,
+  LESS,
+  LPAREN,
+  MINUS,
+  MONEY_LITERAL,
+  NUMBER_LITERAL,
+  PIPE,
+  QUESTION,
+  QUOTE,
+  QUOTE_CLOSE,
+  RBRACE,
+  RBRACKET,
+  RPAREN,
+  STRING_TEXT,
+  TRIPLE_QUOTE,
+  TRIPLE_QUOTE_CLOSE,
+} from "./token-indexes.ts";
 import type * as A from "./ast.ts";
 import { associativity, binaryPrecedence } from "./operators.ts";
 import { numericMeaning, unitForWord } from "./quantities.ts";
@@ -1116,83 +1195,7 @@ const plainDigits = /^[\d.]+$/;
 const capitalised = /^[A-Z]/;
 
 // Token types by index, and sets of them as tables indexed by type + 1 (END, past the declaration, is -1).
-const idx = (type: TokenType): number => type.tokenTypeIdx!;
 const END = -1;
-const LBRACE = idx(T.LBrace);
-const RBRACE = idx(T.RBrace);
-const LPAREN = idx(T.LParen);
-const RPAREN = idx(T.RParen);
-const LBRACKET = idx(T.LBracket);
-const RBRACKET = idx(T.RBracket);
-const COMMA = idx(T.Comma);
-const COLON = idx(T.Colon);
-const DOT = idx(T.Dot);
-const ARROW = idx(T.Arrow);
-const FAT_ARROW = idx(T.FatArrow);
-const EQUALS = idx(T.Equals);
-const LESS = idx(T.Less);
-const GREATER = idx(T.Greater);
-const MINUS = idx(T.Minus);
-const BANG = idx(T.Bang);
-const QUESTION = idx(T.Question);
-const PIPE = idx(T.Pipe);
-const NUMBER_LITERAL = idx(T.NumberLiteral);
-const MONEY_LITERAL = idx(T.MoneyLiteral);
-const QUOTE = idx(T.Quote);
-const TRIPLE_QUOTE = idx(T.TripleQuote);
-const QUOTE_CLOSE = idx(T.QuoteClose);
-const TRIPLE_QUOTE_CLOSE = idx(T.TripleQuoteClose);
-const STRING_TEXT = idx(T.StringText);
-const BLOCK_TEXT = idx(T.BlockText);
-const DOLLAR = idx(T.Dollar);
-const ESCAPE = idx(T.Escape);
-const INTERPOLATION_START = idx(T.InterpolationStart);
-const KW_IMPORT = idx(T.Kw.import);
-const KW_TYPE = idx(T.Kw.type);
-const KW_NODE = idx(T.Kw.node);
-const KW_AGENT = idx(T.Kw.agent);
-const KW_VERIFIER = idx(T.Kw.verifier);
-const KW_WORKFLOW = idx(T.Kw.workflow);
-const KW_FN = idx(T.Kw.fn);
-const KW_LET = idx(T.Kw.let);
-const KW_IF = idx(T.Kw.if);
-const KW_ELSE = idx(T.Kw.else);
-const KW_FOR = idx(T.Kw.for);
-const KW_IN = idx(T.Kw.in);
-const KW_RETURN = idx(T.Kw.return);
-const KW_TRUE = idx(T.Kw.true);
-const KW_FALSE = idx(T.Kw.false);
-const KW_NULL = idx(T.Kw.null);
-const KW_AS = idx(T.Kw.as);
-const KW_VERIFY = idx(T.Kw.verify);
-const KW_APPROVE = idx(T.Kw.approve);
-const KW_SLEEP = idx(T.Kw.sleep);
-const KW_WAIT = idx(T.Kw.wait);
-const KW_CHECKPOINT = idx(T.Kw.checkpoint);
-const KW_FAIL = idx(T.Kw.fail);
-const CKW_FROM = idx(T.Ckw.from);
-const CKW_MODELS = idx(T.Ckw.models);
-const CKW_EFFECTS = idx(T.Ckw.effects);
-const CKW_GRANTS = idx(T.Ckw.grants);
-const CKW_BUDGET = idx(T.Ckw.budget);
-const CKW_RETRY = idx(T.Ckw.retry);
-const CKW_BACKOFF = idx(T.Ckw.backoff);
-const CKW_CAP = idx(T.Ckw.cap);
-const CKW_ON = idx(T.Ckw.on);
-const CKW_TIMEOUT = idx(T.Ckw.timeout);
-const CKW_GATE = idx(T.Ckw.gate);
-const CKW_SANDBOX = idx(T.Ckw.sandbox);
-const CKW_TOOLS = idx(T.Ckw.tools);
-const CKW_PROMPT = idx(T.Ckw.prompt);
-const CKW_CONCURRENCY = idx(T.Ckw.concurrency);
-const CKW_TOLERATE = idx(T.Ckw.tolerate);
-const CKW_LIMIT = idx(T.Ckw.limit);
-const CKW_SHOW = idx(T.Ckw.show);
-const CKW_BY = idx(T.Ckw.by);
-const CKW_DEFAULT = idx(T.Ckw.default);
-const CKW_SIGNAL = idx(T.Ckw.signal);
-const CKW_MAX = idx(T.Ckw.max);
-const CKW_COST = idx(T.Ckw.cost);
 
 function tableOf(types: readonly number[]): Uint8Array {
   const table = new Uint8Array(Math.max(...T.allTokenTypes.map(idx)) + 2);
@@ -1202,20 +1205,20 @@ function tableOf(types: readonly number[]): Uint8Array {
 
 const contextualKeywords = Object.values(T.Ckw).map(idx);
 /** What `Identifier` matches in the grammar: identifiers and contextual keywords. */
-const isName = tableOf([idx(T.Identifier), ...contextualKeywords]);
+const isName = tableOf([IDENTIFIER, ...contextualKeywords]);
 /** What `AnyName` matches: names and reserved words. */
-const isAnyName = tableOf([idx(T.Identifier), ...contextualKeywords, ...Object.values(T.Kw).map(idx)]);
+const isAnyName = tableOf([IDENTIFIER, ...contextualKeywords, ...Object.values(T.Kw).map(idx)]);
 const isClauseKeyword = tableOf([CKW_EFFECTS, CKW_GRANTS, CKW_BUDGET, CKW_RETRY, CKW_TIMEOUT, CKW_GATE, CKW_SANDBOX, CKW_MODELS, CKW_TOOLS, CKW_PROMPT, CKW_COST]);
 const isBinaryOperator = tableOf(
   [T.QuestionQuestion, T.OrOr, T.AndAnd, T.EqualEqual, T.BangEqual, T.LessEqual, T.GreaterEqual, T.Less, T.Greater, T.Plus, T.Minus, T.Star, T.Slash].map(idx),
 );
-const stringStarts = [QUOTE, TRIPLE_QUOTE, idx(T.ForeignString)];
+const stringStarts = [QUOTE, TRIPLE_QUOTE, FOREIGN_STRING];
 const startsName = isName;
 const startsString = tableOf(stringStarts);
 const startsRecordField = isAnyName;
 /** The tokens an expression (or an argument) can start with. */
 const startsExpression = tableOf([
-  idx(T.Identifier),
+  IDENTIFIER,
   ...contextualKeywords,
   MINUS,
   BANG,
@@ -1232,4 +1235,4 @@ const startsExpression = tableOf([
   KW_WAIT,
 ]);
 /** The tokens a type can start with. */
-const startsType = tableOf([idx(T.Identifier), ...contextualKeywords, ...stringStarts, LBRACE, LPAREN]);
+const startsType = tableOf([IDENTIFIER, ...contextualKeywords, ...stringStarts, LBRACE, LPAREN]);

@@ -1,3 +1,48 @@
+import {
+  idx,
+  AND_AND,
+  ARROW,
+  BANG,
+  BANG_EQUAL,
+  BLOCK_TEXT,
+  COLON,
+  COMMA,
+  DOLLAR,
+  DOT,
+  EQUALS,
+  EQUAL_EQUAL,
+  ESCAPE,
+  FAT_ARROW,
+  FOREIGN_STRING,
+  GREATER,
+  GREATER_EQUAL,
+  IDENTIFIER,
+  INTERPOLATION_START,
+  LBRACE,
+  LBRACKET,
+  LESS,
+  LESS_EQUAL,
+  LPAREN,
+  MINUS,
+  MONEY_LITERAL,
+  NUMBER_LITERAL,
+  OR_OR,
+  PIPE,
+  PLUS,
+  QUESTION,
+  QUESTION_QUESTION,
+  QUOTE,
+  QUOTE_CLOSE,
+  RBRACE,
+  RBRACKET,
+  RPAREN,
+  SLASH,
+  STAR,
+  STRING_NEWLINE,
+  STRING_TEXT,
+  TRIPLE_QUOTE,
+  TRIPLE_QUOTE_CLOSE,
+} from "./token-indexes.ts";
 import type { IToken, TokenType } from "chevrotain";
 import type { Comment } from "./ast.ts";
 import * as T from "./tokens.ts";
@@ -452,49 +497,6 @@ const CODE = 0;
 const STRING = 1;
 const BLOCK = 2;
 
-const idx = (type: TokenType): number => type.tokenTypeIdx!;
-const SLASH = idx(T.Slash);
-const TRIPLE_QUOTE = idx(T.TripleQuote);
-const QUOTE = idx(T.Quote);
-const FOREIGN_STRING = idx(T.ForeignString);
-const LBRACE = idx(T.LBrace);
-const RBRACE = idx(T.RBrace);
-const LPAREN = idx(T.LParen);
-const RPAREN = idx(T.RParen);
-const LBRACKET = idx(T.LBracket);
-const RBRACKET = idx(T.RBracket);
-const COMMA = idx(T.Comma);
-const COLON = idx(T.Colon);
-const DOT = idx(T.Dot);
-const PLUS = idx(T.Plus);
-const STAR = idx(T.Star);
-const ARROW = idx(T.Arrow);
-const MINUS = idx(T.Minus);
-const FAT_ARROW = idx(T.FatArrow);
-const EQUAL_EQUAL = idx(T.EqualEqual);
-const EQUALS = idx(T.Equals);
-const QUESTION_QUESTION = idx(T.QuestionQuestion);
-const QUESTION = idx(T.Question);
-const OR_OR = idx(T.OrOr);
-const PIPE = idx(T.Pipe);
-const AND_AND = idx(T.AndAnd);
-const BANG_EQUAL = idx(T.BangEqual);
-const BANG = idx(T.Bang);
-const LESS_EQUAL = idx(T.LessEqual);
-const LESS = idx(T.Less);
-const GREATER_EQUAL = idx(T.GreaterEqual);
-const GREATER = idx(T.Greater);
-const MONEY_LITERAL = idx(T.MoneyLiteral);
-const NUMBER_LITERAL = idx(T.NumberLiteral);
-const IDENTIFIER = idx(T.Identifier);
-const INTERPOLATION_START = idx(T.InterpolationStart);
-const DOLLAR = idx(T.Dollar);
-const ESCAPE = idx(T.Escape);
-const QUOTE_CLOSE = idx(T.QuoteClose);
-const STRING_NEWLINE = idx(T.StringNewline);
-const STRING_TEXT = idx(T.StringText);
-const TRIPLE_QUOTE_CLOSE = idx(T.TripleQuoteClose);
-const BLOCK_TEXT = idx(T.BlockText);
 
 /** Each keyword's token type index, by its word (as `retagKeywords` gives them). */
 const keywordTypes = new Map<string, number>([...Object.entries(T.Kw), ...Object.entries(T.Ckw)].map(([word, type]) => [word, idx(type)]));

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compile } from "../compiler/compile.ts";
+import { compile } from "../compiler/compile-ir.ts";
 import { irFileText } from "../compiler/ir/hash.ts";
 import type { Module, ModuleHost } from "../compiler/modules.ts";
 import { SourceFile } from "../language/source-file.ts";

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
-import { compile } from "../compiler/compile.ts";
+import { compile } from "../compiler/compile-ir.ts";
 import { canonicalJson, irFileText, irHash, sha256Hex } from "../compiler/ir/hash.ts";
 import { irJsonSchema } from "../compiler/ir/ir-json-schema.ts";
 import { Ir, IrFile } from "../compiler/ir/schema.ts";

@@ -1,5 +1,5 @@
 import { writeFileSync } from "node:fs";
-import { compile as compileProgram, type CompileResult } from "../../compiler/compile.ts";
+import { compile as compileProgram, type CompileResult } from "../../compiler/compile-ir.ts";
 import { irFileText } from "../../compiler/ir/hash.ts";
 import { irPaths } from "../../compiler/lower/paths.ts";
 import { toJson } from "../../language/diagnostics/render-json.ts";

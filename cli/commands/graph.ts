@@ -1,4 +1,4 @@
-import { compile as compileProgram } from "../../compiler/compile.ts";
+import { compile as compileProgram } from "../../compiler/compile-ir.ts";
 import { closestName } from "../../language/closest-name.ts";
 import { renderSummary, renderTerminal } from "../../language/diagnostics/render-terminal.ts";
 import type { SourceFile } from "../../language/source-file.ts";

@@ -1,3 +1,4 @@
+import { binaryPrecedence, castPrecedence, postfixPrecedence, prefixPrecedence } from "../../language/operators.ts";
 import type { Expr, StringExpr } from "../../compiler/ir/body.ts";
 import type { JsonSchema } from "../../compiler/ir/json-schema.ts";
 import type { Ir } from "../../compiler/ir/schema.ts";
@@ -102,7 +103,7 @@ export class FlowText {
       case "list":
         return `[${e.items.map((i) => this.print(i, elide)).join(", ")}]`;
       case "field":
-        return `${p(e.object, postfixLevel)}.${e.field}`;
+        return `${p(e.object, postfixPrecedence)}.${e.field}`;
       case "call":
         return `${this.opNames.get(e.op) ?? e.op}(${e.args.map((a) => this.print(a.value, elide)).join(", ")})`;
       case "vertex": {
@@ -111,9 +112,9 @@ export class FlowText {
         return `${vertex.unit}(${vertex.args.map((a) => this.print(a.value, elide)).join(", ")})`;
       }
       case "unary":
-        return `${e.op}${p(e.operand, prefixLevel)}`;
+        return `${e.op}${p(e.operand, prefixPrecedence)}`;
       case "binary": {
-        const level = binaryLevel[e.op];
+        const level = binaryPrecedence[e.op];
         // `??` groups to the right, the others to the left; comparisons do not chain, so a nested one is parenthesised.
         const chains = level !== 4 && level !== 5;
         const left = e.op === "??" || !chains ? level + 1 : level;
@@ -121,7 +122,7 @@ export class FlowText {
         return `${p(e.left, left)} ${e.op} ${p(e.right, right)}`;
       }
       case "cast":
-        return `${p(e.expr, castLevel)} as ${this.type(e.to)}`;
+        return `${p(e.expr, castPrecedence)} as ${this.type(e.to)}`;
       case "lambda": {
         const params = e.params.length === 1 ? e.params[0]! : `(${e.params.join(", ")})`;
         return `${params} => ${elide ? "…" : this.print(e.body, elide)}`;
@@ -139,24 +140,6 @@ export class FlowText {
   }
 }
 
-const binaryLevel = {
-  "??": 1,
-  "||": 2,
-  "&&": 3,
-  "==": 4,
-  "!=": 4,
-  "<": 5,
-  "<=": 5,
-  ">": 5,
-  ">=": 5,
-  "+": 6,
-  "-": 6,
-  "*": 7,
-  "/": 7,
-} as const;
-const castLevel = 8;
-const prefixLevel = 9;
-const postfixLevel = 10;
 
 /** How tightly an expression binds (grammar.md §3.8): a lambda loosest, a primary tightest. */
 function precedence(e: Expr): number {
@@ -164,17 +147,17 @@ function precedence(e: Expr): number {
     case "lambda":
       return 0;
     case "binary":
-      return binaryLevel[e.op];
+      return binaryPrecedence[e.op];
     case "cast":
-      return castLevel;
+      return castPrecedence;
     case "unary":
-      return prefixLevel;
+      return prefixPrecedence;
     case "for":
     case "signal":
       // Written with their own keywords; as an operand they need parentheses.
       return 0;
     default:
-      return postfixLevel + 1;
+      return postfixPrecedence + 1;
   }
 }
 

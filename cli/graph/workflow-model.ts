@@ -1,3 +1,4 @@
+import { subExpressions } from "../../compiler/ir/sub-expressions.ts";
 import type { Expr, Stmt, Tolerate } from "../../compiler/ir/body.ts";
 import type { Ir } from "../../compiler/ir/schema.ts";
 import type { Barrier, FanOut, Source, Vertex, Workflow } from "../../compiler/ir/workflow.ts";
@@ -301,40 +302,6 @@ export class WorkflowModelBuilder {
     };
     visit(cond);
     return [...found.values()];
-  }
-}
-
-/** The expressions directly inside one: what a vertex, fan-out or signal may hide in. */
-function subExpressions(e: Expr): readonly Expr[] {
-  switch (e.kind) {
-    case "string":
-      return e.parts.flatMap((p) => (p.kind === "interpolation" ? [p.expr] : []));
-    case "record":
-      return e.fields.map((f) => f.value);
-    case "list":
-      return e.items;
-    case "field":
-      return [e.object];
-    case "call":
-      return e.args.map((a) => a.value);
-    case "unary":
-      return [e.operand];
-    case "binary":
-      return [e.left, e.right];
-    case "cast":
-      return [e.expr];
-    case "lambda":
-      return [e.body];
-    case "for":
-      return [e.over];
-    case "number":
-    case "quantity":
-    case "bool":
-    case "null":
-    case "name":
-    case "vertex":
-    case "signal":
-      return [];
   }
 }
 

@@ -1,3 +1,4 @@
+import { sourceKey } from "./sources.ts";
 import type { Span } from "../ir/span.ts";
 import type { Source } from "../ir/workflow.ts";
 import type { IrIndex, WorkflowIndex } from "./ir-index.ts";
@@ -180,21 +181,9 @@ class Dependencies {
   }
 }
 
+/** The graph node a source is; parameters are inputs, never part of a cycle. */
 function keyOf(source: Source): string | undefined {
-  switch (source.kind) {
-    case "param":
-      return undefined;
-    case "vertex":
-      return `vertex:${source.vertex}`;
-    case "fanOut":
-      return `fanOut:${source.for}`;
-    case "item":
-      return `item:${source.for}`;
-    case "signal":
-      return `barrier:${source.barrier}`;
-    case "let":
-      return `let:${source.let}`;
-  }
+  return source.kind === "param" ? undefined : sourceKey(source);
 }
 
 function label(key: string): string {

@@ -13,7 +13,8 @@ export function sourceKey(source: Source): string {
     case "item":
       return `item:${source.for}`;
     case "signal":
-      return `signal:${source.barrier}`;
+      // A signal's value is its barrier's: the same node of the graph.
+      return `barrier:${source.barrier}`;
     case "let":
       return `let:${source.let}`;
   }

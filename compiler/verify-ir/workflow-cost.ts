@@ -1,3 +1,4 @@
+import { subExpressions } from "../ir/sub-expressions.ts";
 import type { Expr, Stmt } from "../ir/body.ts";
 import type { Amount, CostVector } from "../ir/cost.ts";
 import type { Vertex } from "../ir/workflow.ts";
@@ -126,7 +127,7 @@ export class WorkflowCost {
     let end = start;
     const visit = (e: Expr): void => {
       // Lambdas call no vertex (they are pure).
-      if (e.kind !== "lambda") for (const child of subExpressions(e, this.graph)) visit(child);
+      if (e.kind !== "lambda") for (const child of evaluatedFirst(e, this.graph)) visit(child);
       if (e.kind === "vertex") {
         const vertex = this.graph.vertices.get(e.vertex)?.value;
         const figures = vertex === undefined ? undefined : this.figures(vertex);
@@ -150,33 +151,9 @@ export class WorkflowCost {
 }
 
 /** The expressions an expression evaluates before itself: a vertex's arguments, a `for`'s list (its body is a block). */
-function subExpressions(e: Expr, graph: WorkflowIndex): readonly Expr[] {
-  switch (e.kind) {
-    case "string":
-      return e.parts.flatMap((p) => (p.kind === "interpolation" ? [p.expr] : []));
-    case "record":
-      return e.fields.map((f) => f.value);
-    case "list":
-      return e.items;
-    case "field":
-      return [e.object];
-    case "call":
-      return e.args.map((a) => a.value);
-    case "vertex":
-      return graph.vertices.get(e.vertex)?.value.args.map((a) => a.value) ?? [];
-    case "unary":
-      return [e.operand];
-    case "binary":
-      return [e.left, e.right];
-    case "cast":
-      return [e.expr];
-    case "lambda":
-      return [e.body];
-    case "for":
-      return [e.over];
-    default:
-      return [];
-  }
+function evaluatedFirst(e: Expr, graph: WorkflowIndex): readonly Expr[] {
+  if (e.kind === "vertex") return graph.vertices.get(e.vertex)?.value.args.map((a) => a.value) ?? [];
+  return subExpressions(e);
 }
 
 /** A constant duration (`timeout 7d`): the quantity's value; anything else bounds nothing. */

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { compile } from "../../compiler/compile.ts";
+import { compile } from "../../compiler/compile-ir.ts";
 import type { Ir } from "../../compiler/ir/schema.ts";
 import type { ModuleHost } from "../../compiler/modules.ts";
 import { SourceFile } from "../../language/source-file.ts";
