@@ -78,6 +78,94 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
       code = graph({ path, format: options.format, workflow: options.workflow }, io);
     });
 
+  const storeOption = () => new Option("--store <store>", "where runs are kept: sqlite:PATH, postgres://…, memory: (default: FLOW_STORE, else .flow/flow.db here)");
+
+  program
+    .command("run")
+    .description("check a .flow file (or take its IR) and run a workflow durably, showing its progress; the result goes to stdout")
+    .argument("<file>", "the .flow file, or an IR file from `flow compile -o`")
+    .argument("[workflow]", "the workflow to run (needed when the file declares several)")
+    .option("--arg <name=value>", "an argument of the workflow (repeatable); a string parameter takes the text, any other JSON", collect, [])
+    .option("--args <file>", "a JSON file of arguments by name")
+    .addOption(storeOption())
+    .option("--concurrency <n>", "at most this many vertices run at once", (v) => Number(v), 16)
+    .option("--detach", "start the run and leave it to a background process; print its id", false)
+    .option("--json", "print the outcome as one JSON report on stdout", false)
+    .action(async (path: string, workflow: string | undefined, options: { arg: string[]; args?: string; store?: string; concurrency: number; detach: boolean; json: boolean }) => {
+      const { run } = await import("./commands/run.ts");
+      code = await run(
+        { path, workflow, args: options.arg, argsFile: options.args, store: options.store, detach: options.detach, concurrency: options.concurrency, json: options.json },
+        io,
+      );
+    });
+
+  program
+    .command("resume")
+    .description("continue a run where it stopped (a crash, Ctrl-C, --detach): recorded steps are not run again")
+    .argument("<run>", "the run's id, or a unique prefix of it")
+    .addOption(storeOption())
+    .option("--json", "print the outcome as one JSON report on stdout", false)
+    .action(async (run: string, options: { store?: string; json: boolean }) => {
+      const { resume } = await import("./commands/resume.ts");
+      code = await resume({ run, store: options.store, json: options.json }, io);
+    });
+
+  program
+    .command("runs")
+    .description("list the runs in the store, newest first")
+    .addOption(storeOption())
+    .option("--limit <n>", "at most this many", (v) => Number(v), 50)
+    .option("--json", "print them as JSON", false)
+    .action(async (options: { store?: string; limit: number; json: boolean }) => {
+      const { runs } = await import("./commands/runs.ts");
+      code = await runs({ store: options.store, limit: options.limit, json: options.json }, io);
+    });
+
+  program
+    .command("status")
+    .description("where a run stands: its vertices by state, what runs or waits, failures, result")
+    .argument("<run>", "the run's id, or a unique prefix of it")
+    .addOption(storeOption())
+    .option("--json", "print it as JSON", false)
+    .action(async (run: string, options: { store?: string; json: boolean }) => {
+      const { status } = await import("./commands/status.ts");
+      code = await status({ run, store: options.store, json: options.json }, io);
+    });
+
+  program
+    .command("logs")
+    .description("a run's ledger, one line an entry")
+    .argument("<run>", "the run's id, or a unique prefix of it")
+    .addOption(storeOption())
+    .option("-f, --follow", "keep printing new entries until the run ends", false)
+    .option("--json", "print the entries themselves (canonical JSON lines)", false)
+    .action(async (run: string, options: { store?: string; follow: boolean; json: boolean }) => {
+      const { logs } = await import("./commands/logs.ts");
+      code = await logs({ run, store: options.store, follow: options.follow, json: options.json }, io);
+    });
+
+  program
+    .command("export")
+    .description("write a run's ledger as canonical JSON lines, for `flow replay` anywhere")
+    .argument("<run>", "the run's id, or a unique prefix of it")
+    .addOption(storeOption())
+    .option("-o, --output <file>", "write to this file instead of standard output")
+    .action(async (run: string, options: { store?: string; output?: string }) => {
+      const { exportRun } = await import("./commands/export.ts");
+      code = await exportRun({ run, store: options.store, output: options.output }, io);
+    });
+
+  program
+    .command("replay")
+    .description("run a recorded run again from its ledger and compare every entry byte for byte: exit 0 identical, 1 not")
+    .argument("<run-or-file>", "a run in the store, or a ledger file from `flow export`")
+    .addOption(storeOption())
+    .option("--json", "print the verdict as JSON", false)
+    .action(async (target: string, options: { store?: string; json: boolean }) => {
+      const { replay } = await import("./commands/replay.ts");
+      code = await replay({ target, store: options.store, json: options.json }, io);
+    });
+
   program
     .command("fmt")
     .description("rewrite .flow files in the canonical layout")
@@ -124,8 +212,19 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
   return code;
 }
 
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 /** Runs `main` for this process: its streams, and its exit code when done. */
 export function runForProcess(argv: readonly string[]): void {
+  // A reader that has seen enough (`flow logs RUN | head`) closes the pipe: that ends the output, it is not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
   main(argv, processIo()).then(
     (code) => {
       process.exitCode = code;

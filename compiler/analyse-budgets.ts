@@ -3,7 +3,7 @@ import { closestName } from "../language/closest-name.ts";
 import type { DiagnosticCode } from "../language/diagnostics/codes.ts";
 import type { Diagnostic } from "../language/diagnostics/diagnostic.ts";
 import type { Span } from "../language/source-file.ts";
-import { forEachSubExpression } from "../language/sub-expressions.ts";
+import { forEachStatementPart, forEachSubExpression, type StatementParts } from "../language/sub-expressions.ts";
 import { syntaxError } from "../language/syntax-error.ts";
 import { priceOf } from "../stdlib/prices.ts";
 import type { TypeResult } from "./check-types.ts";
@@ -109,6 +109,7 @@ class BudgetAnalysis {
   private readonly verticesOf = new Map<string, VertexCost[]>();
   /** The FL0401 reports so far, which each workflow looks through for its own. */
   private readonly unboundedFanOuts: Diagnostic[] = [];
+  private readonly readiness: Readiness;
 
   constructor(
     graph: ModuleGraph,
@@ -117,6 +118,7 @@ class BudgetAnalysis {
     private readonly options: BudgetOptions,
   ) {
     for (const module of graph.modules.values()) for (const decl of module.parsed.program.decls) this.modules.set(decl, module);
+    this.readiness = new Readiness(names);
   }
 
   /** A `budget { … }` clause's ceilings, in base units; wrong keys and units are reported once, here. */
@@ -175,12 +177,15 @@ class BudgetAnalysis {
     switch (decl.kind) {
       case "NodeDecl":
       case "VerifierDecl": {
-        const steps = this.steps(decl.body, module);
+        const compute = declared("compute");
+        const wall = timeout ?? declared("wall");
+        // The steps' costs bound only what the clauses leave open: most nodes give both, and their bodies need no walk.
+        const steps = compute !== undefined && wall !== undefined ? undefined : this.steps(decl.body, module);
         vector = {
           tokens: declared("tokens") ?? C.zero,
           usd: declared("usd") ?? C.zero,
-          compute: declared("compute") ?? steps.compute,
-          wall: timeout ?? declared("wall") ?? steps.wall,
+          compute: compute ?? steps!.compute,
+          wall: wall ?? steps!.wall,
         };
         break;
       }
@@ -411,61 +416,76 @@ class BudgetAnalysis {
     return total;
   }
 
-  /** Costs and critical path of a workflow block, starting at `start`; `ready` holds when each `let` is done. */
+  /**
+   * Costs and critical path of a workflow block, starting at `start`; `ready` holds when each `let` is done.
+   * Every call in it is priced, wherever it stands: an `if` condition runs before either branch, a
+   * `fail` message before the failure, and a barrier's own expressions (a `verify`'s check and
+   * message, an `approve`'s `show` and `timeout`, a `sleep`'s duration, a signal's timeout) once
+   * everything above it is done, one after another, before its wait begins.
+   */
   private block(block: A.Block, place: Place, start: C.Amount, ready: Map<A.LetStmt, C.Amount>): Timing {
     let sum = C.zeroVector;
     let barrier = start;
     let end = start;
-    for (const stmt of block.stmts) {
-      const run = (expr: A.Expr): C.Amount => {
-        const begins = C.max(barrier, this.dependencies(expr, ready));
-        const timing = this.expr(expr, place, begins, ready);
+    const run = (expr: A.Expr): C.Amount => {
+      const begins = C.max(barrier, this.dependencies(expr, ready));
+      const timing = this.expr(expr, place, begins);
+      sum = C.addVectors(sum, timing.sum);
+      end = C.max(end, timing.end);
+      return timing.end;
+    };
+    const pass = (exprs: readonly (A.Expr | null)[], wait: C.Amount): void => {
+      let at = C.max(barrier, end);
+      for (const expr of exprs) {
+        if (expr === null) continue;
+        const timing = this.expr(expr, place, C.max(at, this.dependencies(expr, ready)));
         sum = C.addVectors(sum, timing.sum);
-        end = C.max(end, timing.end);
-        return timing.end;
-      };
-      const pass = (duration: C.Amount): void => {
-        barrier = C.add(C.max(barrier, end), duration);
-        end = C.max(end, barrier);
-      };
+        at = C.max(at, timing.end);
+      }
+      barrier = C.add(at, wait);
+      end = C.max(end, barrier);
+    };
+    for (const stmt of block.stmts) {
       switch (stmt.kind) {
         case "LetStmt":
           if (stmt.value.kind === "WaitSignalExpr") {
-            pass(this.constantDuration(stmt.value.timeout ?? undefined) ?? this.unbounded(place, stmt.value.span, `\`wait signal\` without a timeout`));
+            const timeout = stmt.value.timeout;
+            pass([timeout], this.constantDuration(timeout ?? undefined) ?? this.unbounded(place, stmt.value.span, `\`wait signal\` ${timeout === null ? "without a timeout" : "for a time that is not a constant"}`));
             ready.set(stmt, barrier);
           } else ready.set(stmt, run(stmt.value));
           break;
         case "ExprStmt":
+          run(stmt.expr);
+          break;
         case "ReturnStmt":
-          run(stmt.kind === "ExprStmt" ? stmt.expr : stmt.value);
+          run(stmt.value);
           break;
         case "FailStmt":
+          run(stmt.message);
           break;
         case "IfStmt": {
-          const begins = C.max(barrier, this.dependencies(stmt.cond, ready));
-          const then = this.block(stmt.then, place, begins, ready);
+          const decided = run(stmt.cond);
+          const then = this.block(stmt.then, place, decided, ready);
           const otherwise =
             stmt.else === null
-              ? { sum: C.zeroVector, end: begins }
-              : this.block(stmt.else.kind === "Block" ? stmt.else : { kind: "Block", stmts: [stmt.else], span: stmt.else.span }, place, begins, ready);
+              ? { sum: C.zeroVector, end: decided }
+              : this.block(stmt.else.kind === "Block" ? stmt.else : { kind: "Block", stmts: [stmt.else], span: stmt.else.span }, place, decided, ready);
           sum = C.addVectors(sum, C.maxVectors(then.sum, otherwise.sum));
           end = C.max(end, C.max(then.end, otherwise.end));
           break;
         }
-        case "VerifyStmt": {
-          const checkStart = C.max(barrier, end);
-          const timing = this.expr(stmt.check, place, checkStart, ready);
-          sum = C.addVectors(sum, timing.sum);
-          pass(C.zero);
-          barrier = C.max(barrier, timing.end);
-          end = C.max(end, barrier);
+        case "VerifyStmt":
+          pass([stmt.check, stmt.message], C.zero);
           break;
-        }
         case "ApproveStmt":
-          pass(this.constantDuration(stmt.timeout ?? undefined) ?? this.unbounded(place, stmt.span, `\`approve "${textOf(stmt.name)}"\` without a timeout`));
+          pass(
+            [stmt.show, stmt.timeout],
+            this.constantDuration(stmt.timeout ?? undefined) ??
+              this.unbounded(place, stmt.span, `\`approve "${textOf(stmt.name)}"\` ${stmt.timeout === null ? "without a timeout" : "with a timeout that is not a constant"}`),
+          );
           break;
         case "SleepStmt":
-          pass(this.constantDuration(stmt.duration) ?? this.unbounded(place, stmt.duration.span, "`sleep` for a time that is not a constant"));
+          pass([stmt.duration], this.constantDuration(stmt.duration) ?? this.unbounded(place, stmt.duration.span, "`sleep` for a time that is not a constant"));
           break;
         case "CheckpointStmt":
           break;
@@ -480,59 +500,12 @@ class BudgetAnalysis {
 
   /** When the values an expression reads are ready. */
   private dependencies(expr: A.Expr, ready: ReadonlyMap<A.LetStmt, C.Amount>): C.Amount {
-    let at = C.zero;
-    // Every name under it, in nested blocks and lambdas too: names stand only in expressions, which
-    // stand in expressions, statements and strings (types hold none), so the walk goes through those.
-    const visitExpr = (e: A.Expr): void => {
-      if (e.kind === "NameExpr") {
-        const binding = this.names.references.get(e);
-        if (binding?.kind === "let") at = C.max(at, ready.get(binding.stmt) ?? C.zero);
-        return;
-      }
-      forEachSubExpression(e, visitExpr);
-      if (e.kind === "ForExpr") visitBlock(e.body);
-      else if (e.kind === "WaitSignalExpr") visitExpr(e.name);
-    };
-    const visitBlock = (block: A.Block): void => {
-      for (const stmt of block.stmts) visitStmt(stmt);
-    };
-    const visitStmt = (stmt: A.Stmt): void => {
-      switch (stmt.kind) {
-        case "LetStmt":
-          return visitExpr(stmt.value);
-        case "ExprStmt":
-          return visitExpr(stmt.expr);
-        case "ReturnStmt":
-          return visitExpr(stmt.value);
-        case "IfStmt":
-          visitExpr(stmt.cond);
-          visitBlock(stmt.then);
-          if (stmt.else?.kind === "Block") visitBlock(stmt.else);
-          else if (stmt.else !== null) visitStmt(stmt.else);
-          return;
-        case "CheckpointStmt":
-          return visitExpr(stmt.label);
-        case "FailStmt":
-          return visitExpr(stmt.message);
-        case "VerifyStmt":
-          visitExpr(stmt.check);
-          return visitExpr(stmt.message);
-        case "ApproveStmt":
-          visitExpr(stmt.name);
-          if (stmt.show !== null) visitExpr(stmt.show);
-          if (stmt.by !== null) visitExpr(stmt.by);
-          if (stmt.timeout !== null) visitExpr(stmt.timeout);
-          return;
-        case "SleepStmt":
-          return visitExpr(stmt.duration);
-      }
-    };
-    visitExpr(expr);
-    return at;
+    // Before the first `let` of a body (and of each fan-out's items) there is nothing to wait for.
+    return ready.size === 0 ? C.zero : this.readiness.of(expr, ready);
   }
 
   /** An expression of a workflow: the vertices it calls, one after another, and the fan-outs in it. */
-  private expr(expr: A.Expr, place: Place, start: C.Amount, ready: Map<A.LetStmt, C.Amount>): Timing {
+  private expr(expr: A.Expr, place: Place, start: C.Amount): Timing {
     let sum = C.zeroVector;
     let end = start;
     const visit = (e: A.Expr): void => {
@@ -550,7 +523,8 @@ class BudgetAnalysis {
         const concurrency = e.concurrency?.kind === "NumberLit" ? e.concurrency.value : undefined;
         const label = width.kind === "finite" ? `${C.formatAmount(width, "tokens")} ${expressionText(e.iterable)}` : `${expressionText(e.iterable)} (no bound)`;
         const inner: Place = { ...place, fanOut: [...place.fanOut, label], multiplier: C.times(place.multiplier, width) };
-        const item = this.block(e.body, inner, C.zero, new Map(ready));
+        // An item's times count from its own start, when every `let` outside the fan-out it reads is ready.
+        const item = this.block(e.body, inner, C.zero, new Map());
         sum = C.addVectors(sum, C.mapVector(item.sum, (a) => C.times(width, a)));
         const rounds = width.kind === "finite" ? C.finite(Math.ceil(width.value / (concurrency ?? width.value) || 0)) : width;
         end = C.add(end, C.times(rounds, item.end));
@@ -610,6 +584,47 @@ class BudgetAnalysis {
     const diagnostic = syntaxError(module.source, code, span, text);
     this.diagnostics.push(text.severity === "warning" ? { ...diagnostic, severity: "warning" } : diagnostic);
     if (code === "FL0401") this.unboundedFanOuts.push(diagnostic);
+  }
+}
+
+/**
+ * When the `let`s an expression reads are ready: the latest of them. Every
+ * name under it counts, in nested blocks and lambdas too: names stand only
+ * in expressions, which stand in expressions, statements and strings (types
+ * hold none), so the walk goes through those. One walker serves the whole
+ * analysis, so that a walk allocates nothing per expression.
+ */
+class Readiness implements StatementParts {
+  private ready: ReadonlyMap<A.LetStmt, C.Amount> = new Map();
+  private at: C.Amount = C.zero;
+  private readonly visit = (e: A.Expr): void => this.expr(e);
+
+  constructor(private readonly names: NameResolution) {}
+
+  of(expr: A.Expr, ready: ReadonlyMap<A.LetStmt, C.Amount>): C.Amount {
+    this.ready = ready;
+    this.at = C.zero;
+    this.expr(expr);
+    return this.at;
+  }
+
+  expr(e: A.Expr): void {
+    if (e.kind === "NameExpr") {
+      const binding = this.names.references.get(e);
+      if (binding?.kind === "let") this.at = C.max(this.at, this.ready.get(binding.stmt) ?? C.zero);
+      return;
+    }
+    forEachSubExpression(e, this.visit);
+    if (e.kind === "ForExpr") this.block(e.body);
+    else if (e.kind === "WaitSignalExpr") this.expr(e.name);
+  }
+
+  block(block: A.Block): void {
+    for (const stmt of block.stmts) this.stmt(stmt);
+  }
+
+  stmt(stmt: A.Stmt): void {
+    forEachStatementPart(stmt, this);
   }
 }
 

@@ -6,6 +6,7 @@ import type { Diagnostic } from "../language/diagnostics/diagnostic.ts";
 import type { Span } from "../language/source-file.ts";
 import { syntaxError } from "../language/syntax-error.ts";
 import { Instantiation } from "./instantiate.ts";
+import { repeatedFields } from "./repeated-fields.ts";
 import type { Module, ModuleGraph } from "./modules.ts";
 import type { Binding, NameResolution } from "./resolve-names.ts";
 import { hasVariables, signatureOf, type Signature } from "./signatures.ts";
@@ -13,12 +14,17 @@ import { AnnotationTypes } from "./type-of-annotation.ts";
 import * as T from "./types.ts";
 
 export interface TypeResult {
-  /** The type of every expression the checker reached. */
+  /**
+   * The types the later phases read: of each `for`'s list (its bound is a
+   * fan-out's width) and of each argument of a call of a node, agent,
+   * verifier or workflow (the value that crosses into it). Only these: a
+   * map of every expression's type cost a tenth of the whole check to fill.
+   */
   readonly types: ReadonlyMap<A.Expr, T.Type>;
   /** The signature of every node, agent, verifier, workflow and std function. */
   readonly signatures: ReadonlyMap<A.CallableDecl | A.FnDecl, Signature>;
   /** For each call, the signature it calls (node calls are the workflow's vertices). */
-  readonly calls: ReadonlyMap<A.CallExpr, { readonly decl: A.CallableDecl | A.FnDecl; readonly signature: Signature }>;
+  readonly calls: ReadonlyMap<A.CallExpr, CallTarget>;
   readonly diagnostics: readonly Diagnostic[];
 }
 
@@ -32,14 +38,17 @@ export interface TypeResult {
 export function checkTypes(graph: ModuleGraph, names: NameResolution): TypeResult {
   const annotations = new AnnotationTypes(names.references);
   const signatures = new Map<A.CallableDecl | A.FnDecl, Signature>();
+  const targets = new Map<A.CallableDecl | A.FnDecl, CallTarget>();
   for (const module of graph.modules.values()) {
     for (const decl of module.parsed.program.decls) {
       if (decl.kind === "NodeDecl" || decl.kind === "AgentDecl" || decl.kind === "VerifierDecl" || decl.kind === "WorkflowDecl" || decl.kind === "FnDecl") {
-        signatures.set(decl, signatureOf(decl, annotations));
+        const signature = signatureOf(decl, annotations);
+        signatures.set(decl, signature);
+        targets.set(decl, { decl, signature });
       }
     }
   }
-  const shared: Shared = { names, annotations, signatures, types: new Map(), calls: new Map(), diagnostics: [] };
+  const shared: Shared = { names, annotations, signatures, targets, types: new Map(), calls: new Map(), diagnostics: [] };
   for (const module of graph.modules.values()) {
     const checker = new ModuleChecker(module, shared);
     for (const decl of module.parsed.program.decls) checker.decl(decl);
@@ -60,12 +69,19 @@ function contains(outer: Span, inner: Span): boolean {
   return outer.start <= inner.start && inner.end <= outer.end;
 }
 
+/** What a call calls: one object per declaration, shared by all its calls. */
+export interface CallTarget {
+  readonly decl: A.CallableDecl | A.FnDecl;
+  readonly signature: Signature;
+}
+
 interface Shared {
   readonly names: NameResolution;
   readonly annotations: AnnotationTypes;
   readonly signatures: ReadonlyMap<A.CallableDecl | A.FnDecl, Signature>;
+  readonly targets: ReadonlyMap<A.CallableDecl | A.FnDecl, CallTarget>;
   readonly types: Map<A.Expr, T.Type>;
-  readonly calls: Map<A.CallExpr, { decl: A.CallableDecl | A.FnDecl; signature: Signature }>;
+  readonly calls: Map<A.CallExpr, CallTarget>;
   readonly diagnostics: Diagnostic[];
 }
 
@@ -81,7 +97,24 @@ interface Expectation {
   readonly help?: string;
 }
 
-type Text = { message: string; label: string; help?: string; secondary?: { span: Span; label: string }[] };
+/**
+ * What the `index`th parameter of a call expects. A class, with `says` a
+ * getter, because every argument of every call is checked against one:
+ * read only for a problem, its sentence costs nothing to the others.
+ */
+class ArgumentExpectation implements Expectation {
+  constructor(
+    readonly type: T.Type,
+    private readonly signature: Signature,
+    private readonly index: number,
+  ) {}
+
+  get says(): string {
+    return `the ${ordinal(this.index)} argument of \`${this.signature.name}\`, \`${this.signature.params[this.index]!.name}\`, expects \`${T.show(this.type)}\``;
+  }
+}
+
+type Text = { message: string; label: string; help?: string; secondary?: readonly { span: Span; label: string }[] };
 
 const ordinals = ["1st", "2nd", "3rd"];
 const ordinal = (i: number): string => ordinals[i] ?? `${i + 1}th`;
@@ -95,8 +128,8 @@ class ModuleChecker {
   private readonly forTypes = new Map<A.ForExpr, T.Type>();
   private readonly lambdaTypes = new Map<A.LambdaExpr, readonly T.Type[]>();
   private readonly paramTypes = new Map<A.Param, T.Type>();
-  /** Paths (`a.verdict.credential`) known not to be null here, innermost scope last. */
-  private readonly narrowed: Set<string>[] = [];
+  /** Paths (`a.verdict.credential`) known not to be null here, innermost scope last; a scope that knows none has no set. */
+  private readonly narrowed: (Set<string> | undefined)[] = [];
   private current: { readonly decl: A.CallableDecl; readonly signature: Signature } | undefined;
 
   constructor(
@@ -144,10 +177,8 @@ class ModuleChecker {
   }
 
   private callable(decl: A.CallableDecl): void {
-    this.letTypes.clear();
-    this.forTypes.clear();
-    this.lambdaTypes.clear();
-    this.paramTypes.clear();
+    // Clearing a map allocates it a new table, even an empty one: most declarations have no `for` or lambda.
+    for (const names of [this.letTypes, this.forTypes, this.lambdaTypes, this.paramTypes]) if (names.size > 0) names.clear();
     const signature = this.shared.signatures.get(decl)!;
     decl.params.forEach((p, i) => this.paramTypes.set(p, signature.params[i]!.type));
     this.current = { decl, signature };
@@ -215,13 +246,14 @@ class ModuleChecker {
 
   /** Checks a block; returns the type of its last expression statement (what a `for` body yields), if `yields`. */
   private block(block: A.Block, yields: boolean): T.Type | undefined {
-    this.narrowed.push(new Set());
+    this.narrowed.push(undefined);
     let yielded: T.Type | undefined;
-    block.stmts.forEach((stmt, i) => {
-      const last = i === block.stmts.length - 1;
-      if (last && yields && stmt.kind === "ExprStmt") yielded = this.infer(stmt.expr, undefined, true);
+    const stmts = block.stmts;
+    for (let i = 0; i < stmts.length; i++) {
+      const stmt = stmts[i]!;
+      if (yields && i === stmts.length - 1 && stmt.kind === "ExprStmt") yielded = this.infer(stmt.expr, undefined, true);
       else this.stmt(stmt);
-    });
+    }
     this.narrowed.pop();
     return yielded;
   }
@@ -277,8 +309,10 @@ class ModuleChecker {
 
   private ifStmt(stmt: A.IfStmt): void {
     // `if x == null { return … }`: below the `if`, `x` is not null.
-    const scope = this.narrowed[this.narrowed.length - 1];
-    for (const path of this.ifChain(stmt)) scope?.add(path);
+    const proven = this.ifChain(stmt);
+    if (proven.length === 0 || this.narrowed.length === 0) return;
+    const scope = (this.narrowed[this.narrowed.length - 1] ??= new Set());
+    for (const path of proven) scope.add(path);
   }
 
   /** Checks an `if` (and its `else if`s); returns the paths it proves not null below it. */
@@ -299,7 +333,7 @@ class ModuleChecker {
   }
 
   private withNarrowed<R>(paths: readonly string[], run: () => R): R {
-    this.narrowed.push(new Set(paths));
+    this.narrowed.push(paths.length === 0 ? undefined : new Set(paths));
     try {
       return run();
     } finally {
@@ -348,7 +382,7 @@ class ModuleChecker {
 
   private isNarrowed(expr: A.Expr): boolean {
     const path = this.pathOf(expr);
-    return path !== undefined && this.narrowed.some((scope) => scope.has(path));
+    return path !== undefined && this.narrowed.some((scope) => scope?.has(path) === true);
   }
 
   // ────────────────────────────── expressions ──────────────────────────────
@@ -361,7 +395,6 @@ class ModuleChecker {
     if (expr.kind === "ListExpr" && target.kind === "list") {
       expr.items.forEach((item, i) => this.check(item, { type: target.element, says: () => `the ${ordinal(i)} item of this list must be \`${T.show(target.element)}\`` }));
       const type = T.list(target.element, { kind: "fixed", max: expr.items.length });
-      this.shared.types.set(expr, type);
       this.compare(expr, type, expected);
       return type;
     }
@@ -371,8 +404,10 @@ class ModuleChecker {
   }
 
   private recordAgainst(expr: A.RecordExpr, target: T.RecordType, want: T.Type, expected: Expectation): T.Type {
+    this.repeatedFields(expr);
     const fields: T.RecordField[] = [];
-    const typeName = T.show(target);
+    // Shown only in messages: most record literals fit.
+    const typeName = (): string => T.show(target);
     // Fields a misspelt one was taken for: `paht` is reported once, not also as `path` missing.
     const meant = new Set<string>();
     for (const f of expr.fields) {
@@ -384,26 +419,25 @@ class ModuleChecker {
         );
         if (close !== undefined) meant.add(close);
         this.report("FL0212", f.name.span, {
-          message: `\`${typeName}\` has no field \`${f.name.name}\``,
+          message: `\`${typeName()}\` has no field \`${f.name.name}\``,
           label: close === undefined ? "no such field" : `did you mean \`${close}\`?`,
           help: `${saying(expected)}, whose fields are ${target.fields.map((g) => `\`${g.name}\``).join(", ")}`,
         });
         fields.push({ name: f.name.name, type: this.infer(f.value) });
         continue;
       }
-      fields.push({ name: f.name.name, type: this.check(f.value, { type: wanted, says: () => `field \`${f.name.name}\` of \`${typeName}\` expects \`${T.show(wanted)}\`` }) });
+      fields.push({ name: f.name.name, type: this.check(f.value, { type: wanted, says: () => `field \`${f.name.name}\` of \`${typeName()}\` expects \`${T.show(wanted)}\`` }) });
     }
     const missing = target.fields.filter((g) => g.type.kind !== "optional" && !meant.has(g.name) && !expr.fields.some((f) => f.name.name === g.name));
     if (missing.length > 0) {
       const list = missing.map((g) => `\`${g.name}: ${T.show(g.type)}\``).join(", ");
       this.report("FL0210", expr.span, {
-        message: `this record lacks ${missing.length === 1 ? "the field" : "the fields"} ${list} of \`${typeName}\``,
+        message: `this record lacks ${missing.length === 1 ? "the field" : "the fields"} ${list} of \`${typeName()}\``,
         label: `missing ${missing.map((g) => `\`${g.name}\``).join(", ")}`,
         help: saying(expected),
       });
     }
     // A record literal is never null, whatever the place allows.
-    this.shared.types.set(expr, target);
     return target;
   }
 
@@ -434,12 +468,6 @@ class ModuleChecker {
 
   /** The type of an expression; `expected` only guides literals, lambdas and generic calls. `used`: its value is used. */
   private infer(expr: A.Expr, expected?: T.Type, used = true): T.Type {
-    const type = this.typeOf(expr, expected, used);
-    this.shared.types.set(expr, type);
-    return type;
-  }
-
-  private typeOf(expr: A.Expr, expected: T.Type | undefined, used: boolean): T.Type {
     switch (expr.kind) {
       case "NumberLit":
         return expr.integer ? T.int : T.float;
@@ -473,6 +501,7 @@ class ModuleChecker {
       case "NameExpr":
         return this.name(expr);
       case "RecordExpr": {
+        this.repeatedFields(expr);
         const fields: T.RecordField[] = [];
         for (const f of expr.fields) {
           // Fields keep literal types: `{ verdict: "approve" }` is a `Review` where one is expected.
@@ -662,17 +691,18 @@ class ModuleChecker {
       });
       return T.errorType;
     }
-    const signature = this.shared.signatures.get(decl)!;
-    this.shared.calls.set(expr, { decl, signature });
+    const target = this.shared.targets.get(decl)!;
+    const signature = target.signature;
+    this.shared.calls.set(expr, target);
     const bound = this.bindArguments(expr, signature);
-    const who = `\`${signature.name}\``;
-    const expectationFor = (i: number, type: T.Type): Expectation => ({
-      type,
-      says: () => `the ${ordinal(i)} argument of ${who}, \`${signature.params[i]!.name}\`, expects \`${T.show(type)}\``,
-    });
     if (!signature.generic) {
+      // What crosses into a unit of work is typed for the lowering (std functions are never vertices).
+      const crosses = decl.kind !== "FnDecl";
       // `forEach`, not `for … of`: no entry arrays to allocate, on the commonest call.
-      bound.forEach((arg, i) => this.check(arg.value, expectationFor(i, signature.params[i]!.type)));
+      bound.forEach((arg, i) => {
+        const type = this.check(arg.value, new ArgumentExpectation(signature.params[i]!.type, signature, i));
+        if (crosses) this.shared.types.set(arg.value, type);
+      });
       return signature.result;
     }
     // Generic std functions: arguments teach the variables, lambdas learn their parameters from them.
@@ -708,18 +738,17 @@ class ModuleChecker {
       const param = signature.params[i]!.type;
       const shape = inst.apply(param, T.errorType);
       if (shape.kind !== "function" || arg.value.kind !== "LambdaExpr") {
-        this.check(arg.value, expectationFor(i, shape));
+        this.check(arg.value, new ArgumentExpectation(shape, signature, i));
         continue;
       }
       const resultParam = param.kind === "function" ? param.result : T.errorType;
-      const result = this.lambda(arg.value, shape, hint(resultParam), who);
-      this.shared.types.set(arg.value, { kind: "function", params: shape.params, result });
+      const result = this.lambda(arg.value, shape, hint(resultParam), `\`${signature.name}\``);
       inst.unify(resultParam, result);
     }
     for (let k = 0; k < learned.length; k++) {
       const i = learnedAt[k]!;
       const arg = bound.get(i)!;
-      this.compare(arg.value, learned[k]!, expectationFor(i, inst.apply(signature.params[i]!.type)));
+      this.compare(arg.value, learned[k]!, new ArgumentExpectation(inst.apply(signature.params[i]!.type), signature, i));
     }
     this.checkConstraints(expr, signature, decl, inst);
     return inst.apply(signature.result, T.never);
@@ -728,7 +757,6 @@ class ModuleChecker {
   /** Pairs arguments with parameters: positional first, then by name (FL0211 for the rest). */
   private bindArguments(expr: A.CallExpr, signature: Signature): Map<number, A.Arg> {
     const bound = new Map<number, A.Arg>();
-    const who = `\`${signature.name}\``;
     const count = signature.params.length;
     let named = false;
     expr.args.forEach((arg, position) => {
@@ -747,7 +775,7 @@ class ModuleChecker {
         }
         if (position >= count) {
           this.report("FL0211", arg.span, {
-            message: `${who} takes ${count === 0 ? "no arguments" : count === 1 ? "1 argument" : `${count} arguments`}, but it is given ${expr.args.length}`,
+            message: `\`${signature.name}\` takes ${count === 0 ? "no arguments" : count === 1 ? "1 argument" : `${count} arguments`}, but it is given ${expr.args.length}`,
             label: "one too many",
             help: `its parameters: ${signatureText(signature)}`,
           });
@@ -762,7 +790,7 @@ class ModuleChecker {
       if (index < 0) {
         const close = closestName(arg.name.name, signature.params.map((p) => p.name));
         this.report("FL0211", arg.name.span, {
-          message: `${who} has no parameter \`${arg.name.name}\``,
+          message: `\`${signature.name}\` has no parameter \`${arg.name.name}\``,
           label: close === undefined ? "no such parameter" : `did you mean \`${close}\`?`,
           help: `its parameters: ${signatureText(signature)}`,
         });
@@ -771,7 +799,7 @@ class ModuleChecker {
       }
       if (bound.has(index)) {
         this.report("FL0211", arg.name.span, {
-          message: `\`${arg.name.name}\` is given twice in this call of ${who}`,
+          message: `\`${arg.name.name}\` is given twice in this call of \`${signature.name}\``,
           label: "given again here",
           help: "give each argument once",
         });
@@ -786,7 +814,7 @@ class ModuleChecker {
       const list = missing.map(({ p, i }) => `the ${ordinal(i)}, \`${p.name}: ${T.show(p.type)}\``).join(", and ");
       const end = expr.span.end;
       this.report("FL0211", { start: Math.max(expr.span.start, end - 1), end }, {
-        message: `${who} is missing ${missing.length === 1 ? "an argument" : `${missing.length} arguments`}: ${list}`,
+        message: `\`${signature.name}\` is missing ${missing.length === 1 ? "an argument" : `${missing.length} arguments`}: ${list}`,
         label: `missing ${missing.map(({ p }) => `\`${p.name}\``).join(", ")}`,
         help: `its parameters: ${signatureText(signature)}`,
       });
@@ -967,7 +995,7 @@ class ModuleChecker {
           ? `a number has no unit: multiply it by one, as in \`n * ${unit}\``
           : structured
             ? "turn it into JSON text with `stringify` from `std/json`, or join a list of strings with `join` from `std/text`"
-            : "`as` converts `json` to any type, numbers and `bool` to `string`, `string` to numbers, `int` to `float`, and narrows a list's bound or a string to a union; each is checked when it runs",
+            : "`as` converts `json` to any type, numbers and `bool` to `string`, `string` to numbers, `int` to `float`, a whole `float` to `int`, and narrows a list's bound or a string to a union; each is checked when it runs",
     });
     return to;
   }
@@ -976,6 +1004,7 @@ class ModuleChecker {
 
   private forExpr(expr: A.ForExpr, used: boolean): T.Type {
     const iterable = this.infer(expr.iterable);
+    this.shared.types.set(expr.iterable, iterable);
     let element: T.Type = T.errorType;
     let bound: T.Bound = T.unbounded;
     if (iterable.kind === "list") {
@@ -1032,6 +1061,11 @@ class ModuleChecker {
       help: `write it out, such as \`${what} 10\`: the bound is part of the plan the checker prices`,
     });
     return undefined;
+  }
+
+  /** FL0225 for each field a record literal gives twice. */
+  private repeatedFields(expr: A.RecordExpr): void {
+    for (const repeat of repeatedFields(expr.fields, "literal")) this.report("FL0225", repeat.span, repeat);
   }
 
   private report(code: DiagnosticCode, span: Span, text: Text): void {
@@ -1240,6 +1274,8 @@ function convertible(from: T.Type, to: T.Type): boolean {
   if (strippedFrom.kind === "primitive" && strippedFrom.name === "json") return to.kind !== "function";
   if (to.kind === "primitive" && to.name === "string") return T.isNumeric(strippedFrom) || (strippedFrom.kind === "primitive" && strippedFrom.name === "bool");
   if (T.isText(strippedFrom) && (to.kind === "primitive" && (to.name === "int" || to.name === "float"))) return true;
+  // A `float` holding a whole number converts to `int`; any other fails when it runs.
+  if (strippedFrom.kind === "primitive" && strippedFrom.name === "float" && to.kind === "primitive" && to.name === "int") return true;
   if (T.isText(strippedFrom) && (to.kind === "union" || to.kind === "literal")) return true;
   if (strippedFrom.kind === "list" && to.kind === "list") return convertible(strippedFrom.element, to.element);
   const problem = T.mismatch(strippedFrom, to);

@@ -240,10 +240,7 @@ function lowerWorkflow(
   const grants = clauseEffects(clauseOf(decl, "GrantsClause"));
   const timeoutExpr = timeout === undefined ? null : lowerer.expr(timeout.duration);
   const body = lowerer.block(decl.body);
-  const priced = graph.calls.flatMap((call) => {
-    const v = vertexCosts.get(call);
-    return v === undefined ? [] : [v];
-  });
+  const priced = graph.calls.map((call) => vertexCosts.get(call)!);
   return {
     name,
     span: lowerer.span(decl.span),

@@ -1,5 +1,6 @@
 import type * as A from "../language/ast.ts";
 import type { Span } from "../language/source-file.ts";
+import { repeatedFields } from "./repeated-fields.ts";
 import type { Binding, Reference } from "./resolve-names.ts";
 import * as T from "./types.ts";
 
@@ -10,11 +11,12 @@ export interface StdSignatureScope {
 }
 
 export interface AnnotationProblem {
-  readonly code: "FL0221" | "FL0222";
+  readonly code: "FL0221" | "FL0222" | "FL0225";
   readonly span: Span;
   readonly message: string;
   readonly label: string;
-  readonly help: string;
+  readonly help?: string;
+  readonly secondary?: readonly { readonly span: Span; readonly label: string }[];
   /** The declaration the problem is in: a named type may be reached from another file. */
   readonly decl: A.TypeDecl | undefined;
 }
@@ -69,6 +71,7 @@ export class AnnotationTypes {
         return T.list(element, std.intParams.has(max.name) ? { kind: "param", name: max.name } : { kind: "var", name: max.name });
       }
       case "RecordType": {
+        for (const repeat of repeatedFields(type.fields, "type")) this.problems.push({ code: "FL0225", ...repeat, decl: inDecl });
         const fields: T.RecordField[] = [];
         for (const f of type.fields) if (!fields.some((g) => g.name === f.name.name)) fields.push({ name: f.name.name, type: this.typeOf(f.type, std, inDecl) });
         return { kind: "record", fields };
@@ -151,14 +154,19 @@ function primitiveType(name: T.PrimitiveName): T.PrimitiveType {
   return type;
 }
 
+// Each kind built out, not spread: a spread over types of every shape is slow, and a program declares thousands.
 function nameType(type: T.Type, name: string): T.Type {
   switch (type.kind) {
     case "literal":
+      return { kind: "literal", value: type.value, name };
     case "union":
+      return { kind: "union", members: type.members, name };
     case "list":
+      return { kind: "list", element: type.element, bound: type.bound, name };
     case "record":
+      return { kind: "record", fields: type.fields, name };
     case "optional":
-      return { ...type, name };
+      return { kind: "optional", inner: type.inner, name };
     default:
       return type;
   }

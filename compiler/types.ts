@@ -198,7 +198,8 @@ const typesDiffer: Mismatch = { kind: "types" };
 const mayBeNull: Mismatch = { kind: "null" };
 
 export function mismatch(from: Type, to: Type): Mismatch | undefined {
-  if (from.kind === "error" || to.kind === "error" || from.kind === "never") return undefined;
+  // A type fits itself: named types are resolved once, so a value of one usually meets the very same object.
+  if (from === to || from.kind === "error" || to.kind === "error" || from.kind === "never") return undefined;
   if (to.kind === "optional") {
     if (from.kind === "null") return undefined;
     return mismatch(from.kind === "optional" ? from.inner : from, to.inner);

@@ -11,6 +11,21 @@ import { forEachChild, type SyntaxNode } from "./walk.ts";
 export const maxNestingDepth = 1000;
 
 /**
+ * Whether a declaration of `tokens` tokens can nest deeper than
+ * `maxNestingDepth` at all. Every node of the tree holds a token of its own
+ * (a keyword, a bracket, an operator, a name), except a few that share
+ * their child's: an expression statement, a positional argument, a named
+ * type, a one-part qualified name and an unscoped effect. None of these
+ * holds another but the last two, and those hold only a name. So no path
+ * down the tree is longer than twice its tokens and three (a property test
+ * in test/syntax-properties.test.ts holds the parser to it), and a
+ * declaration shorter than that needs no walk: real ones are.
+ */
+export function mayBeTooDeep(tokens: number): boolean {
+  return 2 * tokens + 3 > maxNestingDepth;
+}
+
+/**
  * The first node nested deeper than `maxNestingDepth`, if any. Every
  * declaration is asked, and almost none is too deep: a typed walk, which
  * stops descending past the limit, answers that first; only a declaration

@@ -1,4 +1,4 @@
-import { forEachSubExpression } from "./sub-expressions.ts";
+import { forEachStatementPart, forEachSubExpression, type StatementParts } from "./sub-expressions.ts";
 import type { Block, CallableDecl, Clause, ClauseKind, Expr, FnDecl, Program, Stmt } from "./ast.ts";
 import type { Diagnostic } from "./diagnostics/diagnostic.ts";
 import type { SourceFile } from "./source-file.ts";
@@ -82,6 +82,7 @@ const whyNot: Record<string, string> = {
 
 export function checkPlacement(program: Program, source: SourceFile): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
+  const statements = new StatementPlacement(source, diagnostics);
 
   for (const decl of program.decls) {
     if (decl.kind === "FnDecl") checkClauses(decl, source, diagnostics);
@@ -90,10 +91,11 @@ export function checkPlacement(program: Program, source: SourceFile): Diagnostic
     }
     checkClauses(decl, source, diagnostics);
     // Clauses are evaluated before the body runs, outside any workflow step.
-    for (const clause of decl.clauses) for (const expr of clauseExpressions(clause)) checkExpr(expr, "clause", source, diagnostics);
+    statements.body = "clause";
+    for (const clause of decl.clauses) for (const expr of clauseExpressions(clause)) statements.expr(expr);
     if (decl.kind === "AgentDecl") continue;
-    const body: BodyKind = decl.kind === "WorkflowDecl" ? "workflow" : decl.kind === "NodeDecl" ? "node" : "verifier";
-    checkBlock(decl.body, body, source, diagnostics);
+    statements.body = decl.kind === "WorkflowDecl" ? "workflow" : decl.kind === "NodeDecl" ? "node" : "verifier";
+    statements.block(decl.body);
   }
   return diagnostics;
 }
@@ -124,11 +126,10 @@ function checkClauses(decl: CallableDecl | FnDecl, source: SourceFile, out: Diag
   const first: Clause[] = [];
   for (const clause of decl.clauses) {
     const word = clauseWord[clause.kind];
-    const keyword = { start: clause.span.start, end: clause.span.start + word.length };
     if (!allowedClauses[decl.kind].includes(clause.kind)) {
       const allowed = allowedClauses[decl.kind].map((k) => `\`${clauseWord[k]}\``).join(", ");
       out.push(
-        syntaxError(source, "FL0118", keyword, {
+        syntaxError(source, "FL0118", keywordOf(clause), {
           message: `\`${word}\` is not a clause of ${declWord[decl.kind]}`,
           label: `not allowed on ${declWord[decl.kind]}`,
           help: `${declWord[decl.kind]} takes ${allowed}${clause.kind === "EffectsClause" && decl.kind === "WorkflowDecl" ? "; a workflow says what its nodes may touch with `grants { … }`" : ""}`,
@@ -141,7 +142,7 @@ function checkClauses(decl: CallableDecl | FnDecl, source: SourceFile, out: Diag
     if (earlier !== undefined) {
       const merges = clause.kind === "EffectsClause" || clause.kind === "GrantsClause" || clause.kind === "BudgetClause" || clause.kind === "ToolsClause";
       out.push(
-        syntaxError(source, "FL0119", keyword, {
+        syntaxError(source, "FL0119", keywordOf(clause), {
           message: `\`${word}\` is given twice on \`${decl.name.name}\``,
           label: "the second one",
           secondary: [{ span: { start: earlier.span.start, end: earlier.span.start + word.length }, label: "first given here" }],
@@ -166,8 +167,9 @@ function checkClauses(decl: CallableDecl | FnDecl, source: SourceFile, out: Diag
   }
 }
 
-function checkBlock(block: Block, body: BodyKind, source: SourceFile, out: Diagnostic[]): void {
-  for (const stmt of block.stmts) checkStmt(stmt, body, source, out);
+/** The span of a clause's keyword, for a problem with the clause: made only then, as most clauses are where they belong. */
+function keywordOf(clause: Clause): { start: number; end: number } {
+  return { start: clause.span.start, end: clause.span.start + clauseWord[clause.kind].length };
 }
 
 function misplaced(word: string, at: { start: number }, body: BodyKind, source: SourceFile, out: Diagnostic[]): void {
@@ -184,43 +186,37 @@ function misplaced(word: string, at: { start: number }, body: BodyKind, source: 
   );
 }
 
-function checkStmt(stmt: Stmt, body: BodyKind, source: SourceFile, out: Diagnostic[]): void {
-  const word = statementWord[stmt.kind];
-  if (word !== undefined) misplaced(word, stmt.span, body, source, out);
-  switch (stmt.kind) {
-    case "LetStmt":
-      return checkExpr(stmt.value, body, source, out);
-    case "ExprStmt":
-      return checkExpr(stmt.expr, body, source, out);
-    case "ReturnStmt":
-      return checkExpr(stmt.value, body, source, out);
-    case "IfStmt":
-      checkExpr(stmt.cond, body, source, out);
-      checkBlock(stmt.then, body, source, out);
-      if (stmt.else?.kind === "Block") checkBlock(stmt.else, body, source, out);
-      else if (stmt.else !== null) checkStmt(stmt.else, body, source, out);
-      return;
-    case "FailStmt":
-      return checkExpr(stmt.message, body, source, out);
-    case "VerifyStmt":
-      checkExpr(stmt.check, body, source, out);
-      return checkExpr(stmt.message, body, source, out);
-    case "ApproveStmt":
-      if (stmt.show !== null) checkExpr(stmt.show, body, source, out);
-      if (stmt.timeout !== null) checkExpr(stmt.timeout, body, source, out);
-      return;
-    case "SleepStmt":
-      return checkExpr(stmt.duration, body, source, out);
-    case "CheckpointStmt":
-      return;
-  }
-}
+/**
+ * The statements and `wait signal`s of one body (or clause) against what
+ * that body allows, walking every expression: `for` bodies hold statements
+ * too. One walker serves the whole file, `body` set for each body, so that
+ * the walk allocates nothing per expression.
+ */
+class StatementPlacement implements StatementParts {
+  body: BodyKind = "clause";
+  private readonly visit = (expr: Expr): void => this.expr(expr);
 
-function checkExpr(expr: Expr, body: BodyKind, source: SourceFile, out: Diagnostic[]): void {
-  if (expr.kind === "WaitSignalExpr") {
-    misplaced("wait signal", expr.span, body, source, out);
-    return;
+  constructor(
+    private readonly source: SourceFile,
+    private readonly out: Diagnostic[],
+  ) {}
+
+  block(block: Block): void {
+    for (const stmt of block.stmts) this.stmt(stmt);
   }
-  forEachSubExpression(expr, (e) => checkExpr(e, body, source, out));
-  if (expr.kind === "ForExpr") checkBlock(expr.body, body, source, out);
+
+  stmt(stmt: Stmt): void {
+    const word = statementWord[stmt.kind];
+    if (word !== undefined) misplaced(word, stmt.span, this.body, this.source, this.out);
+    forEachStatementPart(stmt, this);
+  }
+
+  expr(expr: Expr): void {
+    if (expr.kind === "WaitSignalExpr") {
+      misplaced("wait signal", expr.span, this.body, this.source, this.out);
+      return;
+    }
+    forEachSubExpression(expr, this.visit);
+    if (expr.kind === "ForExpr") this.block(expr.body);
+  }
 }

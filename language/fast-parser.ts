@@ -210,6 +210,17 @@ class FastParser {
     return { start, end: Math.max(start, end) };
   }
 
+  /**
+   * `span(start)`, or `inner`'s own span object when it covers exactly
+   * that: a node that only wraps another (a positional argument, an
+   * expression statement, a named type) shares its child's span. Spans are
+   * never changed, and a large tree has a hundred thousand such wrappers.
+   */
+  private spanAround(start: number, inner: Span): Span {
+    const end = this.i > this.from ? Math.max(start, this.ends[this.i - 1]!) : start;
+    return inner.start === start && inner.end === end ? inner : { start, end };
+  }
+
   private tokenSpan(k: number): Span {
     return { start: this.starts[k]!, end: this.ends[k]! };
   }
@@ -493,7 +504,7 @@ class FastParser {
       scope = this.plainString();
       this.expect(RPAREN);
     }
-    return { kind: "EffectRef", path: exact(path), scope, span: this.span(start) };
+    return { kind: "EffectRef", path: exact(path), scope, span: path.length === 1 && scope === null ? this.spanAround(start, path[0]!.span) : this.span(start) };
   }
 
   private budgetClause(): A.BudgetClause {
@@ -566,7 +577,7 @@ class FastParser {
       this.i++;
       parts.push(this.ident(this.expectAnyName()));
     }
-    return { kind: "QualifiedName", parts: exact(parts), span: this.span(start) };
+    return { kind: "QualifiedName", parts: exact(parts), span: parts.length === 1 ? this.spanAround(start, parts[0]!.span) : this.span(start) };
   }
 
   // ──────────────────────────── statements ────────────────────────────
@@ -633,7 +644,7 @@ class FastParser {
         if (!startsExpression[this.next() + 1]) throw giveUp;
         const start = this.start();
         const expr = this.expression();
-        return { kind: "ExprStmt", expr, span: this.span(start) };
+        return { kind: "ExprStmt", expr, span: this.spanAround(start, expr.span) };
       }
     }
   }
@@ -775,7 +786,7 @@ class FastParser {
       const op = this.i++;
       const second = this.operand();
       if (!isBinaryOperator[this.next() + 1] && this.next() !== KW_AS) {
-        return { kind: "BinaryExpr", op: this.image(op) as A.BinaryOp, left: first, right: second, span: cover(first.span, second.span) };
+        return { kind: "BinaryExpr", op: this.image(op) as A.BinaryOp, left: first, right: second, span: cover(first.span.start, second.span) };
       }
       operators.push(op);
       operands.push(second);
@@ -804,7 +815,7 @@ class FastParser {
         values.push(operands[next++]!);
       } else {
         const target = values.pop()!;
-        values.push({ kind: "CastExpr", expr: target, type: op, span: cover(target.span, op.span) });
+        values.push({ kind: "CastExpr", expr: target, type: op, span: cover(target.span.start, op.span) });
       }
     }
     return this.climb(values, ops, 0, ops.length, 0);
@@ -826,7 +837,7 @@ class FastParser {
       // Two comparisons in a row: FL0117.
       if (assoc === "none" && previousNonAssoc !== null && binaryPrecedence[previousNonAssoc] === precedence) throw giveUp;
       const right = this.climb(values, ops, i + 1, to, assoc === "right" ? precedence : precedence + 1);
-      left = { kind: "BinaryExpr", op: symbol, left, right, span: cover(left.span, right.span) };
+      left = { kind: "BinaryExpr", op: symbol, left, right, span: cover(left.span.start, right.span) };
       i = this.climbed;
       previousNonAssoc = assoc === "none" ? symbol : null;
     }
@@ -845,19 +856,19 @@ class FastParser {
         if (!isAnyName[this.la(2) + 1]) throw giveUp;
         this.i++;
         const field = this.i++;
-        expr = { kind: "FieldExpr", object: expr, field: this.ident(field), span: cover(expr.span, this.tokenSpan(field)) };
+        expr = { kind: "FieldExpr", object: expr, field: this.ident(field), span: this.span(expr.span.start) };
       } else if (t === LPAREN || t === LBRACKET) {
         // On a new line, `(` and `[` begin what comes next; on the same line `[` is indexing (FL0110).
         if (!this.sameLine()) break;
         if (t === LBRACKET) throw giveUp;
         const args = this.argList();
-        expr = { kind: "CallExpr", callee: expr, args, span: cover(expr.span, this.span(expr.span.start)) };
+        expr = { kind: "CallExpr", callee: expr, args, span: this.span(expr.span.start) };
       } else break;
     }
     if (prefixes !== undefined) {
       for (let k = prefixes.length - 1; k >= 0; k--) {
         const op = prefixes[k]!;
-        expr = { kind: "UnaryExpr", op: this.image(op) as A.UnaryOp, operand: expr, span: cover(this.tokenSpan(op), expr.span) };
+        expr = { kind: "UnaryExpr", op: this.image(op) as A.UnaryOp, operand: expr, span: cover(this.starts[op]!, expr.span) };
       }
     }
     return expr;
@@ -878,7 +889,7 @@ class FastParser {
       this.i++;
     }
     const value = this.expression();
-    return { kind: "Arg", name, value, span: this.span(start) };
+    return { kind: "Arg", name, value, span: name === null ? this.spanAround(start, value.span) : this.span(start) };
   }
 
   private primary(): A.Expr {
@@ -1152,7 +1163,8 @@ class FastParser {
       (this.la(3) === GREATER || this.la(3) === COMMA)
     )
       throw giveUp;
-    return { kind: "NamedType", name: this.ident(name), span: this.span(start) };
+    const ident = this.ident(name);
+    return { kind: "NamedType", name: ident, span: this.spanAround(start, ident.span) };
   }
 
   private recordType(): A.RecordType {
@@ -1182,9 +1194,9 @@ function exact<T>(items: T[]): T[] {
   return items.length === 0 ? items : items.slice();
 }
 
-/** The span from the start of one part to the end of another. */
-function cover(from: Span, to: Span): Span {
-  return { start: from.start, end: Math.max(from.start, to.end) };
+/** The span from `start` (where one part begins) to the end of another. */
+function cover(start: number, to: Span): Span {
+  return { start, end: Math.max(start, to.end) };
 }
 
 /** Far below where the full parser could run out of stack, far above what programs nest. */

@@ -1,6 +1,6 @@
 import { tokenMatcher, type IRecognitionException, type IToken, type TokenType } from "chevrotain";
 import type { Comment, Decl, Program } from "./ast.ts";
-import { maxNestingDepth, tooDeep } from "./check-depth.ts";
+import { maxNestingDepth, mayBeTooDeep, tooDeep } from "./check-depth.ts";
 import { checkPlacement } from "./check-placement.ts";
 import { byPosition, type Diagnostic } from "./diagnostics/diagnostic.ts";
 import { parseDeclarationFast } from "./fast-parser.ts";
@@ -65,9 +65,10 @@ export function parse(source: SourceFile): ParseResult {
   const text = source.text;
   const diagnostics: Diagnostic[] = [];
   const decls: Decl[] = [];
-  const add = (decl: Decl | undefined): void => {
+  /** `tokens`: how many the declaration has, when the fast path knows; most are too few to nest too deep. */
+  const add = (decl: Decl | undefined, tokens?: number): void => {
     if (decl === undefined) return;
-    const deep = tooDeep(decl);
+    const deep = tokens === undefined || mayBeTooDeep(tokens) ? tooDeep(decl) : undefined;
     if (deep !== undefined) {
       diagnostics.push(
         syntaxError(source, "FL0121", deep, {
@@ -90,7 +91,7 @@ export function parse(source: SourceFile): ParseResult {
       const from = bounds[c]!;
       const to = bounds[c + 1]!;
       const fast = parseDeclarationFast(text, scanned, from, to);
-      if (fast !== undefined) add(fast);
+      if (fast !== undefined) add(fast, to - from);
       else {
         const following = to < scanned.count ? tokenAt(scanned, text, to) : undefined;
         add(parseWithFullParser(source, tokensOf(scanned, text, from, to), following, diagnostics));

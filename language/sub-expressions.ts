@@ -1,4 +1,4 @@
-import type { Expr } from "./ast.ts";
+import type { Block, Expr, Stmt } from "./ast.ts";
 
 /**
  * The expressions directly inside an expression, in source order: what a
@@ -58,5 +58,51 @@ export function forEachSubExpression(expr: Expr, visit: (e: Expr) => void): void
     case "NameExpr":
     case "ErrorExpr":
       return;
+  }
+}
+
+/** What `forEachStatementPart` calls for each part of a statement. */
+export interface StatementParts {
+  expr(expr: Expr): void;
+  block(block: Block): void;
+  /** The `if` of an `else if`. */
+  stmt(stmt: Stmt): void;
+}
+
+/**
+ * The expressions and blocks directly inside a statement, in source order,
+ * constant strings (an `approve`'s name, a checkpoint's label) included:
+ * the statement half of a walk that `forEachSubExpression` does for
+ * expressions.
+ */
+export function forEachStatementPart(stmt: Stmt, visit: StatementParts): void {
+  switch (stmt.kind) {
+    case "LetStmt":
+      return visit.expr(stmt.value);
+    case "ExprStmt":
+      return visit.expr(stmt.expr);
+    case "ReturnStmt":
+      return visit.expr(stmt.value);
+    case "IfStmt":
+      visit.expr(stmt.cond);
+      visit.block(stmt.then);
+      if (stmt.else?.kind === "Block") visit.block(stmt.else);
+      else if (stmt.else !== null) visit.stmt(stmt.else);
+      return;
+    case "CheckpointStmt":
+      return visit.expr(stmt.label);
+    case "FailStmt":
+      return visit.expr(stmt.message);
+    case "VerifyStmt":
+      visit.expr(stmt.check);
+      return visit.expr(stmt.message);
+    case "ApproveStmt":
+      visit.expr(stmt.name);
+      if (stmt.show !== null) visit.expr(stmt.show);
+      if (stmt.by !== null) visit.expr(stmt.by);
+      if (stmt.timeout !== null) visit.expr(stmt.timeout);
+      return;
+    case "SleepStmt":
+      return visit.expr(stmt.duration);
   }
 }

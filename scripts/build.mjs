@@ -22,6 +22,8 @@ const common = {
   legalComments: "none",
   logLevel: "warning",
   plugins: [rawImports],
+  // Native and optional modules stay where npm put them: better-sqlite3 loads a compiled addon, pg may look for pg-native.
+  external: ["better-sqlite3", "pg", "pg-native"],
 };
 
 rmSync("dist", { recursive: true, force: true });
@@ -50,6 +52,11 @@ await build({
   // where the snapshot was built.
   define: { ...common.define, "import.meta.url": "undefined" },
   logLevel: "error",
+  // A snapshot's require() loads only Node's own modules; the external ones (the stores' drivers) are
+  // loaded on first use, from dist/ as the ES module bundle would, through a require made for that place.
+  banner: {
+    js: 'var require = ((builtin) => (id) => { const m = builtin("node:module"); return m.isBuiltin(id) ? builtin(id) : m.createRequire(process.env.FLOW_DIST + "/flow.mjs")(id); })(require);',
+  },
 });
 const snapshot = spawnSync(process.execPath, ["--snapshot-blob", "dist/flow.blob", "--build-snapshot", "dist/flow-snapshot.cjs"], {
   encoding: "utf8",

@@ -7,6 +7,7 @@ import { canonicalJson, irFileText, irHash, sha256Hex } from "../compiler/ir/has
 import { irJsonSchema } from "../compiler/ir/ir-json-schema.ts";
 import { Ir, IrFile } from "../compiler/ir/schema.ts";
 import { schemaWithDefs } from "../compiler/ir/type-refs.ts";
+import { verifyIr } from "../compiler/verify-ir.ts";
 import type { Source, Workflow } from "../compiler/ir/workflow.ts";
 import type { ModuleHost } from "../compiler/modules.ts";
 import { SourceFile } from "../language/source-file.ts";
@@ -123,6 +124,63 @@ describe("lowering", () => {
     expect(compute.derivation).toContain("migrate_package: 200 pkgs × 4 attempts × 2h = 1600h");
     expect(w.cost.worst.wall).toMatchObject({ kind: "unbounded", cause: { what: "the agent `review` has no `timeout`" } });
     expect(w.cost.verdicts.map((v) => v.unit)).toEqual(["tokens", "usd", "compute"]);
+  });
+
+  it("prices a call wherever it stands: an `if` condition before either branch, a `fail` message, a barrier's expressions", () => {
+    const ir = program(`import { sh } from "std/sandbox"
+node probe(x: int) -> bool
+  effects { proc }
+  budget { compute: 1h }
+  timeout 1h
+{
+  return sh("true", timeout: 1h).exit == 0
+}
+node work(x: int) -> string
+  effects { proc }
+  budget { compute: 2h }
+  timeout 2h
+{
+  return sh("make", timeout: 2h).stdout
+}
+verifier ok(s: string) -> bool { return s != "" }
+workflow main(n: int) -> string
+  budget { compute: 4h }
+  grants { proc }
+{
+  if probe(n) {
+    let out = work(n)
+    verify ok(out) else work(n + 1)
+    return out
+  }
+  if n > 1 {
+    fail Failed(work(n + 2))
+  }
+  approve "go" show work(n + 3) timeout 1h
+  return "none"
+}
+`);
+    const w = workflow(ir, "main");
+    expect(w.vertices.map((v) => [v.id, v.cost.perAttempt.compute])).toEqual([
+      ["probe", 3_600_000],
+      ["work", 7_200_000],
+      ["ok", 0],
+      ["work#2", 7_200_000],
+      ["work#3", 7_200_000],
+      ["work#4", 7_200_000],
+    ]);
+    // 1h for the condition, then the dearer branch (2h + 2h for the `verify` message), then 2h for the
+    // `fail` message and 2h for the `show`: 9h of compute, over the 4h ceiling.
+    expect(w.cost.worst.compute).toBe(9 * 3_600_000);
+    expect(w.cost.verdicts).toMatchObject([{ unit: "compute", verdict: "may exceed", worst: 9 * 3_600_000 }]);
+    // On the critical path the condition precedes the branches (1h + 2h + 2h), and the `show` (2h) the
+    // approval's hour; the `fail` message reads nothing the first `if` makes, so it runs beside it.
+    expect(w.cost.worst.wall).toBe(8 * 3_600_000);
+    expect(verifyIr(ir)).toEqual([]);
+
+    // The verifier recomputes them: a worst case that leaves out the condition's call is refused.
+    const unpriced = structuredClone(ir);
+    workflow(unpriced, "main").cost.worst.compute = 8 * 3_600_000;
+    expect(verifyIr(unpriced).map((p) => [p.code, p.path])).toEqual([["FL0515", "/workflows/0/cost/worst/compute"]]);
   });
 
   it("gives edges from parameters, vertices, fan-outs and items, typed with the value that crosses", () => {

@@ -29,7 +29,7 @@ const timeout = Math.max(60_000, runs * 1000);
 
 /**
  * What the examples do not show: a sub-workflow, calls in an `if`
- * condition and an `approve`'s `show` (not priced), `sleep`, `wait signal`,
+ * condition and an `approve`'s `show` (priced like any other), `sleep`, `wait signal`,
  * nested fan-outs with `limit` and `tolerate`, optionals, scoped effects,
  * linear backoff and an agent with a model the price table lacks.
  */
@@ -57,6 +57,7 @@ node work(item: Item, note: string?) -> int
 agent think(text: string) -> string
   models ["anthropic:claude-haiku-4-5", "acme:unknown-model"]
   effects { llm }
+  timeout 5m
   prompt "Say something about \${text}"
 
 workflow inner(items: List<Item, max 10>) -> int
@@ -257,13 +258,13 @@ describe("verifyIr refuses corrupted IR", () => {
   it(
     "refuses a vertex whose one attempt was raised above its workflow's ceiling (FL0514), and not one still under it",
     () => {
-      const budgeted = examples.filter((ir) => ir.workflows.some((w) => w.vertices.some((v) => v.cost !== null)));
+      const budgeted = examples.filter((ir) => ir.workflows.some((w) => w.vertices.length > 0));
       fc.assert(
         fc.property(fc.constantFrom(...budgeted), fc.nat(), fc.double({ min: 0.05, max: 3, noNaN: true }), (original, seed, factor) => {
           const choices = original.workflows.flatMap((w, wi) =>
             w.vertices.flatMap((v, vi) =>
               (["tokens", "usd", "compute", "wall"] as const)
-                .filter((u) => w.budget[u] !== null && v.cost !== null && typeof v.cost.perAttempt[u] === "number")
+                .filter((u) => w.budget[u] !== null && typeof v.cost.perAttempt[u] === "number")
                 .map((u) => ({ wi, vi, u })),
             ),
           );
@@ -274,7 +275,7 @@ describe("verifyIr refuses corrupted IR", () => {
           const vertex = workflow.vertices[choice!.vi]!;
           const ceiling = workflow.budget[choice!.u]!;
           const raised = choice!.u === "tokens" ? Math.round(ceiling * factor) : ceiling * factor;
-          vertex.cost!.perAttempt[choice!.u] = raised;
+          vertex.cost.perAttempt[choice!.u] = raised;
           if (codes(original).size === 0 && raised > ceiling) expect(codes(ir)).toContain("FL0514");
           if (raised <= ceiling) expect(codes(ir)).not.toContain("FL0514");
         }),

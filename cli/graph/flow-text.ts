@@ -114,12 +114,13 @@ export class FlowText {
       case "unary":
         return `${e.op}${p(e.operand, prefixPrecedence)}`;
       case "binary": {
-        const level = binaryPrecedence[e.op];
+        const op = sourceOp(e.op);
+        const level = binaryPrecedence[op];
         // `??` groups to the right, the others to the left; comparisons do not chain, so a nested one is parenthesised.
         const chains = level !== 4 && level !== 5;
         const left = e.op === "??" || !chains ? level + 1 : level;
         const right = e.op === "??" ? level : level + 1;
-        return `${p(e.left, left)} ${e.op} ${p(e.right, right)}`;
+        return `${p(e.left, left)} ${op} ${p(e.right, right)}`;
       }
       case "cast":
         return `${p(e.expr, castPrecedence)} as ${this.type(e.to)}`;
@@ -141,13 +142,18 @@ export class FlowText {
 }
 
 
+/** The IR's `div` (whole-number division) is written `/`. */
+function sourceOp(op: Extract<Expr, { kind: "binary" }>["op"]): Exclude<typeof op, "div"> {
+  return op === "div" ? "/" : op;
+}
+
 /** How tightly an expression binds (grammar.md §3.8): a lambda loosest, a primary tightest. */
 function precedence(e: Expr): number {
   switch (e.kind) {
     case "lambda":
       return 0;
     case "binary":
-      return binaryPrecedence[e.op];
+      return binaryPrecedence[sourceOp(e.op)];
     case "cast":
       return castPrecedence;
     case "unary":

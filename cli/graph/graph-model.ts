@@ -42,7 +42,7 @@ export type VertexKind = Vertex["kind"];
 export type BarrierKind = Barrier["kind"];
 
 /** `multiplier` (the fan-outs around the vertex) × `attempts` × `perAttempt` = `worst`, as the IR has it. */
-export type VertexCost = NonNullable<Vertex["cost"]>;
+export type VertexCost = Vertex["cost"];
 
 interface NodeCommon {
   /** Unique in its workflow: `vertex:migrate_package`, `let:broken`, `barrier:approve:merge`, `item:pkg`, `if:1`. */
@@ -62,8 +62,7 @@ export type GraphNode =
       readonly unitKind: VertexKind;
       /** The `let` it is bound to, if any. */
       readonly name: string | null;
-      /** Null for a call the budget analysis does not reach (in an `if` condition or a `fail` message). */
-      readonly cost: VertexCost | null;
+      readonly cost: VertexCost;
     })
   /** A unit's `gate` clause: its result is held for a human before anything reads it; the edges out of the vertex leave from here. */
   | (NodeCommon & { readonly kind: "gate"; readonly gate: string; readonly vertex: string })

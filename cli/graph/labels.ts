@@ -6,7 +6,6 @@ import type { GraphNode, WorkflowModel } from "./graph-model.ts";
 export function nodeLines(node: GraphNode): string[] {
   switch (node.kind) {
     case "vertex": {
-      if (node.cost === null) return [node.label, `${node.unitKind} · not priced`];
       const derivation = derivationText(node.cost);
       const worst = figures(node.cost.worst);
       return [node.label, derivation === "" ? node.unitKind : `${node.unitKind} · ${derivation}`, `worst: ${worst === "-" ? "0" : worst}`];

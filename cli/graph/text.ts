@@ -80,10 +80,7 @@ class Listing {
           this.lines.push({ kind: "plain", text: `${prefix}${node.label}` });
           return;
         }
-        const cells =
-          node.cost === null
-            ? [node.unitKind, "-", "-", "not priced (called in a condition or message)"]
-            : [node.unitKind, multiplierText(node.cost), String(node.cost.attempts), figures(node.cost.worst)];
+        const cells = [node.unitKind, multiplierText(node.cost), String(node.cost.attempts), figures(node.cost.worst)];
         this.lines.push({ kind: "call", tree: `${prefix}${node.label}`, cells });
         if (item.gate !== null) {
           this.lines.push({ kind: "plain", text: `${inner}  ${this.w.nodes.get(item.gate)!.label} holds the result until a person approves it` });

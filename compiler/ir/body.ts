@@ -115,9 +115,10 @@ const UnaryExpr = z.strictObject({
   },
 });
 
+/** `div` is `/` of two `int`s, rounded toward zero; `/` is any other division. */
 const BinaryExpr = z.strictObject({
   ...node("binary"),
-  op: z.enum(["??", "||", "&&", "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/"]),
+  op: z.enum(["??", "||", "&&", "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "div"]),
   get left(): typeof Expr {
     return Expr;
   },

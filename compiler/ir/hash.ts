@@ -1,21 +1,12 @@
-import { createHash } from "node:crypto";
-import canonicalize from "canonicalize";
+import { hash } from "node:crypto";
+import { canonicalJson } from "./canonical-json.ts";
 import type { Ir, IrFile } from "./schema.ts";
 
-/**
- * JSON in the one canonical form of RFC 8785 (JCS): keys sorted, no
- * whitespace, numbers as ECMAScript prints them. The same value gives the
- * same bytes on every machine, which is what a content hash needs.
- */
-export function canonicalJson(value: unknown): string {
-  const text = canonicalize(value);
-  // canonicalize returns undefined only for undefined, a function or a symbol: never for the IR.
-  if (text === undefined) throw new Error("canonicalJson: the value is not JSON");
-  return text;
-}
+export { canonicalJson };
 
+/** sha256 of the text's UTF-8 bytes, in hex. */
 export function sha256Hex(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex");
+  return hash("sha256", text, "hex");
 }
 
 /** The IR's content hash: sha256 of its canonical JSON, in hex. Two programs with the same IR have the same hash. */

@@ -26,19 +26,17 @@ export const Vertex = z
     after: z.string().nullable(),
     /**
      * Worst-case cost: `multiplier` (the fan-out widths around it) × `attempts` × `perAttempt` = `worst`; wall time is per
-     * vertex, not multiplied. Null for a call the budget analysis does not reach (one in an `if`
-     * condition or a `fail` message).
+     * vertex, not multiplied. Every vertex has one, wherever its call stands (an `if` condition, a `fail` message and a
+     * barrier's expressions included): a call without one would escape its workflow's budget.
      */
-    cost: z
-      .strictObject({
-        /** The fan-outs around it as the cost table shows them: `200 pkgs`. */
-        fanOut: z.array(z.string()),
-        multiplier: Amount,
-        attempts: z.int().positive(),
-        perAttempt: CostVector,
-        worst: CostVector,
-      })
-      .nullable(),
+    cost: z.strictObject({
+      /** The fan-outs around it as the cost table shows them: `200 pkgs`. */
+      fanOut: z.array(z.string()),
+      multiplier: Amount,
+      attempts: z.int().positive(),
+      perAttempt: CostVector,
+      worst: CostVector,
+    }),
   })
   .meta({ id: "Vertex" });
 

@@ -7,6 +7,7 @@ import { constantText } from "./clauses.ts";
 import type { LowerContext } from "./context.ts";
 import { Ids } from "./ids.ts";
 import type { WorkflowGraph } from "./workflow-graph.ts";
+import * as T from "../types.ts";
 
 /**
  * Lowers the statements and expressions of one declaration (its body and
@@ -112,8 +113,11 @@ export class BodyLowerer {
         return this.call(expr, span);
       case "UnaryExpr":
         return { kind: "unary", span, op: expr.op, operand: this.expr(expr.operand) };
-      case "BinaryExpr":
-        return { kind: "binary", span, op: expr.op, left: this.expr(expr.left), right: this.expr(expr.right) };
+      case "BinaryExpr": {
+        // Whole numbers divide to a whole number (grammar.md §10): the IR says so, since at run time 2.0 and 2 are one number.
+        const op = expr.op === "/" && this.isInt(expr.left) && this.isInt(expr.right) ? "div" : expr.op;
+        return { kind: "binary", span, op, left: this.expr(expr.left), right: this.expr(expr.right) };
+      }
       case "CastExpr":
         return {
           kind: "cast",
@@ -161,6 +165,11 @@ export class BodyLowerer {
       default:
         throw new Error(`internal: \`${expr.name}\` is not a value (${binding?.kind ?? "unresolved"})`);
     }
+  }
+
+  private isInt(expr: A.Expr): boolean {
+    const type = this.context.types.types.get(expr);
+    return type !== undefined && T.widen(type).kind === "primitive" && (T.widen(type) as T.PrimitiveType).name === "int";
   }
 
   private call(expr: A.CallExpr, span: IrSpan): Expr {

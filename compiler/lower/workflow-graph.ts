@@ -72,6 +72,8 @@ export class WorkflowGraph {
       return { param, value, type };
     });
     const cost = this.costs.get(call);
+    // The budget analysis prices every call of a unit in a workflow, wherever it stands.
+    if (cost === undefined) throw new Error(`internal: the call of \`${unit}\` at ${call.span.start} has no cost`);
     const path = lowerer.context.path;
     this.vertexList.push({
       call,
@@ -83,16 +85,13 @@ export class WorkflowGraph {
         span: lowerer.span(call.span),
         fanOut,
         after,
-        cost:
-          cost === undefined
-            ? null
-            : {
-                fanOut: [...cost.fanOut],
-                multiplier: amount(cost.multiplier, path),
-                attempts: cost.attempts,
-                perAttempt: vector(cost.perAttempt, path),
-                worst: vector(cost.worst, path),
-              },
+        cost: {
+          fanOut: [...cost.fanOut],
+          multiplier: amount(cost.multiplier, path),
+          attempts: cost.attempts,
+          perAttempt: vector(cost.perAttempt, path),
+          worst: vector(cost.worst, path),
+        },
       },
     });
     return id;

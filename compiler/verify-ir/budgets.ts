@@ -21,8 +21,8 @@ import { constantDuration, WorkflowCost, type VertexFigures } from "./workflow-c
  * wall time; one attempt costs what the callee's clauses say where they
  * say it (a `budget` entry, a constant `timeout`; an agent's dollars from
  * its route's dearest price, and tokens or wall time unbounded without a
- * clause; a sub-workflow's, its worst case); only what the analysis
- * reaches has a cost (workflow-cost.ts). For each workflow: its worst case
+ * clause; a sub-workflow's, its worst case); every vertex has one,
+ * wherever it stands (workflow-cost.ts). For each workflow: its worst case
  * and its verdicts, one per unit its budget limits.
  */
 export function checkBudgets(index: IrIndex, problems: Problems): void {
@@ -44,18 +44,7 @@ class WorkflowBudget {
     const { workflow, path } = this.graph;
     const recomputation = new WorkflowCost(this.graph, (v) => this.figures(v));
     const worst = recomputation.total();
-    workflow.vertices.forEach((v, j) => {
-      const at = `${path}/vertices/${j}`;
-      const priced = recomputation.priced.has(v.id);
-      if (v.cost === null) {
-        if (priced)
-          this.problems.add("FL0515", `${at}/cost`, v.span, `${this.where}, the vertex \`${v.id}\` has no recorded cost, and the workflow's budget counts it`, "every vertex the budget analysis reaches is priced: a vertex without a cost would escape its workflow's budget");
-        return;
-      }
-      if (!priced)
-        this.problems.add("FL0515", `${at}/cost`, v.span, `${this.where}, the vertex \`${v.id}\` records a cost, and it stands where the budget analysis prices nothing (an \`if\` condition, a \`fail\` message, an \`approve\`'s \`show\`)`);
-      this.vertex(v, at);
-    });
+    workflow.vertices.forEach((v, j) => this.vertex(v, `${path}/vertices/${j}`));
     for (const unit of units) {
       if (!sameAmount(workflow.cost.worst[unit], worst[unit]))
         this.problems.add(
@@ -69,8 +58,7 @@ class WorkflowBudget {
   }
 
   /** A vertex's attempts and the worst case of one run of its call, from its recorded one attempt and its callee's clauses. */
-  private figures(v: Vertex): VertexFigures | undefined {
-    if (v.cost === null) return undefined;
+  private figures(v: Vertex): VertexFigures {
     const callee = this.index.callee(v.unit);
     const retry = callee?.kind === "unit" ? callee.unit.retry : null;
     // A callee that is not in the IR (FL0504) is taken at its word.
@@ -88,7 +76,7 @@ class WorkflowBudget {
   }
 
   private vertex(v: Vertex, at: string): void {
-    const cost = v.cost!;
+    const cost = v.cost;
     const { workflow } = this.graph;
     const callee = this.index.callee(v.unit);
     const figures = this.figures(v);
@@ -101,15 +89,13 @@ class WorkflowBudget {
         this.problems.add("FL0515", `${at}/cost/fanOut`, v.span, `${who} lists ${cost.fanOut.length} fan-outs around it, and it is in ${chain.length}`);
       if (!sameAmount(cost.multiplier, multiplier))
         this.problems.add("FL0515", `${at}/cost/multiplier`, v.span, `${who} is multiplied by ${show(cost.multiplier)}, and the bounds of the fan-outs around it give ${show(multiplier)}`);
-      if (figures !== undefined) {
-        if (cost.attempts !== figures.attempts)
-          this.problems.add("FL0515", `${at}/cost/attempts`, v.span, `${who} records ${cost.attempts} attempts, and \`${v.unit}\` makes ${figures.attempts}`);
-        for (const unit of units) {
-          const expected = unit === "wall" ? figures.run.wall : times(multiplier, figures.run[unit]);
-          if (!sameAmount(cost.worst[unit], expected)) {
-            const terms = unit === "wall" ? `${figures.attempts} attempts × ${showAmount(cost.perAttempt.wall, "wall")} and their backoff` : `${show(multiplier)} × ${figures.attempts} attempts × ${showAmount(cost.perAttempt[unit], unit)}`;
-            this.problems.add("FL0515", `${at}/cost/worst/${unit}`, v.span, `${who} records a worst case of ${showAmount(cost.worst[unit], unit)}, and ${terms} make ${showAmount(expected, unit)}`);
-          }
+      if (cost.attempts !== figures.attempts)
+        this.problems.add("FL0515", `${at}/cost/attempts`, v.span, `${who} records ${cost.attempts} attempts, and \`${v.unit}\` makes ${figures.attempts}`);
+      for (const unit of units) {
+        const expected = unit === "wall" ? figures.run.wall : times(multiplier, figures.run[unit]);
+        if (!sameAmount(cost.worst[unit], expected)) {
+          const terms = unit === "wall" ? `${figures.attempts} attempts × ${showAmount(cost.perAttempt.wall, "wall")} and their backoff` : `${show(multiplier)} × ${figures.attempts} attempts × ${showAmount(cost.perAttempt[unit], unit)}`;
+          this.problems.add("FL0515", `${at}/cost/worst/${unit}`, v.span, `${who} records a worst case of ${showAmount(cost.worst[unit], unit)}, and ${terms} make ${showAmount(expected, unit)}`);
         }
       }
     }
@@ -142,7 +128,7 @@ class WorkflowBudget {
 
   /** One attempt costs what the callee's clauses say, where they say it. */
   private oneAttempt(v: Vertex, at: string, callee: Callee): void {
-    const one = v.cost!.perAttempt;
+    const one = v.cost.perAttempt;
     const expect = (unit: Unit, amount: Amount, because: string): void => {
       if (!sameAmount(one[unit], amount))
         this.problems.add(
@@ -213,7 +199,7 @@ class WorkflowBudget {
         this.problems.add("FL0515", `${at}/ceiling`, workflow.span, `${this.where}, the ${unit} verdict is against a ceiling of ${showAmount(entry.ceiling, unit)}, and the budget says ${showAmount(ceiling, unit)}`);
       if (!sameAmount(entry.worst, worst[unit]))
         this.problems.add("FL0515", `${at}/worst`, workflow.span, `${this.where}, the ${unit} verdict is for a worst case of ${showAmount(entry.worst, unit)}, and the vertices add up to ${showAmount(worst[unit], unit)}`);
-      const cannot = workflow.vertices.some((v) => v.cost !== null && exceeds(v.cost.perAttempt[unit], ceiling));
+      const cannot = workflow.vertices.some((v) => exceeds(v.cost.perAttempt[unit], ceiling));
       const verdict = cannot ? "cannot fit" : typeof worst[unit] === "number" && worst[unit] <= ceiling ? "fits" : "may exceed";
       if (entry.verdict !== verdict)
         this.problems.add("FL0515", `${at}/verdict`, workflow.span, `${this.where}, the ${unit} verdict is \`${entry.verdict}\`, and a worst case of ${showAmount(worst[unit], unit)} against ${showAmount(ceiling, unit)} ${verdict === "cannot fit" ? "with a vertex that can never be dispatched " : ""}is \`${verdict}\``);

@@ -1,7 +1,7 @@
 import { subExpressions } from "../ir/sub-expressions.ts";
 import type { Expr, Stmt } from "../ir/body.ts";
 import type { Amount, CostVector } from "../ir/cost.ts";
-import type { Vertex } from "../ir/workflow.ts";
+import type { Barrier, Vertex } from "../ir/workflow.ts";
 import { add, max, times, unbounded, zero } from "./amounts.ts";
 import type { WorkflowIndex } from "./ir-index.ts";
 import { barrierExprs } from "./barrier-exprs.ts";
@@ -24,20 +24,19 @@ interface Timing {
 /**
  * A workflow's worst case, recomputed from its body and its vertices'
  * one-attempt costs (LANGUAGE.md §9): statements add up, an `if` costs its
- * dearer branch, a `for` multiplies its body by its bound, a vertex by its
- * attempts. Wall time follows the critical path: a statement starts when
- * the values it reads are ready and the barrier before it has passed, a
- * barrier passes when everything before it is done (and its wait is
- * over), and M items at concurrency N take ceil(M/N) rounds. Only what
- * the analysis reaches is priced: a call in an `if` condition, a `fail`
- * message or an `approve`'s `show` is not (`priced` lists what is).
+ * condition and its dearer branch, a `for` multiplies its body by its
+ * bound, a vertex by its attempts. Wall time follows the critical path: a
+ * statement starts when the values it reads are ready and the barrier
+ * before it has passed, the branches of an `if` once its condition is
+ * decided, a barrier's expressions once everything before it is done, and
+ * the barrier passes when they are (and its wait is over); M items at
+ * concurrency N take ceil(M/N) rounds. Every vertex is priced, wherever it
+ * stands.
  */
 export class WorkflowCost {
-  readonly priced = new Set<string>();
-
   constructor(
     private readonly graph: WorkflowIndex,
-    private readonly figures: (vertex: Vertex) => VertexFigures | undefined,
+    private readonly figures: (vertex: Vertex) => VertexFigures,
   ) {}
 
   total(): CostVector {
@@ -50,13 +49,20 @@ export class WorkflowCost {
     let barrier = start;
     let end = start;
     const run = (expr: Expr): Amount => {
-      const timing = this.expr(expr, max(barrier, this.dependencies(expr, ready)), ready);
+      const timing = this.expr(expr, max(barrier, this.dependencies(expr, ready)));
       sum = addSums(sum, timing.sum);
       end = max(end, timing.end);
       return timing.end;
     };
-    const pass = (wait: Amount): void => {
-      barrier = add(max(barrier, end), wait);
+    // A barrier's expressions run once everything before it is done, one after another; then its wait.
+    const pass = (entry: Barrier, wait: Amount): void => {
+      let at = max(barrier, end);
+      for (const [, expr] of barrierExprs(entry)) {
+        const timing = this.expr(expr, max(at, this.dependencies(expr, ready)));
+        sum = addSums(sum, timing.sum);
+        at = max(at, timing.end);
+      }
+      barrier = add(at, wait);
       end = max(end, barrier);
     };
     for (const stmt of stmts) {
@@ -64,8 +70,7 @@ export class WorkflowCost {
         case "let":
           if (stmt.value.kind === "signal") {
             const signal = this.graph.barriers.get(stmt.value.barrier)?.value;
-            const timeout = signal?.kind === "signal" ? constantDuration(signal.timeout) : undefined;
-            pass(timeout ?? unbounded("`wait signal` without a timeout", stmt.value.span));
+            if (signal !== undefined) pass(signal, waitOf(signal) ?? unbounded("`wait signal` without a constant timeout", stmt.value.span));
             ready.set(stmt.id, barrier);
           } else ready.set(stmt.id, run(stmt.value));
           break;
@@ -75,27 +80,23 @@ export class WorkflowCost {
         case "return":
           run(stmt.value);
           break;
+        case "fail":
+          run(stmt.message);
+          break;
         case "if": {
-          const begins = max(barrier, this.dependencies(stmt.cond, ready));
-          const then = this.block(stmt.then, begins, ready);
-          const otherwise = this.block(stmt.else, begins, ready);
+          // The condition, calls and all, is decided before either branch starts.
+          const decided = run(stmt.cond);
+          const then = this.block(stmt.then, decided, ready);
+          const otherwise = this.block(stmt.else, decided, ready);
           sum = addSums(sum, maxSums(then.sum, otherwise.sum));
           end = max(end, max(then.end, otherwise.end));
           break;
         }
         case "barrier": {
           const entry = this.graph.barriers.get(stmt.barrier)?.value;
-          if (entry?.kind === "verify") {
-            const timing = this.expr(entry.check, max(barrier, end), ready);
-            sum = addSums(sum, timing.sum);
-            pass(0);
-            barrier = max(barrier, timing.end);
-            end = max(end, barrier);
-          } else if (entry?.kind === "approve") pass(constantDuration(entry.timeout) ?? unbounded(`\`approve "${entry.gate}"\` without a timeout`, entry.span));
-          else if (entry?.kind === "sleep") pass(constantDuration(entry.duration) ?? unbounded("`sleep` for a time that is not a constant", entry.duration.span));
+          if (entry !== undefined) pass(entry, waitOf(entry) ?? unbounded(`\`${entry.kind}\` without a constant wait`, entry.span));
           break;
         }
-        case "fail":
         case "checkpoint":
           break;
       }
@@ -122,7 +123,7 @@ export class WorkflowCost {
   }
 
   /** The vertices an expression calls, one after another (arguments first), and the fan-outs in it. */
-  private expr(expr: Expr, start: Amount, ready: Map<string, Amount>): Timing {
+  private expr(expr: Expr, start: Amount): Timing {
     let sum = zero;
     let end = start;
     const visit = (e: Expr): void => {
@@ -130,16 +131,16 @@ export class WorkflowCost {
       if (e.kind !== "lambda") for (const child of evaluatedFirst(e, this.graph)) visit(child);
       if (e.kind === "vertex") {
         const vertex = this.graph.vertices.get(e.vertex)?.value;
-        const figures = vertex === undefined ? undefined : this.figures(vertex);
-        this.priced.add(e.vertex);
-        if (figures === undefined) return;
+        if (vertex === undefined) return;
+        const figures = this.figures(vertex);
         sum = addSums(sum, figures.run);
         end = add(end, figures.run.wall);
       } else if (e.kind === "for") {
         const fanOut = this.graph.fanOuts.get(e.id)?.value;
         if (fanOut === undefined) return;
         const width = fanOut.bound;
-        const item = this.block(e.body, 0, new Map(ready));
+        // An item's times count from its own start, when every `let` outside the fan-out it reads is ready.
+        const item = this.block(e.body, 0, new Map());
         sum = addSums(sum, mapSums(item.sum, (a) => times(width, a)));
         const rounds = Math.ceil(width / (e.concurrency ?? width) || 0);
         end = add(end, times(rounds, item.end));
@@ -154,6 +155,19 @@ export class WorkflowCost {
 function evaluatedFirst(e: Expr, graph: WorkflowIndex): readonly Expr[] {
   if (e.kind === "vertex") return graph.vertices.get(e.vertex)?.value.args.map((a) => a.value) ?? [];
   return subExpressions(e);
+}
+
+/** How long a barrier waits once its expressions are done: 0 for a `verify`, a constant timeout or duration, else undefined (unbounded). */
+function waitOf(barrier: Barrier): number | undefined {
+  switch (barrier.kind) {
+    case "verify":
+      return 0;
+    case "approve":
+    case "signal":
+      return constantDuration(barrier.timeout);
+    case "sleep":
+      return constantDuration(barrier.duration);
+  }
 }
 
 /** A constant duration (`timeout 7d`): the quantity's value; anything else bounds nothing. */

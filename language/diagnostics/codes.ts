@@ -62,6 +62,7 @@ export const diagnosticCodes = {
   FL0222: { title: "recursive type" },
   FL0223: { title: "expected a constant" },
   FL0224: { title: "unknown backoff" },
+  FL0225: { title: "repeated record field" },
   FL0401: { title: "unbounded fan-out" },
   FL0402: { title: "vertex cannot fit the budget" },
   FL0403: { title: "plan may exceed its budget" },

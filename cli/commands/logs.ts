@@ -1,0 +1,59 @@
+import type { Entry } from "../../interpreter/ledger/entry.ts";
+import type { Store } from "../../interpreter/store/store.ts";
+import { describeEntry } from "../describe-entry.ts";
+import type { CommandIo } from "../io.ts";
+import { findRun, openRunStore } from "../run-store.ts";
+
+export interface LogsOptions {
+  readonly run: string;
+  readonly store: string | undefined;
+  readonly follow: boolean;
+  readonly json: boolean;
+}
+
+/** How often `--follow` looks for new entries. */
+const pollMs = 300;
+
+/**
+ * `flow logs RUN [--follow]`: the run's ledger, one line an entry (`--json`:
+ * the entries themselves); with `--follow`, new entries as they are
+ * recorded, until the run ends or Ctrl-C.
+ */
+export async function logs(options: LogsOptions, io: CommandIo): Promise<number> {
+  const store = await openRunStore(options.store);
+  let stopped = false;
+  const stop = () => {
+    stopped = true;
+  };
+  process.on("SIGINT", stop);
+  try {
+    const record = await findRun(store, options.run);
+    let next = 0;
+    for (;;) {
+      next = await printFrom(store, record.id, next, options, io);
+      if (!options.follow || stopped) return 0;
+      const now = await store.getRun(record.id);
+      if (now === null || now.status === "completed" || now.status === "failed") {
+        next = await printFrom(store, record.id, next, options, io);
+        return 0;
+      }
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  } finally {
+    process.off("SIGINT", stop);
+    await store.close();
+  }
+}
+
+async function printFrom(store: Store, run: string, from: number, options: LogsOptions, io: CommandIo): Promise<number> {
+  let next = from;
+  for await (const stored of store.entries(run, from)) {
+    if (options.json) io.out(`${stored.text}\n`);
+    else {
+      const entry = JSON.parse(stored.text) as Entry;
+      io.out(`${String(entry.seq).padStart(5)}  ${new Date(entry.at).toISOString().slice(11, 23)}  ${describeEntry(entry)}\n`);
+    }
+    next = stored.seq + 1;
+  }
+  return next;
+}

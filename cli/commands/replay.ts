@@ -1,0 +1,87 @@
+import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import type { Span } from "../../compiler/ir/span.ts";
+import { replayLedger, type ReplayVerdict } from "../../interpreter/replay.ts";
+import { SourceFile } from "../../language/source-file.ts";
+import { exitCodes } from "../exit-codes.ts";
+import type { CommandIo } from "../io.ts";
+import { findRun, openRunStore } from "../run-store.ts";
+
+export interface ReplayOptions {
+  readonly target: string;
+  readonly store: string | undefined;
+  readonly json: boolean;
+}
+
+/**
+ * `flow replay RUN|FILE`: runs a recorded run again from its ledger (a run
+ * in the store, or a file `flow export` wrote, on any machine) and compares
+ * every entry byte for byte. Exit 0 with a one-line verdict when identical;
+ * exit 1 with the first differing entry, both versions and the source span
+ * responsible; exit 1 too when the hash chain is broken (tampered).
+ */
+export async function replay(options: ReplayOptions, io: CommandIo): Promise<number> {
+  let verdict: ReplayVerdict;
+  let sourceHint: string;
+  /** Where the program's files are: spans are relative to the entry file's directory. */
+  let base = ".";
+  const started = performance.now();
+  if (existsSync(options.target) && statSync(options.target).isFile()) {
+    sourceHint = options.target;
+    const lines = createInterface({ input: createReadStream(options.target, "utf8"), crlfDelay: Number.POSITIVE_INFINITY });
+    verdict = await replayLedger(nonEmpty(lines));
+  } else {
+    const store = await openRunStore(options.store);
+    try {
+      const record = await findRun(store, options.target);
+      sourceHint = `run ${record.id}`;
+      base = dirname(record.source);
+      verdict = await replayLedger(texts(store.entries(record.id, 0)));
+    } finally {
+      await store.close();
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  if (options.json) {
+    io.out(`${JSON.stringify({ target: options.target, ...verdict }, null, 2)}\n`);
+    return verdict.kind === "identical" ? exitCodes.ok : exitCodes.failed;
+  }
+  switch (verdict.kind) {
+    case "identical":
+      io.out(`identical: ${verdict.entries} entries of ${sourceHint} replayed byte for byte in ${seconds.toFixed(2)} s, head ${verdict.head}\n`);
+      return exitCodes.ok;
+    case "diverged":
+      io.out(`diverged at entry ${verdict.seq}: ${verdict.reason}\n`);
+      io.out(`  replay:   ${verdict.expected ?? "(no entry)"}\n`);
+      io.out(`  recorded: ${verdict.recorded ?? "(no entry)"}\n`);
+      if (verdict.span !== null) io.out(`  from:     ${where(verdict.span, base)}\n`);
+      return exitCodes.failed;
+    case "tampered":
+      io.out(`tampered: ${verdict.reason}; ${verdict.seq === 0 ? "none of it" : `nothing after entry ${verdict.seq - 1}`} can be trusted\n`);
+      return exitCodes.failed;
+    case "invalid":
+      io.out(`not a ledger flow can replay: entry ${verdict.seq}: ${verdict.reason}\n`);
+      return exitCodes.failed;
+  }
+}
+
+async function* nonEmpty(lines: AsyncIterable<string>): AsyncIterable<string> {
+  for await (const line of lines) if (line !== "") yield line;
+}
+
+async function* texts(entries: AsyncIterable<{ readonly text: string }>): AsyncIterable<string> {
+  for await (const entry of entries) yield entry.text;
+}
+
+/** A span as `file:line:column`, when the file is here (relative to the current directory); its offsets otherwise. */
+function where(span: Span, base: string): string {
+  try {
+    const text = readFileSync(join(base, span.file), "utf8");
+    const source = new SourceFile(span.file, text);
+    const { line, column } = source.position(span.start);
+    return `${span.file}:${line}:${column}`;
+  } catch {
+    return `${span.file} (characters ${span.start}–${span.end})`;
+  }
+}

@@ -1,0 +1,31 @@
+import type { CommandIo } from "../io.ts";
+import { openRunStore } from "../run-store.ts";
+
+export interface RunsOptions {
+  readonly store: string | undefined;
+  readonly json: boolean;
+  readonly limit: number;
+}
+
+/** `flow runs`: the runs in the store, newest first. */
+export async function runs(options: RunsOptions, io: CommandIo): Promise<number> {
+  const store = await openRunStore(options.store);
+  try {
+    const list = await store.listRuns({ limit: options.limit });
+    if (options.json) {
+      io.out(`${JSON.stringify(list, null, 2)}\n`);
+      return 0;
+    }
+    if (list.length === 0) {
+      io.err("no runs yet: `flow run FILE` starts one\n");
+      return 0;
+    }
+    const rows = list.map((r) => [r.id, r.status, r.workflow, new Date(r.createdAt).toISOString().replace("T", " ").slice(0, 19), r.source]);
+    const header = ["RUN", "STATUS", "WORKFLOW", "STARTED (UTC)", "SOURCE"];
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)));
+    for (const row of [header, ...rows]) io.out(`${row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join("  ")}\n`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,73 @@
+import { RunCore } from "../../interpreter/core/advance.ts";
+import { checkLink, describeBreak, emptyHead } from "../../interpreter/ledger/chain.ts";
+import type { EntryOf } from "../../interpreter/ledger/entry.ts";
+import { brief } from "../describe-entry.ts";
+import { UsageError } from "../exit-codes.ts";
+import type { CommandIo } from "../io.ts";
+import { findRun, openRunStore } from "../run-store.ts";
+
+export interface StatusOptions {
+  readonly run: string;
+  readonly store: string | undefined;
+  readonly json: boolean;
+}
+
+/** `flow status RUN`: where a run stands, from the fold of its ledger: its vertices by state, what runs or waits, failures, result. */
+export async function status(options: StatusOptions, io: CommandIo): Promise<number> {
+  const store = await openRunStore(options.store);
+  try {
+    const record = await findRun(store, options.run);
+    let core: RunCore | null = null;
+    let head = emptyHead;
+    let last = 0;
+    for await (const stored of store.entries(record.id, 0)) {
+      const link = checkLink(record.id, head, stored.text);
+      if ("broken" in link) throw new UsageError(`run ${record.id}: ${describeBreak(link.broken)}`, { hint: "`flow replay` checks the whole ledger" });
+      head = { seq: link.entry.seq, hash: link.entry.hash };
+      last = link.entry.at;
+      if (core === null) core = new RunCore(link.entry as EntryOf<"run.started">);
+      else core.fold(link.entry);
+    }
+    if (core === null) throw new UsageError(`run ${record.id} has no entries`);
+    const state = core.state;
+    const counts: Record<string, number> = {};
+    for (const vertex of state.vertices.values()) counts[vertex.status] = (counts[vertex.status] ?? 0) + 1;
+    const running = [...state.vertices.entries()].filter(([, v]) => v.status === "running" || v.status === "scheduled").map(([key, v]) => (v.attempt === 1 ? key : `${key} (attempt ${v.attempt})`));
+    const summary = {
+      run: record.id,
+      status: record.status,
+      workflow: record.workflow,
+      source: record.source,
+      startedAt: new Date(record.createdAt).toISOString(),
+      lastEntryAt: new Date(last).toISOString(),
+      entries: head.seq + 1,
+      head: head.hash,
+      vertices: counts,
+      running,
+      parked: Object.fromEntries(state.parked),
+      failures: state.failures,
+      result: state.status === "completed" ? state.result : null,
+    };
+    if (options.json) {
+      io.out(`${JSON.stringify(summary, null, 2)}\n`);
+      return 0;
+    }
+    const lines: [string, string][] = [
+      ["run", `${record.id}  ${record.status}`],
+      ["workflow", `${record.workflow} (${record.source})`],
+      ["started", `${summary.startedAt.replace("T", " ").slice(0, 19)} UTC; ${summary.entries} entries, the last at ${summary.lastEntryAt.replace("T", " ").slice(0, 19)} UTC`],
+      ["vertices", Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(" · ") || "none yet"],
+    ];
+    if (running.length > 0) lines.push(["running", running.slice(0, 10).join(", ") + (running.length > 10 ? `, … (${running.length})` : "")]);
+    for (const [at, what] of state.parked) lines.push(["parked", `${at}, waiting for ${what}`]);
+    for (const { at, failure } of state.failures) lines.push(["failure", `${at}: ${failure.kind}: ${failure.message}`]);
+    if (state.status === "completed") lines.push(["result", brief(state.result)]);
+    if (record.status === "running" || record.status === "interrupted" || record.status === "parked") {
+      lines.push(["next", `\`flow resume ${record.id}\` continues it, if no process is driving it now (\`flow logs ${record.id} --follow\` shows whether one is)`]);
+    }
+    for (const [label, text] of lines) io.out(`${label.padEnd(9)} ${text}\n`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

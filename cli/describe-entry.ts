@@ -1,0 +1,73 @@
+import type { Entry, Json } from "../interpreter/ledger/entry.ts";
+
+/**
+ * One line for one ledger entry, as `flow logs` and the plain progress of
+ * `flow run` print it: `migrate_package[3] attempt 2 failed: Timeout: …`.
+ */
+export function describeEntry(entry: Entry): string {
+  switch (entry.kind) {
+    case "run.started":
+      return `run started: ${entry.data.workflow}(${Object.entries(entry.data.args).map(([k, v]) => `${k}: ${brief(v)}`).join(", ")})`;
+    case "run.resumed":
+      return `run resumed by ${entry.data.by}`;
+    case "run.completed":
+      return `run completed: ${brief(entry.data.result)}`;
+    case "run.failed":
+      return `run failed: ${entry.data.failures.map((f) => `${f.at}: ${f.failure.kind}: ${f.failure.message}`).join("; ")}`;
+    case "run.parked":
+      return `parked at ${entry.data.instance}, waiting for ${entry.data.waitingFor}`;
+    case "vertex.scheduled":
+      return `${on(entry)} scheduled${entry.data.resumed ? " again after a restart" : ""}`;
+    case "vertex.started":
+      return `${on(entry)} started`;
+    case "step.completed":
+      return `${on(entry)} step ${entry.data.index} ${shortOp(entry.data.op)}${stepArgs(entry.data.args)} → ${brief(entry.data.result)}`;
+    case "step.failed":
+      return `${on(entry)} step ${entry.data.index} ${shortOp(entry.data.op)} failed: ${entry.data.failure.kind}: ${entry.data.failure.message}`;
+    case "vertex.checkpoint":
+      return `${on(entry)} checkpoint "${entry.data.label}"`;
+    case "vertex.completed":
+      return `${on(entry)} completed → ${brief(entry.data.result)}`;
+    case "vertex.failed":
+      return `${on(entry)} failed: ${entry.data.failure.kind}: ${entry.data.failure.message}`;
+    case "vertex.aborted":
+      return `${on(entry)} aborted: ${entry.data.failure.kind}: ${entry.data.failure.message}`;
+    case "vertex.retrying":
+      return `${on(entry)} will retry after ${entry.data.delay} ms (${entry.data.reason.kind}: ${entry.data.reason.message})`;
+    case "vertex.skipped":
+      return `${entry.vertex} skipped: ${entry.data.because} failed`;
+    case "fanout.expanded":
+      return `fan-out ${entry.data.instance}: ${entry.data.items} item${entry.data.items === 1 ? "" : "s"}`;
+    case "fanout.dropped":
+      return `fan-out ${entry.data.instance}: item ${entry.data.item} dropped (${entry.data.failure.kind}: ${entry.data.failure.message})`;
+    case "barrier.passed":
+      return `${entry.data.instance} passed`;
+    case "timer.set":
+      return `timer ${entry.data.timer} set for ${new Date(entry.data.until).toISOString()}`;
+    case "timer.fired":
+      return `timer ${entry.data.timer} fired`;
+  }
+}
+
+function on(entry: { readonly vertex: string; readonly attempt: number }): string {
+  return entry.attempt === 1 ? entry.vertex : `${entry.vertex} attempt ${entry.attempt}`;
+}
+
+/** `std/sandbox:sh@1` as `sh`. */
+function shortOp(op: string): string {
+  const colon = op.indexOf(":");
+  const at = op.lastIndexOf("@");
+  return op.slice(colon + 1, at === -1 ? undefined : at);
+}
+
+function stepArgs(args: Readonly<Record<string, Json>>): string {
+  const values = Object.values(args).filter((v) => v !== null);
+  return values.length === 0 ? "()" : `(${values.map(brief).join(", ")})`;
+}
+
+/** A value on one line, cut to a readable length. */
+export function brief(value: Json): string {
+  const text = JSON.stringify(value) ?? "null";
+  const line = text.replace(/\\n/g, "⏎");
+  return line.length <= 80 ? line : `${line.slice(0, 77)}…`;
+}

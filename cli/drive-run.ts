@@ -1,0 +1,56 @@
+import type { DriveOutcome, RunDriver } from "../interpreter/host/run-driver.ts";
+import { brief } from "./describe-entry.ts";
+import { exitCodes } from "./exit-codes.ts";
+import type { CommandIo } from "./io.ts";
+import type { RunProgress } from "./run-progress.ts";
+
+/** Exit code of an interrupted run, as shells report Ctrl-C. */
+const interruptedExit = 130;
+
+/**
+ * Drives a run to its end in this process, as `flow run` and `flow resume`
+ * do: Ctrl-C (or SIGTERM) stops it cleanly, killing what is in flight, so
+ * that `flow resume` continues it; the result goes to standard output (one
+ * line of JSON, or the whole report with `--json`), everything else to
+ * standard error.
+ */
+export async function driveToEnd(driver: RunDriver, progress: RunProgress | null, io: CommandIo, json: boolean): Promise<number> {
+  const stop = () => driver.stop();
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  let outcome: DriveOutcome;
+  try {
+    outcome = await driver.drive();
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+    progress?.finish();
+  }
+  const state = driver.core.state;
+  const run = driver.run;
+  if (json) {
+    io.out(
+      `${JSON.stringify({ run, status: outcome, result: state.result, failures: state.failures, parked: Object.fromEntries(state.parked), entries: state.head.seq + 1, head: state.head.hash }, null, 2)}\n`,
+    );
+  }
+  switch (outcome) {
+    case "completed":
+      if (!json) io.out(`${JSON.stringify(state.result)}\n`);
+      io.err(`run ${run} completed (${state.head.seq + 1} entries)\n`);
+      return exitCodes.ok;
+    case "failed":
+      for (const { at, failure } of state.failures) io.err(`  ${at}: ${failure.kind}: ${failure.message}\n`);
+      io.err(`run ${run} failed; \`flow logs ${run}\` shows what happened\n`);
+      return exitCodes.failed;
+    case "parked": {
+      const waits = [...state.parked.entries()].map(([at, what]) => `${at} (${what})`).join(", ");
+      io.err(`run ${run} is parked at ${waits || "a timer"}: nothing runs until it is answered; then \`flow resume ${run}\`\n`);
+      return exitCodes.ok;
+    }
+    case "interrupted":
+      io.err(`run ${run} stopped; \`flow resume ${run}\` continues it where it stopped\n`);
+      return interruptedExit;
+  }
+}
+
+export { brief };

@@ -1,0 +1,70 @@
+import { readFileSync } from "node:fs";
+import type { JsonSchema } from "../compiler/ir/json-schema.ts";
+import type { Workflow } from "../compiler/ir/workflow.ts";
+import { validateValue } from "../interpreter/core/validate-value.ts";
+import type { Json } from "../interpreter/ledger/entry.ts";
+import { UsageError } from "./exit-codes.ts";
+
+/**
+ * A workflow's arguments from the command line: `--arg name=value` (a
+ * `string` parameter takes the text as it is, any other parses it as
+ * JSON, so `--arg limit=20`, `--arg seeds='{"a":1}'`) and `--args FILE`
+ * (a JSON object); `--arg` wins over the file. Each is checked against its
+ * parameter's type before the run starts.
+ */
+export function workflowArgs(workflow: Workflow, types: Readonly<Record<string, JsonSchema>>, pairs: readonly string[], file: string | undefined): Record<string, Json> {
+  const given: Record<string, Json> = file === undefined ? {} : readArgsFile(file);
+  const params = new Map(workflow.params.map((p) => [p.name, p]));
+  const usage = `\`${workflow.name}\` takes ${workflow.params.length === 0 ? "no arguments" : workflow.params.map((p) => `${p.name}${p.optional ? "?" : ""}`).join(", ")}`;
+  for (const pair of pairs) {
+    const at = pair.indexOf("=");
+    if (at <= 0) throw new UsageError(`\`--arg ${pair}\` is not \`name=value\``, { hint: usage });
+    const name = pair.slice(0, at);
+    const text = pair.slice(at + 1);
+    const param = params.get(name);
+    if (param === undefined) throw new UsageError(`\`${workflow.name}\` has no parameter \`${name}\``, { hint: usage });
+    given[name] = isText(param.type, types) ? text : parseJson(text, `--arg ${name}`);
+  }
+  for (const name of Object.keys(given)) {
+    if (!params.has(name)) throw new UsageError(`\`${workflow.name}\` has no parameter \`${name}\``, { hint: usage });
+  }
+  const args: Record<string, Json> = {};
+  for (const param of workflow.params) {
+    const value = given[param.name];
+    if (value === undefined || value === null) {
+      if (!param.optional) throw new UsageError(`missing the argument \`${param.name}\` of \`${workflow.name}\``, { hint: `give it with \`--arg ${param.name}=…\`; ${usage}` });
+      args[param.name] = null;
+      continue;
+    }
+    const problem = validateValue(value, param.type, types);
+    if (problem !== null) throw new UsageError(`the argument \`${param.name}\` ${problem.startsWith("`") ? problem : `is wrong: it ${problem}`}`, { hint: usage });
+    args[param.name] = value;
+  }
+  return args;
+}
+
+function isText(schema: JsonSchema, types: Readonly<Record<string, JsonSchema>>): boolean {
+  const resolved = schema.$ref === undefined ? schema : types[schema.$ref.slice("#/$defs/".length)];
+  if (resolved?.anyOf !== undefined) return resolved.anyOf[0] !== undefined && isText(resolved.anyOf[0], types);
+  return resolved?.type === "string";
+}
+
+function readArgsFile(path: string): Record<string, Json> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    throw new UsageError(`cannot read \`${path}\``);
+  }
+  const value = parseJson(text, path);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new UsageError(`\`${path}\` must hold a JSON object of arguments by name`);
+  return value;
+}
+
+function parseJson(text: string, where: string): Json {
+  try {
+    return JSON.parse(text) as Json;
+  } catch (error) {
+    throw new UsageError(`${where}: not JSON (${(error as Error).message})`, { hint: "a string parameter takes its text as it is; any other takes JSON" });
+  }
+}

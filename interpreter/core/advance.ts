@@ -1,0 +1,122 @@
+import { irHash } from "../../compiler/ir/hash.ts";
+import { verifyIr } from "../../compiler/verify-ir.ts";
+import { seal } from "../ledger/chain.ts";
+import type { Draft, Entry, EntryKind, EntryOf } from "../ledger/entry.ts";
+import { apply, initialState } from "./apply.ts";
+import { decide } from "./decide.ts";
+import { DecideMemo } from "./memo.ts";
+import { planRun, type RunPlan } from "./plan.ts";
+import type { RunState } from "./state.ts";
+
+/** An entry as it joins the ledger: the entry and its canonical text, byte for byte what the store keeps. */
+export interface Sealed {
+  readonly entry: Entry;
+  readonly text: string;
+}
+
+/**
+ * Entries after which `decide` may have something new to look at. A
+ * vertex starting, a step's result and a checkpoint change nothing it
+ * reads, so a batch of only those is not decided on.
+ */
+const decisive: { readonly [K in EntryKind]: boolean } = {
+  "run.started": true,
+  "run.resumed": true,
+  "run.completed": false,
+  "run.failed": false,
+  "run.parked": false,
+  "vertex.scheduled": false,
+  "vertex.started": false,
+  "step.completed": false,
+  "step.failed": false,
+  "vertex.checkpoint": false,
+  "vertex.completed": true,
+  "vertex.failed": true,
+  "vertex.aborted": true,
+  "vertex.retrying": false,
+  "vertex.skipped": false,
+  "fanout.expanded": false,
+  "fanout.dropped": false,
+  "barrier.passed": false,
+  "timer.set": false,
+  "timer.fired": true,
+};
+
+/**
+ * The deterministic core of one run: its plan, its state, and the rule
+ * that turns each entry from the world (or a body) into the entries that
+ * follow from it: seal, apply, then decide and apply until there is
+ * nothing more to decide. The live runner and replay both go through
+ * `advance`, so they produce the same entries from the same inputs.
+ */
+export class RunCore {
+  readonly plan: RunPlan;
+  readonly state: RunState;
+  private readonly memo = new DecideMemo();
+
+  /**
+   * Checks that a run's first entry holds a program this flow will run:
+   * the IR hashes to the hash recorded with it and `verifyIr` accepts it.
+   * The interpreter runs nothing else, on a first run, a resume or a replay.
+   */
+  static refusal(first: EntryOf<"run.started">): string | null {
+    if (irHash(first.data.ir) !== first.data.irHash) return "its IR does not hash to the hash recorded with it";
+    const problems = verifyIr(first.data.ir);
+    if (problems.length > 0) return `its IR does not verify: ${problems[0]?.code} ${problems[0]?.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ""}`;
+    return null;
+  }
+
+  /** From the first entry, or from a snapshot of the state at a later seq. */
+  constructor(first: EntryOf<"run.started">, snapshot?: RunState) {
+    this.plan = planRun(first.data.ir, first.data.irHash, first.data.workflow);
+    this.state = snapshot ?? initialState(first);
+  }
+
+  /**
+   * Records a batch of entries from the world and from bodies, in order,
+   * then everything `decide` concludes from them. Decisions follow each
+   * batch, never its middle: in the ledger, a batch's decisions come right
+   * after its last entry, which is where replay decides again.
+   */
+  advance(batch: readonly Draft[]): Sealed[] {
+    const sealed = batch.map((draft) => this.record(draft));
+    if (batch.some((draft) => decisive[draft.kind])) sealed.push(...this.decideAll());
+    return sealed;
+  }
+
+  /** Everything `decide` concludes from the state as it is, applied: what follows a batch, the first entry, or a resumed fold. */
+  decideAll(): Sealed[] {
+    const sealed: Sealed[] = [];
+    for (;;) {
+      const drafts = decide(this.state, this.plan, this.memo);
+      if (drafts.length === 0) return sealed;
+      for (const draft of drafts) sealed.push(this.record(draft));
+    }
+  }
+
+  /** Records one entry from the world or a body without deciding (replay decides at the end of the batch). */
+  input(draft: Draft): Sealed {
+    return this.record(draft);
+  }
+
+  /** Applies an entry recorded by the world, already sealed (replay), without deciding. */
+  observe(entry: Entry): void {
+    apply(this.state, entry, this.plan);
+  }
+
+  /** Whether a batch with this entry is decided on (the same rule as `advance`). */
+  static isDecisive(kind: EntryKind): boolean {
+    return decisive[kind];
+  }
+
+  /** Folds an entry read back from the ledger (resuming): applied, not decided on. */
+  fold(entry: Entry): void {
+    apply(this.state, entry, this.plan);
+  }
+
+  private record(draft: Draft): Sealed {
+    const sealed = seal(this.state.run, this.state.head, draft);
+    apply(this.state, sealed.entry, this.plan);
+    return sealed;
+  }
+}

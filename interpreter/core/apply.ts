@@ -1,0 +1,237 @@
+import type { Entry, EntryOf } from "../ledger/entry.ts";
+import { enclosingItem, type RunPlan, splitInstance } from "./plan.ts";
+import type { FanOutState, RunState, VertexState } from "./state.ts";
+
+/**
+ * The fold: a run's state is `entries.reduce(apply)`. It decides nothing,
+ * it records: every decision was made by `decide` (or the body, or the
+ * world) and is already in the entry. It updates the state in place, the
+ * state being the fold's own accumulator, never shared.
+ */
+
+export function initialState(entry: EntryOf<"run.started">): RunState {
+  return {
+    run: entry.run,
+    head: { seq: entry.seq, hash: entry.hash },
+    at: entry.at,
+    workflow: entry.data.workflow,
+    irHash: entry.data.irHash,
+    args: entry.data.args,
+    seed: entry.data.seed,
+    options: entry.data.options,
+    status: "running",
+    vertices: new Map(),
+    journal: new Map(),
+    fanOuts: new Map(),
+    barriers: new Set(),
+    timers: new Map(),
+    parked: new Map(),
+    resetAt: 0,
+    active: 0,
+    result: null,
+    failures: [],
+  };
+}
+
+export function apply(state: RunState, entry: Entry, plan: RunPlan): void {
+  state.head = { seq: entry.seq, hash: entry.hash };
+  state.at = entry.at;
+  record(state, entry, plan);
+  touch(state, entry, plan);
+}
+
+function record(state: RunState, entry: Entry, plan: RunPlan): void {
+  switch (entry.kind) {
+    case "run.started":
+      throw new Error("run.started is the first entry only");
+    case "run.resumed":
+      // The process that ran them is gone: what was scheduled or running is run again, same attempt.
+      for (const vertex of state.vertices.values()) {
+        if (vertex.status === "scheduled" || vertex.status === "running") {
+          vertex.status = "interrupted";
+          state.active--;
+        }
+      }
+      if (state.status === "parked") state.status = "running";
+      state.resetAt = entry.seq;
+      return;
+    case "run.completed":
+      state.status = "completed";
+      state.result = entry.data.result;
+      return;
+    case "run.failed":
+      state.status = "failed";
+      state.failures = entry.data.failures;
+      return;
+    case "run.parked":
+      state.parked.set(entry.data.instance, entry.data.waitingFor);
+      state.status = "parked";
+      return;
+    case "vertex.scheduled": {
+      const previous = state.vertices.get(entry.vertex);
+      // The same attempt again (after a crash) keeps what it had; a retry starts from its carried checkpoint, if any.
+      const same = previous !== undefined && previous.attempt === entry.attempt && previous.status === "interrupted";
+      const carried = previous?.carried ?? null;
+      const vertex: VertexState = {
+        status: "scheduled",
+        attempt: entry.attempt,
+        args: entry.data.args,
+        result: null,
+        failure: null,
+        because: null,
+        checkpoints: same ? previous.checkpoints : [],
+        stepIds: same ? previous.stepIds : [...(carried?.ids ?? [])],
+        carried,
+      };
+      state.vertices.set(entry.vertex, vertex);
+      state.active++;
+      markBegun(state, plan, entry.vertex);
+      return;
+    }
+    case "vertex.started":
+      vertexOf(state, entry).status = "running";
+      return;
+    case "step.completed":
+      state.journal.set(entry.data.id, { result: entry.data.result });
+      vertexOf(state, entry).stepIds[entry.data.index] = entry.data.id;
+      return;
+    case "step.failed":
+      state.journal.set(entry.data.id, { failure: entry.data.failure });
+      vertexOf(state, entry).stepIds[entry.data.index] = entry.data.id;
+      return;
+    case "vertex.checkpoint":
+      vertexOf(state, entry).checkpoints.push({ label: entry.data.label, steps: entry.data.steps });
+      return;
+    case "vertex.completed": {
+      const vertex = vertexOf(state, entry);
+      vertex.status = "completed";
+      vertex.result = entry.data.result;
+      state.active--;
+      return;
+    }
+    case "vertex.failed":
+    case "vertex.aborted": {
+      const vertex = vertexOf(state, entry);
+      vertex.status = "failed";
+      vertex.failure = entry.data.failure;
+      state.active--;
+      return;
+    }
+    case "vertex.retrying": {
+      const vertex = vertexOf(state, entry);
+      const last = vertex.checkpoints.at(-1);
+      if (last !== undefined) {
+        vertex.carried = { attempt: vertex.attempt, ordinal: vertex.checkpoints.length - 1, label: last.label, ids: vertex.stepIds.slice(0, last.steps) };
+      }
+      vertex.status = "retrying";
+      vertex.attempt = entry.attempt;
+      vertex.checkpoints = [];
+      vertex.stepIds = [];
+      return;
+    }
+    case "vertex.skipped":
+      state.vertices.set(entry.vertex, {
+        status: "skipped",
+        attempt: entry.attempt,
+        args: {},
+        result: null,
+        failure: null,
+        because: entry.data.because,
+        checkpoints: [],
+        stepIds: [],
+        carried: null,
+      });
+      return;
+    case "fanout.expanded":
+      state.fanOuts.set(entry.data.instance, { items: entry.data.items, begun: new Set(), dropped: new Map(), changedAt: new Map() });
+      return;
+    case "fanout.dropped":
+      fanOutOf(state, entry.data.instance).dropped.set(entry.data.item, entry.data.failure);
+      return;
+    case "barrier.passed":
+      state.barriers.add(entry.data.instance);
+      state.parked.delete(entry.data.instance);
+      return;
+    case "timer.set":
+      state.timers.set(entry.data.timer, { until: entry.data.until, fired: false });
+      return;
+    case "timer.fired": {
+      const timer = state.timers.get(entry.data.timer);
+      if (timer === undefined) throw new Error(`entry ${entry.seq}: timer ${entry.data.timer} was never set`);
+      timer.fired = true;
+      return;
+    }
+  }
+}
+
+function vertexOf(state: RunState, entry: { readonly vertex: string; readonly seq: number }): VertexState {
+  const vertex = state.vertices.get(entry.vertex);
+  if (vertex === undefined) throw new Error(`entry ${entry.seq}: vertex ${entry.vertex} was never scheduled`);
+  return vertex;
+}
+
+function fanOutOf(state: RunState, instance: string) {
+  const fanOut = state.fanOuts.get(instance);
+  if (fanOut === undefined) throw new Error(`fan-out ${instance} was never expanded`);
+  return fanOut;
+}
+
+/** A vertex scheduled inside fan-outs begins its item in each of them (an item counts against `concurrency` once begun). */
+function markBegun(state: RunState, plan: RunPlan, instance: string): void {
+  const { id, path } = splitInstance(instance);
+  forEachItem(state, plan, plan.vertices.get(id)?.fanOut ?? null, path, (fanOut, item) => fanOut.begun.add(item));
+}
+
+/** Calls `visit` with each fan-out item an element at `path` lies in, innermost first. */
+function forEachItem(state: RunState, plan: RunPlan, fanOutId: string | null, path: string, visit: (fanOut: FanOutState, item: number) => void): void {
+  let id = fanOutId;
+  let itemPath = path;
+  while (id !== null && itemPath !== "") {
+    const { instance, item } = enclosingItem(id, itemPath);
+    const fanOut = state.fanOuts.get(instance);
+    if (fanOut !== undefined) visit(fanOut, item);
+    itemPath = itemPath.slice(0, itemPath.lastIndexOf("["));
+    id = plan.fanOuts.get(id)?.parent ?? null;
+  }
+}
+
+/**
+ * Marks the fan-out items an entry changes something in, so that `decide`
+ * looks at them again (memo.ts): a vertex's state, a nested fan-out, a
+ * barrier, a timer of a retry or a sleep.
+ */
+function touch(state: RunState, entry: Entry, plan: RunPlan): void {
+  let element: { readonly fanOut: string | null; readonly path: string } | null = null;
+  const at = (key: string, fanOutOf: (id: string) => string | null) => {
+    const { id, path } = splitInstance(key);
+    return { fanOut: fanOutOf(id), path };
+  };
+  const ofVertex = (id: string) => plan.vertices.get(id)?.fanOut ?? null;
+  const ofBarrier = (id: string) => plan.barriers.get(id)?.fanOut ?? null;
+  switch (entry.kind) {
+    case "vertex.scheduled":
+    case "vertex.completed":
+    case "vertex.failed":
+    case "vertex.aborted":
+    case "vertex.retrying":
+    case "vertex.skipped":
+      element = at(entry.vertex, ofVertex);
+      break;
+    case "fanout.expanded":
+      element = at(entry.data.instance, (id) => plan.fanOuts.get(id)?.parent ?? null);
+      break;
+    case "barrier.passed":
+    case "run.parked":
+      element = at(entry.data.instance, ofBarrier);
+      break;
+    case "timer.set":
+    case "timer.fired": {
+      const timer = entry.data.timer;
+      element = timer.startsWith("retry:") ? at(timer.slice("retry:".length, timer.lastIndexOf("#")), ofVertex) : at(timer, ofBarrier);
+      break;
+    }
+    default:
+      return;
+  }
+  forEachItem(state, plan, element.fanOut, element.path, (fanOut, item) => fanOut.changedAt.set(item, entry.seq));
+}

@@ -1,0 +1,65 @@
+import type { JsonSchema } from "../../compiler/ir/json-schema.ts";
+import type { Span } from "../../compiler/ir/span.ts";
+import { StdFailure } from "../../stdlib/runtime/implementation.ts";
+import type { Json } from "../ledger/entry.ts";
+import { validateValue } from "./validate-value.ts";
+import { describeValue, textOf } from "./values.ts";
+
+/**
+ * `x as T` when it runs (grammar.md §10): text to numbers and unions,
+ * numbers and `bool` to text, `int` to `float`, a list item by item and
+ * to a smaller bound, `T?` to `T`, and `json` to any data type, validated.
+ * A value that does not convert fails the body with `InvalidOutput`.
+ */
+export function convert(value: Json, to: JsonSchema, span: Span, types: Readonly<Record<string, JsonSchema>> = {}): Json {
+  const fail = (why: string): never => {
+    throw new StdFailure("InvalidOutput", `cannot convert ${describeValue(value)} ${why} (at ${span.file}:${span.start})`);
+  };
+  if (to.$ref !== undefined) {
+    const named = types[to.$ref.slice("#/$defs/".length)];
+    if (named === undefined) return fail(`to the unknown type ${to.$ref}`);
+    return convert(value, named, span, types);
+  }
+  if (to.anyOf !== undefined) {
+    const [inner] = to.anyOf;
+    return value === null || inner === undefined ? value : convert(value, inner, span, types);
+  }
+  switch (to.type) {
+    case "string": {
+      const text = typeof value === "number" || typeof value === "boolean" ? textOf(value) : value;
+      if (typeof text !== "string") return fail("to text");
+      if (to.const !== undefined && text !== to.const) return fail(`to ${JSON.stringify(to.const)}`);
+      if (to.enum !== undefined && !to.enum.includes(text)) return fail(`to one of ${to.enum.map((v) => JSON.stringify(v)).join(", ")}`);
+      return text;
+    }
+    case "integer": {
+      const number = typeof value === "string" ? parseNumber(value) : value;
+      if (typeof number !== "number" || !Number.isInteger(number)) return fail("to a whole number");
+      return number;
+    }
+    case "number": {
+      const number = typeof value === "string" ? parseNumber(value) : value;
+      if (typeof number !== "number") return fail("to a number");
+      return number;
+    }
+    case "array": {
+      if (!Array.isArray(value)) return fail("to a list");
+      if (to.maxItems !== undefined && value.length > to.maxItems) return fail(`to a list of at most ${to.maxItems}`);
+      const items = to.items;
+      return items === undefined ? value : value.map((item) => convert(item, items, span, types));
+    }
+    default: {
+      const problem = validateValue(value, to, types);
+      if (problem !== null) {
+        throw new StdFailure("InvalidOutput", `the value does not fit the type it is converted to: ${problem} (at ${span.file}:${span.start})`);
+      }
+      return value;
+    }
+  }
+}
+
+/** A number written the way flow and JSON write one (`-3`, `0.8`, `1e5`); anything else is not a number. */
+function parseNumber(text: string): number | undefined {
+  const trimmed = text.trim();
+  return /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/.test(trimmed) ? Number(trimmed) : undefined;
+}

@@ -1,0 +1,151 @@
+import { StdFailure } from "../../stdlib/runtime/implementation.ts";
+import { implementations } from "../../stdlib/runtime/index.ts";
+import { BodyRun, type BodyProgress } from "../core/body-run.ts";
+import { evaluatePure, Frame } from "../core/evaluate.ts";
+import { type RunPlan, splitInstance } from "../core/plan.ts";
+import type { JournalRecord, RunState } from "../core/state.ts";
+import type { Draft, Json } from "../ledger/entry.ts";
+import type { SandboxDriver, SandboxSession, WorkTreeStart } from "../sandbox/sandbox.ts";
+
+/** What an attempt needs from the run it belongs to. */
+export interface AttemptContext {
+  readonly plan: RunPlan;
+  readonly state: RunState;
+  readonly sandbox: SandboxDriver;
+  /** The directory under which each vertex instance has its work tree. */
+  readonly workRoot: string;
+  /** Hands entries to the run loop, in order; they are recorded in one go. */
+  readonly submit: (drafts: Draft[]) => void;
+  /** The world's time, in ms since the epoch. */
+  readonly clock: () => number;
+  /** Aborted when the run stops (Ctrl-C, a lost lease): the attempt stops without recording anything more. */
+  readonly stopped: AbortSignal;
+}
+
+/**
+ * Carries out one attempt of a vertex instance: acquires its sandbox, runs
+ * its body (BodyRun) step by step, and hands what happens to the run loop
+ * as entries: the attempt starting, each step's result, the body's
+ * checkpoints and its end, or its abortion when its `timeout` passes.
+ * Nothing here decides: the body and `decide` do.
+ */
+export async function runAttempt(
+  context: AttemptContext,
+  instance: string,
+  attempt: number,
+  args: Readonly<Record<string, Json>>,
+  resumed: boolean,
+): Promise<void> {
+  const { plan, state, submit, clock } = context;
+  const vertex = plan.vertices.get(splitInstance(instance).id);
+  const unit = vertex === undefined ? undefined : plan.units.get(vertex.unit);
+  if (vertex === undefined || unit === undefined) throw new Error(`no unit for ${instance}`);
+  const controller = new AbortController();
+  const onStop = () => controller.abort();
+  context.stopped.addEventListener("abort", onStop);
+  // A run stopped before this attempt began (its decision was acted on after `stop()`): none of its steps may run now.
+  if (context.stopped.aborted) controller.abort();
+  let ended = false;
+  const abort = (kind: string, message: string) => {
+    if (ended || context.stopped.aborted) return;
+    ended = true;
+    controller.abort();
+    submit([{ kind: "vertex.aborted", at: clock(), vertex: instance, attempt, data: { failure: { kind, message } } }]);
+  };
+  const timeout = unit.timeout === null ? null : timeoutOf(unit.timeout, plan, args);
+  const timer = timeout === null ? null : setTimeout(() => abort("Timeout", `\`${unit.name}\` did not finish within its timeout of ${timeout} ms`), timeout);
+  // Set once the sandbox is acquired (lazily, below); a holder, since closures assign it.
+  const held: { session: SandboxSession | null } = { session: null };
+  try {
+    const vertexState = state.vertices.get(instance);
+    const carried = vertexState?.carried ?? null;
+    let body: BodyRun;
+    try {
+      body = new BodyRun(plan, state.run, instance, attempt, unit, args, state.journal, [...(vertexState?.checkpoints ?? [])], carried?.ids);
+    } catch (error) {
+      return abort("Failed", (error as Error).message);
+    }
+    // A resumed attempt keeps its tree once a step of its own is recorded: that step's effects are in it, and it does not
+    // run again. Before that, the process that was killed may not have prepared the tree (a retry's restore from its
+    // checkpoint, a first attempt's fresh tree), or was killed preparing it: it is prepared again. A retry starts from
+    // the checkpoint it carries, or afresh.
+    const ownSteps = (vertexState?.stepIds.length ?? 0) > (carried?.ids.length ?? 0);
+    const start: WorkTreeStart =
+      resumed && ownSteps ? { kind: "keep" } : carried !== null ? { kind: "restore", checkpoint: `${carried.attempt}-${carried.ordinal}` } : { kind: "fresh" };
+    // The sandbox is acquired for the first step the journal does not answer (or checkpoint): a body of pure code,
+    // or one resumed with every step recorded, never needs one.
+    const sandbox = async (): Promise<SandboxSession | null> => {
+      if (held.session !== null) return held.session;
+      try {
+        held.session = await context.sandbox.acquire({ workTree: `${context.workRoot}/${instance}`, effects: unit.effects, profile: unit.sandbox, start });
+      } catch (error) {
+        abort("Transient", `could not start a sandbox for \`${instance}\`: ${(error as Error).message}`);
+        return null;
+      }
+      return ended || controller.signal.aborted ? null : held.session;
+    };
+    let ordinal = vertexState?.checkpoints.length ?? 0;
+    /** Copies the tree at each checkpoint the body just passed: no step has run since, so it is the tree as it was there. */
+    const saveCheckpoints = async (drafts: readonly Draft[]): Promise<boolean> => {
+      for (const draft of drafts) {
+        if (draft.kind !== "vertex.checkpoint") continue;
+        const current = await sandbox();
+        if (current === null) return false;
+        await current.saveCheckpoint(`${attempt}-${ordinal++}`);
+      }
+      return true;
+    };
+    let at = clock();
+    let progress: BodyProgress = body.resume(at);
+    if (!(await saveCheckpoints(progress.drafts))) return;
+    submit([{ kind: "vertex.started", at, vertex: instance, attempt, data: { workTree: instance } }, ...progress.drafts]);
+    while (progress.kind === "step") {
+      const { request } = progress;
+      const session = await sandbox();
+      if (session === null) return;
+      const reply = await runStep(session, request.op, request.id, request.args, controller.signal);
+      if (ended || controller.signal.aborted) return;
+      at = clock();
+      progress = body.resume(at, reply);
+      if (!(await saveCheckpoints(progress.drafts))) return;
+      const data = { index: request.index, op: request.op, id: request.id, args: request.args };
+      const stepEntry: Draft =
+        "failure" in reply
+          ? { kind: "step.failed", at, vertex: instance, attempt, data: { ...data, failure: reply.failure } }
+          : { kind: "step.completed", at, vertex: instance, attempt, data: { ...data, result: reply.result } };
+      submit([stepEntry, ...progress.drafts]);
+    }
+    ended = true;
+  } finally {
+    if (timer !== null) clearTimeout(timer);
+    context.stopped.removeEventListener("abort", onStop);
+    await held.session?.release();
+  }
+}
+
+async function runStep(session: SandboxSession, op: string, stepId: string, args: Readonly<Record<string, Json>>, signal: AbortSignal): Promise<JournalRecord> {
+  const step = implementations.get(op);
+  if (step?.kind !== "step") return { failure: { kind: "Failed", message: `no step ${op} in this flow` } };
+  try {
+    return { result: await step.run({ session, stepId, signal }, args) };
+  } catch (error) {
+    if (error instanceof StdFailure) return { failure: { kind: error.kind, message: error.message } };
+    return { failure: { kind: "Failed", message: `${op} failed: ${(error as Error).message}` } };
+  }
+}
+
+/** A unit's `timeout` clause, in ms: a constant, or an expression of its arguments. */
+function timeoutOf(expr: Parameters<typeof evaluatePure>[0], plan: RunPlan, args: Readonly<Record<string, Json>>): number {
+  const value = evaluatePure(
+    expr,
+    new Frame({
+      types: plan.ir.types,
+      param: (name) => args[name] ?? null,
+      let: () => null,
+      item: () => null,
+      vertex: () => null,
+      signal: () => null,
+    }),
+  );
+  return typeof value === "number" ? value : 0;
+}

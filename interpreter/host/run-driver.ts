@@ -1,0 +1,285 @@
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { RunCore, type Sealed } from "../core/advance.ts";
+import { restoreSnapshot, snapshotText } from "../core/snapshot.ts";
+import { checkLink, describeBreak, emptyHead, seal } from "../ledger/chain.ts";
+import type { Draft, Entry, EntryOf } from "../ledger/entry.ts";
+import type { SandboxDriver } from "../sandbox/sandbox.ts";
+import type { Lease, RunStatus, Store } from "../store/store.ts";
+import { runAttempt } from "./attempt.ts";
+
+export interface DriverOptions {
+  readonly store: Store;
+  readonly sandbox: SandboxDriver;
+  /** Where runs get their work trees (`.flow/work`): each vertex instance's is `RUN/INSTANCE` under it, so runs never share one. */
+  readonly workRoot: string;
+  readonly clock: () => number;
+  /** Told of every entry once it is durable, in order: the progress display, `--json`. */
+  readonly onEntries?: (sealed: readonly Sealed[]) => void;
+  /** Save a snapshot after this many entries since the last, or this much time. */
+  readonly snapshotEvery?: { readonly entries: number; readonly ms: number };
+}
+
+export type DriveOutcome = "completed" | "failed" | "parked" | "interrupted";
+
+/** How long a lease lasts without renewal; a live driver renews it every third of that. */
+const leaseTtl = 30_000;
+
+/**
+ * Drives one run: the only code that both decides (through RunCore) and
+ * acts. The loop takes what the world reported (attempts' entries, timers
+ * firing), records it with everything `decide` concludes from it in one
+ * durable append, and only then acts on the decisions: starts attempts,
+ * arms timers. So nothing is done that the ledger does not already say
+ * was decided, and a crash at any point leaves a ledger that `resume`
+ * continues from.
+ */
+export class RunDriver {
+  private readonly inbox: Draft[][] = [];
+  private wake: (() => void) | null = null;
+  private readonly attempts = new Set<Promise<void>>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly stopping = new AbortController();
+  private sinceSnapshot = { entries: 0, at: 0 };
+  private renewal: NodeJS.Timeout | null = null;
+  private failure: Error | null = null;
+
+  private constructor(
+    private readonly options: DriverOptions,
+    readonly core: RunCore,
+    private readonly lease: Lease,
+  ) {
+    this.sinceSnapshot.at = options.clock();
+  }
+
+  get run(): string {
+    return this.core.state.run;
+  }
+
+  /** Records a new run's first entry and first decisions. */
+  static async start(options: DriverOptions, first: Draft & { kind: "run.started" }, source: string): Promise<RunDriver> {
+    const run = newRunId(first.at);
+    const firstEntry = seal(run, emptyHead, first);
+    const core = new RunCore(firstEntry.entry as EntryOf<"run.started">);
+    await options.store.createRun(
+      { id: run, workflow: first.data.workflow, source, irHash: first.data.irHash, createdAt: first.at, status: "running", updatedAt: first.at },
+      { seq: 0, kind: "run.started", text: firstEntry.text, hash: firstEntry.entry.hash },
+    );
+    const lease = await takeLease(options, run);
+    const driver = new RunDriver(options, core, lease);
+    options.onEntries?.([firstEntry]);
+    // Recorded now, carried out by `drive`: a run handed to another process (`--detach`) must start nothing here.
+    await driver.commit(core.decideAll(), false);
+    return driver;
+  }
+
+  /** Reads a run back (its latest snapshot and the entries after it) and records that this process takes it over. */
+  static async resume(options: DriverOptions, run: string): Promise<RunDriver> {
+    const { store } = options;
+    const record = await store.getRun(run);
+    if (record === null) throw new Error(`no run ${run} in this store`);
+    let first: EntryOf<"run.started"> | null = null;
+    for await (const stored of store.entries(run, 0, 0)) {
+      const link = checkLink(run, emptyHead, stored.text);
+      if ("broken" in link) throw new Error(`run ${run} cannot be resumed: ${describeBreak(link.broken)}`);
+      first = link.entry as EntryOf<"run.started">;
+    }
+    if (first === null || first.kind !== "run.started") throw new Error(`run ${run} has no run.started entry`);
+    const refusal = RunCore.refusal(first);
+    if (refusal !== null) throw new Error(`run ${run} cannot be resumed: ${refusal}`);
+    const snapshot = await store.latestSnapshot(run);
+    const core = new RunCore(first, snapshot === null ? undefined : restoreSnapshot(snapshot.text));
+    for await (const stored of store.entries(run, core.state.head.seq + 1)) {
+      const link = checkLink(run, core.state.head, stored.text);
+      if ("broken" in link) throw new Error(`run ${run} cannot be resumed: ${describeBreak(link.broken)}`);
+      core.fold(link.entry);
+    }
+    const lease = await takeLease(options, run);
+    const driver = new RunDriver(options, core, lease);
+    if (core.state.status === "completed" || core.state.status === "failed") return driver;
+    driver.armPending();
+    await driver.commit(core.advance([{ kind: "run.resumed", at: options.clock(), data: { by: lease.owner } }]));
+    return driver;
+  }
+
+  /** Runs until the run completes, fails, parks with nothing in flight, or is stopped. */
+  async drive(): Promise<DriveOutcome> {
+    for (const { entry } of this.undone.splice(0)) this.act(entry);
+    this.renewal = setInterval(() => {
+      this.options.store.renewLease(this.run, this.lease.epoch, this.options.clock(), leaseTtl).catch((error: Error) => this.fail(error));
+    }, leaseTtl / 3);
+    try {
+      for (;;) {
+        if (this.failure !== null) throw this.failure;
+        if (this.inbox.length === 0) {
+          const status = this.core.state.status;
+          if (this.stopping.signal.aborted) break;
+          if (status === "completed" || status === "failed") break;
+          if (this.attempts.size === 0 && this.timers.size === 0) break;
+          await new Promise<void>((resolve) => (this.wake = resolve));
+          this.wake = null;
+          continue;
+        }
+        await this.commit(this.core.advance(this.inbox.splice(0).flat()));
+      }
+    } finally {
+      if (this.renewal !== null) clearInterval(this.renewal);
+      for (const timer of this.timers.values()) clearTimeout(timer);
+      this.stopping.abort();
+      await Promise.allSettled([...this.attempts]);
+    }
+    // A run whose end is recorded has ended, even when it was stopped as it did.
+    const ended = this.core.state.status === "completed" || this.core.state.status === "failed";
+    const outcome: DriveOutcome = this.failure !== null || (this.stoppedByUser && !ended) ? "interrupted" : this.outcome();
+    await this.options.store.setRunStatus(this.run, outcome === "interrupted" ? "interrupted" : (outcome as RunStatus), this.options.clock());
+    await this.options.store.releaseLease(this.run, this.lease.epoch);
+    return outcome;
+  }
+
+  private stoppedByUser = false;
+
+  /** Gives the run up without driving it (`flow run --detach` hands it to another process). */
+  async release(): Promise<void> {
+    await this.options.store.releaseLease(this.run, this.lease.epoch);
+  }
+
+  /** Stops the run where it is (Ctrl-C): attempts in flight are killed and run again by `flow resume`. */
+  stop(): void {
+    this.stoppedByUser = true;
+    this.stopping.abort();
+    this.wake?.();
+  }
+
+  private outcome(): DriveOutcome {
+    const status = this.core.state.status;
+    return status === "running" ? "parked" : status;
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    this.stopping.abort();
+    this.wake?.();
+  }
+
+  private submit = (drafts: Draft[]): void => {
+    if (this.stopping.signal.aborted) return;
+    this.inbox.push(drafts);
+    this.wake?.();
+  };
+
+  /** Entries `start` recorded and did not act on: `drive` acts on them, `release` leaves them to the next driver. */
+  private readonly undone: Sealed[] = [];
+
+  /** Appends durably, then acts on what was decided (or, with `act` false, leaves that to `drive`). */
+  private async commit(sealed: readonly Sealed[], act = true): Promise<void> {
+    if (sealed.length === 0) return;
+    await this.options.store.append(
+      this.run,
+      sealed.map((s) => ({ seq: s.entry.seq, kind: s.entry.kind, text: s.text, hash: s.entry.hash })),
+      this.lease.epoch,
+    );
+    this.options.onEntries?.(sealed);
+    if (act) for (const { entry } of sealed) this.act(entry);
+    else this.undone.push(...sealed);
+    await this.maybeSnapshot(sealed.length);
+  }
+
+  private act(entry: Entry): void {
+    switch (entry.kind) {
+      case "vertex.scheduled": {
+        const task = runAttempt(
+          {
+            plan: this.core.plan,
+            state: this.core.state,
+            sandbox: this.options.sandbox,
+            workRoot: join(this.options.workRoot, this.run),
+            submit: this.submit,
+            clock: this.options.clock,
+            stopped: this.stopping.signal,
+          },
+          entry.vertex,
+          entry.attempt,
+          entry.data.args,
+          entry.data.resumed,
+        ).catch((error: Error) => this.fail(error));
+        this.attempts.add(task);
+        void task.finally(() => {
+          this.attempts.delete(task);
+          this.wake?.();
+        });
+        return;
+      }
+      case "timer.set":
+        this.arm(entry.data.timer, entry.data.until);
+        return;
+      case "run.parked":
+        void this.options.store.setRunStatus(this.run, "parked", entry.at);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Arms every timer the state has that has not fired (after a resume). */
+  private armPending(): void {
+    for (const [timer, { until, fired }] of this.core.state.timers) if (!fired) this.arm(timer, until);
+  }
+
+  private arm(timer: string, until: number): void {
+    if (this.timers.has(timer)) return;
+    const fire = () => {
+      this.timers.delete(timer);
+      this.submit([{ kind: "timer.fired", at: this.options.clock(), data: { timer } }]);
+    };
+    // setTimeout holds at most ~24.8 days; a longer wait is re-armed when it wakes early.
+    const wait = Math.max(0, until - this.options.clock());
+    this.timers.set(
+      timer,
+      setTimeout(
+        () => {
+          if (this.options.clock() >= until) return fire();
+          this.timers.delete(timer);
+          this.arm(timer, until);
+        },
+        Math.min(wait, 2 ** 31 - 1),
+      ),
+    );
+  }
+
+  private async maybeSnapshot(added: number): Promise<void> {
+    const every = this.options.snapshotEvery ?? { entries: 10_000, ms: 60_000 };
+    this.sinceSnapshot.entries += added;
+    const now = this.options.clock();
+    if (this.sinceSnapshot.entries < every.entries && now - this.sinceSnapshot.at < every.ms) return;
+    this.sinceSnapshot = { entries: 0, at: now };
+    await this.options.store.saveSnapshot(this.run, { seq: this.core.state.head.seq, text: snapshotText(this.core.state) });
+  }
+}
+
+async function takeLease(options: DriverOptions, run: string): Promise<Lease> {
+  const owner = `${hostname()}:${process.pid}`;
+  const taken = await options.store.acquireLease(run, owner, options.clock(), leaseTtl, (holder) => holderIsGone(holder));
+  if ("heldBy" in taken) {
+    throw new Error(`run ${run} is being driven by ${taken.heldBy.owner} (its lease runs until ${new Date(taken.heldBy.expiresAt).toISOString()})`);
+  }
+  return taken.granted;
+}
+
+/** A holder on this machine whose process no longer exists has crashed: its lease may be taken over at once. */
+function holderIsGone(holder: Lease): boolean {
+  const [host, pid] = holder.owner.split(":");
+  if (host !== hostname() || pid === undefined) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** `20261122-120455-3fa9c1`: sortable by start time, unique by its random tail. */
+function newRunId(at: number): string {
+  const stamp = new Date(at).toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  const tail = Array.from(crypto.getRandomValues(new Uint8Array(3)), (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${stamp}-${tail}`;
+}

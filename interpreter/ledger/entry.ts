@@ -1,0 +1,144 @@
+import { z } from "zod";
+import { Ir } from "../../compiler/ir/schema.ts";
+
+/**
+ * A ledger entry: one fact of a run, in the order the run learnt it. A run
+ * is the fold of its entries (interpreter/core/apply.ts); nothing else is
+ * a source of truth. Each kind's `data` is defined here once.
+ *
+ * Two sources write entries:
+ * - the world (what the effect host observed: a step's output, a vertex
+ *   starting, a timer firing, a process taking the run over), with the
+ *   world's time in `at`;
+ * - `decide` and the body evaluator (what follows from the entries before:
+ *   a vertex scheduled, its result, a retry, the run's end), with the `at`
+ *   of the entry that led to them, so that replay produces them again byte
+ *   for byte.
+ *
+ * `entryOrigin` says which is which; replay takes world entries as recorded
+ * and recomputes every other one.
+ */
+
+export const ledgerVersion = 1;
+
+/** A JSON value: what crosses a node boundary, a step's recorded output, an argument. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export const Json: z.ZodType<Json> = z.json();
+
+/** Why something failed: a std failure kind (`Timeout`, `Transient`, …) or a user kind from `fail`. */
+export const Failure = z.strictObject({ kind: z.string(), message: z.string() });
+export type Failure = z.infer<typeof Failure>;
+
+const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+
+/** `at` is milliseconds since the Unix epoch; a vertex instance is `vertex[i][j]` inside fan-outs. */
+const common = {
+  v: z.literal(ledgerVersion),
+  run: z.string(),
+  seq: z.int().nonnegative(),
+  at: z.int().nonnegative(),
+  prev: Hex64,
+};
+
+const onVertex = { vertex: z.string(), attempt: z.int().positive() };
+
+const entry = <K extends string, D extends z.ZodType>(kind: K, data: D) =>
+  z.strictObject({ ...common, kind: z.literal(kind), data, hash: Hex64 });
+
+const vertexEntry = <K extends string, D extends z.ZodType>(kind: K, data: D) =>
+  z.strictObject({ ...common, ...onVertex, kind: z.literal(kind), data, hash: Hex64 });
+
+/** Where a step's journal entry is: its index in the attempt's body, the op, and its journal id. */
+const stepRef = { index: z.int().nonnegative(), op: z.string(), id: Hex64, args: z.record(z.string(), Json) };
+
+export const RunOptions = z.strictObject({
+  /** How many vertex instances may run at once across the whole run. */
+  concurrency: z.int().positive(),
+});
+export type RunOptions = z.infer<typeof RunOptions>;
+
+export const Entry = z.discriminatedUnion("kind", [
+  /** The run's inputs, all of them: the program, its arguments, the seed of its randomness. */
+  entry(
+    "run.started",
+    z.strictObject({
+      irHash: Hex64,
+      ir: Ir,
+      workflow: z.string(),
+      args: z.record(z.string(), Json),
+      seed: Hex64,
+      options: RunOptions,
+    }),
+  ),
+  /** A process took the run over after another stopped (a crash, `flow resume`). */
+  entry("run.resumed", z.strictObject({ by: z.string() })),
+  /** The body reached its end: the workflow's result. */
+  entry("run.completed", z.strictObject({ result: Json })),
+  /** What failed, first failure first. */
+  entry("run.failed", z.strictObject({ failures: z.array(z.strictObject({ at: z.string(), failure: Failure })) })),
+
+  /** Decided: the instance runs (again after a crash, when `resumed`) with these arguments. */
+  vertexEntry("vertex.scheduled", z.strictObject({ args: z.record(z.string(), Json), resumed: z.boolean() })),
+  /** The world: a sandbox was acquired and the body began. */
+  vertexEntry("vertex.started", z.strictObject({ workTree: z.string() })),
+  /** The world: a step ran and returned this (its recorded form). */
+  vertexEntry("step.completed", z.strictObject({ ...stepRef, result: Json })),
+  /** The world: a step failed. */
+  vertexEntry("step.failed", z.strictObject({ ...stepRef, failure: Failure })),
+  /** The body passed `checkpoint "label"` after `steps` steps. */
+  vertexEntry("vertex.checkpoint", z.strictObject({ label: z.string(), steps: z.int().nonnegative() })),
+  /** The body returned this result, validated against the unit's result type. */
+  vertexEntry("vertex.completed", z.strictObject({ result: Json })),
+  /** The body failed: `fail`, a failed step it did not handle, a value of the wrong type. */
+  vertexEntry("vertex.failed", z.strictObject({ failure: Failure })),
+  /** The world ended the attempt: its `timeout` passed, its sandbox died. */
+  vertexEntry("vertex.aborted", z.strictObject({ failure: Failure })),
+  /** Decided: the failed attempt is retried after `delay` ms (`attempt` is the next one). */
+  vertexEntry("vertex.retrying", z.strictObject({ reason: Failure, delay: z.int().nonnegative() })),
+  /** Decided: the instance will not run, because what it reads failed. */
+  vertexEntry("vertex.skipped", z.strictObject({ because: z.string() })),
+
+  /** Decided: a fan-out's list is known; it has this many items (after `limit`). */
+  entry("fanout.expanded", z.strictObject({ instance: z.string(), items: z.int().nonnegative() })),
+  /** Decided: a failed item of a fan-out with `tolerate` is dropped from its list. */
+  entry("fanout.dropped", z.strictObject({ instance: z.string(), item: z.int().nonnegative(), failure: Failure })),
+  /** Decided: a barrier passed (a verify held, a sleep ended, an approval or a signal arrived). */
+  entry("barrier.passed", z.strictObject({ instance: z.string() })),
+  /** Decided: the run waits for `until` (a sleep, a retry's backoff); the world says when it has passed. */
+  entry("timer.set", z.strictObject({ timer: z.string(), until: z.int().nonnegative() })),
+  /** The world: the timer's time has come. */
+  entry("timer.fired", z.strictObject({ timer: z.string() })),
+  /** Decided: the run parks at a gate or a signal until something outside answers. */
+  entry("run.parked", z.strictObject({ instance: z.string(), waitingFor: z.string() })),
+]);
+
+export type Entry = z.infer<typeof Entry>;
+export type EntryKind = Entry["kind"];
+export type EntryOf<K extends EntryKind> = Extract<Entry, { kind: K }>;
+
+/** An entry before it joins the chain: what the core produces; the ledger adds `v`, `run`, `seq`, `prev` and `hash`. */
+export type Draft = Entry extends infer E ? (E extends Entry ? Omit<E, "v" | "run" | "seq" | "prev" | "hash"> : never) : never;
+
+/** Who writes an entry of this kind; replay takes `world` entries as recorded and recomputes the rest. */
+export const entryOrigin: { readonly [K in EntryKind]: "world" | "decided" | "body" } = {
+  "run.started": "world",
+  "run.resumed": "world",
+  "run.completed": "decided",
+  "run.failed": "decided",
+  "vertex.scheduled": "decided",
+  "vertex.started": "world",
+  "step.completed": "world",
+  "step.failed": "world",
+  "vertex.checkpoint": "body",
+  "vertex.completed": "body",
+  "vertex.failed": "body",
+  "vertex.aborted": "world",
+  "vertex.retrying": "decided",
+  "vertex.skipped": "decided",
+  "fanout.expanded": "decided",
+  "fanout.dropped": "decided",
+  "barrier.passed": "decided",
+  "timer.set": "decided",
+  "timer.fired": "world",
+  "run.parked": "decided",
+};

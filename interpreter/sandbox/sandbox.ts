@@ -1,0 +1,67 @@
+import type { Effect } from "../../compiler/ir/effect.ts";
+
+/**
+ * Where a node's steps run. One interface, several drivers: `process` (a
+ * child process in a per-vertex work tree, no isolation: development and
+ * machines without the others), later `bwrap` and `microvm` (issue 6),
+ * which enforce the declared effects. A session is one node attempt's
+ * sandbox; every step of the attempt goes through it, so a driver that
+ * runs the tree elsewhere (a VM) forwards them.
+ *
+ * Paths given to a session are relative to its work tree; one that leaves
+ * the tree (`../x`, an absolute path, a symlink out) is refused.
+ */
+
+export interface ExecResult {
+  readonly exit: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** The command was killed because its timeout passed. */
+  readonly timedOut: boolean;
+}
+
+export interface ExecOptions {
+  /** Null: no limit of its own (the node's timeout still applies through `signal`). */
+  readonly timeoutMs: number | null;
+  readonly env: Readonly<Record<string, string>>;
+  /** Aborted when the attempt is given up (its timeout, the run stopping): the command is killed. */
+  readonly signal: AbortSignal;
+}
+
+export interface SandboxSession {
+  /** The work tree's absolute path on this machine. */
+  readonly workTree: string;
+  /** Runs `sh -c command` in the work tree. */
+  exec(command: string, options: ExecOptions): Promise<ExecResult>;
+  readFile(path: string): Promise<string>;
+  /** Creates or replaces the file (and its directories); returns the bytes written. */
+  writeFile(path: string, text: string): Promise<number>;
+  /** Files (not directories) matching the glob, relative, `/`-separated, sorted by code unit. */
+  listFiles(glob: string): Promise<string[]>;
+  /** Keeps a copy of the work tree as it is now under `name` (a `checkpoint` in the body), for a retry to start from. */
+  saveCheckpoint(name: string): Promise<void>;
+  release(): Promise<void>;
+}
+
+/**
+ * How an attempt finds its work tree: as the last one left it (the same
+ * attempt, resumed after a crash), empty (a first attempt, or a retry from
+ * the start), or as it was at a checkpoint an earlier attempt saved (a
+ * retry from there).
+ */
+export type WorkTreeStart = { readonly kind: "keep" } | { readonly kind: "fresh" } | { readonly kind: "restore"; readonly checkpoint: string };
+
+export interface SandboxRequest {
+  /** The directory the session works in. */
+  readonly workTree: string;
+  readonly start: WorkTreeStart;
+  /** The unit's `effects` clause: what the sandbox must allow and, in isolating drivers, all it allows. */
+  readonly effects: readonly Effect[];
+  /** The unit's `sandbox "profile"`, null for the default. */
+  readonly profile: string | null;
+}
+
+export interface SandboxDriver {
+  readonly name: string;
+  acquire(request: SandboxRequest): Promise<SandboxSession>;
+}

@@ -1,0 +1,121 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { repoRoot, runFlow } from "./support/run-cli.ts";
+
+/** `flow run` and the commands around a run, as a user types them, on the default store (`.flow/flow.db` in the directory). */
+
+function project(files: Record<string, string> = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), "flow-run-cli-"));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+const example = (name: string) => join(repoRoot, "examples", name);
+
+const runIdOf = (stderr: string) => /^run (\d{8}-\d{6}-[0-9a-f]{6})/m.exec(stderr)?.[1] ?? "";
+
+describe("flow run", () => {
+  it("runs examples/hello.flow on the default SQLite store: the result on stdout, progress on stderr", () => {
+    const cwd = project();
+    const result = runFlow(["run", example("hello.flow")], { cwd });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('"hello\\n"\n');
+    expect(result.stderr).toMatch(/^run \d{8}-\d{6}-[0-9a-f]{6}: hello \(/);
+    expect(result.stderr).toContain("greet completed");
+    expect(result.stderr).toMatch(/completed \(6 entries\)\n$/);
+    const runs = runFlow(["runs"], { cwd });
+    expect(runs.stdout).toMatch(/^RUN +STATUS +WORKFLOW/);
+    expect(runs.stdout).toContain(`${runIdOf(result.stderr)}  completed  hello`);
+  });
+
+  it("runs the sweep of this repository end to end, and status, logs, export and replay read it back", () => {
+    const cwd = project();
+    const result = runFlow(["run", example("todo-sweep.flow"), "--arg", `repo=file://${repoRoot}`], { cwd });
+    expect(result.code, result.stderr).toBe(0);
+    const sweep = JSON.parse(result.stdout) as { dirs: number; files: number; busiest: unknown[] };
+    expect(sweep.dirs).toBeGreaterThan(5);
+    expect(sweep.files).toBeGreaterThan(100);
+    expect(sweep.busiest.length).toBeLessThanOrEqual(3);
+    const id = runIdOf(result.stderr);
+
+    const status = runFlow(["status", id.slice(0, 15)], { cwd });
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(new RegExp(`^run +${id} +completed\\n`));
+    expect(status.stdout).toMatch(/^vertices +\d+ completed\n/m);
+
+    const logs = runFlow(["logs", id], { cwd });
+    expect(logs.stdout).toMatch(/^ +0 +\d\d:\d\d:\d\d\.\d{3} +run started: todo_sweep\(repo: "file:/m);
+    expect(logs.stdout).toContain('checkpoint "cloned"');
+    expect(logs.stdout).toContain("verify:markers_real passed");
+
+    const replay = runFlow(["replay", id], { cwd });
+    expect(replay.code).toBe(0);
+    expect(replay.stdout).toMatch(/^identical: \d+ entries of run .* replayed byte for byte in [\d.]+ s, head [0-9a-f]{64}\n$/);
+
+    // On a machine that never saw the run: the exported ledger alone.
+    const ledger = join(cwd, "run.ledger");
+    expect(runFlow(["export", id, "-o", ledger], { cwd }).code).toBe(0);
+    const elsewhere = project();
+    const fresh = runFlow(["replay", ledger], { cwd: elsewhere });
+    expect(fresh.code).toBe(0);
+    expect(fresh.stdout).toContain("identical:");
+    // A changed byte is tampering, reported at its entry.
+    const lines = readFileSync(ledger, "utf8").split("\n");
+    const step = lines.findIndex((line) => line.includes('"kind":"step.completed"'));
+    lines[step] = (lines[step] as string).replace('"exit":0', '"exit":1');
+    writeFileSync(ledger, lines.join("\n"));
+    const tampered = runFlow(["replay", ledger], { cwd: elsewhere });
+    expect(tampered.code).toBe(1);
+    expect(tampered.stdout).toBe(`tampered: entry ${step} does not match its hash (it was changed); nothing after entry ${step - 1} can be trusted\n`);
+  });
+
+  it("checks the arguments against the workflow's parameters before anything is recorded", () => {
+    const cwd = project();
+    const missing = runFlow(["run", example("todo-sweep.flow")], { cwd });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe("flow: missing the argument `repo` of `todo_sweep`\ngive it with `--arg repo=…`; `todo_sweep` takes repo\n");
+    const unknown = runFlow(["run", example("todo-sweep.flow"), "--arg", "rpo=x"], { cwd });
+    expect(unknown.stderr).toContain("flow: `todo_sweep` has no parameter `rpo`");
+    const runs = runFlow(["runs"], { cwd });
+    expect(runs.stderr).toBe("no runs yet: `flow run FILE` starts one\n");
+  });
+
+  it("refuses a workflow that calls an agent, which this version cannot run, before recording anything", () => {
+    const result = runFlow(["run", example("monorepo-to-turbo.flow"), "--arg", "repo=x"], { cwd: project() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("calls the agent `review`, and this version of flow cannot run agents yet");
+  });
+
+  it("names the workflows when a file has several and none is given, and reports a compile error as check does", () => {
+    const cwd = project({
+      "two.flow": "workflow a() -> int\n  budget { compute: 1m }\n{\n  return 1\n}\n\nworkflow b() -> int\n  budget { compute: 1m }\n{\n  return 2\n}\n",
+      "bad.flow": 'workflow a() -> int {\n  return "x"\n}\n',
+    });
+    const two = runFlow(["run", "two.flow"], { cwd });
+    expect(two.code).toBe(2);
+    expect(two.stderr).toContain("flow: `two.flow` declares 2 workflows: name the one to run\nflow run two.flow a (or: b)");
+    expect(runFlow(["run", "two.flow", "b"], { cwd }).stdout).toBe("2\n");
+    const bad = runFlow(["run", "bad.flow"], { cwd });
+    expect(bad.code).toBe(65);
+    expect(bad.stderr).toContain("error[FL0210]");
+  });
+
+  it("reports a failed run with exit 1 and each failure", () => {
+    const cwd = project({
+      "fails.flow": 'node boom() -> int\n  budget { compute: 1s }\n{\n  fail Failed("no luck")\n}\n\nworkflow w() -> int\n  budget { compute: 1m }\n{\n  return boom()\n}\n',
+    });
+    const result = runFlow(["run", "fails.flow"], { cwd });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("  boom: Failed: no luck\n");
+    expect(result.stderr).toMatch(/run \S+ failed; `flow logs \S+` shows what happened\n$/);
+  });
+
+  it("says which runs a prefix names, and when it names none", () => {
+    const cwd = project();
+    const none = runFlow(["status", "2099"], { cwd });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("flow: no run `2099` in this project's store");
+  });
+});
