@@ -17,7 +17,7 @@ describe("README", () => {
 
   it("shows the output flow check really gives for its broken example", () => {
     const broken = flowBlocks[1]!;
-    const shown = /```text\n\$ npx flow check migrate\.flow\n([\s\S]*?)```/.exec(readme)?.[1];
+    const shown = /```text\n\$ bin\/flow check migrate\.flow\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(shown).toBeDefined();
     const dir = mkdtempSync(join(tmpdir(), "flow-readme-"));
     writeFileSync(join(dir, "migrate.flow"), broken);
@@ -27,7 +27,7 @@ describe("README", () => {
   });
 
   it("shows the cost table and budget verdict flow check really prints for the brief's example", () => {
-    const shown = /```text\n\$ npx flow check examples\/monorepo-to-turbo\.flow\n([\s\S]*?)```/.exec(readme)?.[1];
+    const shown = /```text\n\$ bin\/flow check examples\/monorepo-to-turbo\.flow\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(shown).toBeDefined();
     const result = runFlow(["check", "examples/monorepo-to-turbo.flow"]);
     expect(result.code).toBe(0);
@@ -35,7 +35,7 @@ describe("README", () => {
   });
 
   it("shows the DAG flow graph really prints for the brief's example", () => {
-    const shown = /```text\n\$ npx flow graph examples\/monorepo-to-turbo\.flow\n([\s\S]*?)```/.exec(readme)?.[1];
+    const shown = /```text\n\$ bin\/flow graph examples\/monorepo-to-turbo\.flow\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(shown).toBeDefined();
     const result = runFlow(["graph", "examples/monorepo-to-turbo.flow"]);
     expect(result.code).toBe(0);
