@@ -101,6 +101,7 @@ class BudgetAnalysis {
   readonly workflows: WorkflowCost[] = [];
   readonly diagnostics: Diagnostic[] = [];
   private readonly perAttempt = new Map<A.CallableDecl, C.CostVector>();
+  /** The file of each node, agent, verifier and workflow (the declarations that have budgets). */
   private readonly modules = new Map<A.Decl, Module>();
   private readonly ceilingOf = new Map<A.BudgetClause, Partial<Record<C.Unit, number>>>();
   private readonly workflowTotals = new Map<A.WorkflowDecl, C.CostVector>();
@@ -117,7 +118,11 @@ class BudgetAnalysis {
     private readonly types: TypeResult,
     private readonly options: BudgetOptions,
   ) {
-    for (const module of graph.modules.values()) for (const decl of module.parsed.program.decls) this.modules.set(decl, module);
+    for (const module of graph.modules.values()) {
+      for (const decl of module.parsed.program.decls) {
+        if (decl.kind === "NodeDecl" || decl.kind === "AgentDecl" || decl.kind === "VerifierDecl" || decl.kind === "WorkflowDecl") this.modules.set(decl, module);
+      }
+    }
     this.readiness = new Readiness(names);
   }
 

@@ -16,9 +16,11 @@ import * as T from "./types.ts";
 export interface TypeResult {
   /**
    * The types the later phases read: of each `for`'s list (its bound is a
-   * fan-out's width) and of each argument of a call of a node, agent,
-   * verifier or workflow (the value that crosses into it). Only these: a
-   * map of every expression's type cost a tenth of the whole check to fill.
+   * fan-out's width), of each argument of a call of a node, agent,
+   * verifier or workflow (the value that crosses into it), of what an `as`
+   * converts (from `json` it is validated, else converted) and of the
+   * operands of `/` (two `int`s divide to an `int`). Only these: a map of
+   * every expression's type cost a tenth of the whole check to fill.
    */
   readonly types: ReadonlyMap<A.Expr, T.Type>;
   /** The signature of every node, agent, verifier, workflow and std function. */
@@ -904,6 +906,10 @@ class ModuleChecker {
     // Arithmetic and ordering need values: an operand that may be null is reported as such, then taken as present.
     const left = ordering ? this.present(expr.left, this.infer(expr.left), op) : this.infer(expr.left);
     const right = ordering ? this.present(expr.right, this.infer(expr.right), op) : this.infer(expr.right);
+    if (op === "/") {
+      this.shared.types.set(expr.left, left);
+      this.shared.types.set(expr.right, right);
+    }
     if (left.kind === "error" || right.kind === "error") return op === "==" || op === "!=" || op === "<" || op === "<=" || op === ">" || op === ">=" ? T.bool : T.errorType;
     switch (op) {
       case "==":
@@ -983,6 +989,7 @@ class ModuleChecker {
   /** `x as T`: a conversion checked when it runs; only those that can succeed are allowed. */
   private cast(expr: A.CastExpr): T.Type {
     const from = this.infer(expr.expr);
+    this.shared.types.set(expr.expr, from);
     const to = this.shared.annotations.typeOf(expr.type, undefined);
     if (from.kind === "error" || to.kind === "error" || convertible(from, to)) return to;
     const unit = isQuantity(to) && T.isNumeric(from) && !isQuantity(from) ? unitExample[(to as T.PrimitiveType).name as "duration" | "tokens" | "usd"] : undefined;

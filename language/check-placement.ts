@@ -1,5 +1,5 @@
 import { forEachStatementPart, forEachSubExpression, type StatementParts } from "./sub-expressions.ts";
-import type { Block, CallableDecl, Clause, ClauseKind, Expr, FnDecl, Program, Stmt } from "./ast.ts";
+import type { Block, CallableDecl, Clause, ClauseKind, Decl, Expr, FnDecl, Program, Stmt } from "./ast.ts";
 import type { Diagnostic } from "./diagnostics/diagnostic.ts";
 import type { SourceFile } from "./source-file.ts";
 import { syntaxError } from "./syntax-error.ts";
@@ -71,6 +71,9 @@ const allowedIn: Record<string, readonly BodyKind[]> = {
   "wait signal": ["workflow"],
 };
 
+/** The keywords that begin what `allowedIn` restricts (`wait` of `wait signal`): a declaration without any has nothing to misplace. */
+export const restrictedKeywords: readonly string[] = Object.keys(allowedIn).map((what) => what.split(" ")[0]!);
+
 const whyNot: Record<string, string> = {
   checkpoint: "a checkpoint saves a node's progress inside its sandbox; workflows are checkpointed at every vertex already",
   fail: "a verifier answers with its verdict: return `false` instead",
@@ -80,7 +83,12 @@ const whyNot: Record<string, string> = {
   "wait signal": "a run parks while it waits for a signal, so `wait signal` stands in the workflow",
 };
 
-export function checkPlacement(program: Program, source: SourceFile): Diagnostic[] {
+/**
+ * The placement problems of a program. `mayMisplace` says of a declaration
+ * whether it holds any of the `restrictedKeywords`: one without them has no
+ * statement to misplace, and its bodies need no walk.
+ */
+export function checkPlacement(program: Program, source: SourceFile, mayMisplace: (decl: Decl) => boolean = () => true): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const statements = new StatementPlacement(source, diagnostics);
 
@@ -90,6 +98,7 @@ export function checkPlacement(program: Program, source: SourceFile): Diagnostic
       continue;
     }
     checkClauses(decl, source, diagnostics);
+    if (!mayMisplace(decl)) continue;
     // Clauses are evaluated before the body runs, outside any workflow step.
     statements.body = "clause";
     for (const clause of decl.clauses) for (const expr of clauseExpressions(clause)) statements.expr(expr);

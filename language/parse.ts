@@ -1,7 +1,7 @@
 import { tokenMatcher, type IRecognitionException, type IToken, type TokenType } from "chevrotain";
 import type { Comment, Decl, Program } from "./ast.ts";
 import { maxNestingDepth, mayBeTooDeep, tooDeep } from "./check-depth.ts";
-import { checkPlacement } from "./check-placement.ts";
+import { checkPlacement, restrictedKeywords } from "./check-placement.ts";
 import { byPosition, type Diagnostic } from "./diagnostics/diagnostic.ts";
 import { parseDeclarationFast } from "./fast-parser.ts";
 import { lex } from "./lex.ts";
@@ -83,6 +83,8 @@ export function parse(source: SourceFile): ParseResult {
   };
 
   let comments: readonly Comment[];
+  // The fast path's declarations without a word whose placement is restricted: nothing in them to misplace.
+  const placementFree = new Set<Decl>();
   const scanned = scan(text);
   if (scanned !== undefined) {
     comments = scanned.comments;
@@ -91,8 +93,10 @@ export function parse(source: SourceFile): ParseResult {
       const from = bounds[c]!;
       const to = bounds[c + 1]!;
       const fast = parseDeclarationFast(text, scanned, from, to);
-      if (fast !== undefined) add(fast, to - from);
-      else {
+      if (fast !== undefined) {
+        add(fast, to - from);
+        if (!holdsPlacedWord(scanned, from, to)) placementFree.add(fast);
+      } else {
         const following = to < scanned.count ? tokenAt(scanned, text, to) : undefined;
         add(parseWithFullParser(source, tokensOf(scanned, text, from, to), following, diagnostics));
       }
@@ -106,7 +110,7 @@ export function parse(source: SourceFile): ParseResult {
   }
 
   const program: Program = { kind: "Program", decls, span: { start: 0, end: text.length } };
-  diagnostics.push(...checkPlacement(program, source));
+  diagnostics.push(...checkPlacement(program, source, (decl) => !placementFree.has(decl)));
   diagnostics.sort(byPosition);
   return { program, comments, diagnostics };
 }
@@ -300,6 +304,13 @@ export function declarationBounds(scanned: ScannedTokens, text: string): number[
   return bounds;
 }
 
+/** Whether tokens `from`…`to` hold one of check-placement.ts's `restrictedKeywords`. */
+function holdsPlacedWord(scanned: ScannedTokens, from: number, to: number): boolean {
+  const types = scanned.types;
+  for (let k = from; k < to; k++) if (placedWordIndices[types[k]!] === 1) return true;
+  return false;
+}
+
 /** A table by token type index (every token is looked up: a typed array is quicker than a set). */
 function indexTable(types: Iterable<TokenType>): Uint8Array {
   const table = new Uint8Array(Math.max(...allTokenTypes.map((t) => t.tokenTypeIdx!)) + 1);
@@ -307,6 +318,7 @@ function indexTable(types: Iterable<TokenType>): Uint8Array {
   return table;
 }
 const declarationKeywordIndices = indexTable(declarationKeywords);
+const placedWordIndices = indexTable(restrictedKeywords.map((word) => Kw[word as keyof typeof Kw]));
 const declarationEndIndices = indexTable(declarationEnds);
 /** Identifier and the contextual keywords: what `Identifier` matches. */
 const nameIndices = indexTable([Identifier, ...Object.values(Ckw)]);

@@ -75,8 +75,17 @@ export function unitForWord(word: string): string | undefined {
 const numberPattern = /^(\d+)(?:\.(\d+))?(.*)$/s;
 
 export function numericMeaning(raw: string): NumericMeaning {
-  // Most numbers are small plain integers: no regex, no BigInt.
-  if (raw.length <= 15 && /^\d+$/.test(raw)) return { kind: "number", value: Number(raw), integer: true };
+  // Most numbers are small plain integers (`3`) or whole quantities (`30s`, `200k`): no regex, no BigInt.
+  let leadingDigits = 0;
+  while (leadingDigits < raw.length && raw.charCodeAt(leadingDigits) >= 48 && raw.charCodeAt(leadingDigits) <= 57) leadingDigits++;
+  if (leadingDigits > 0 && leadingDigits <= 15) {
+    if (leadingDigits === raw.length) return { kind: "number", value: Number(raw), integer: true };
+    const unit = units[raw.slice(leadingDigits)];
+    if (unit !== undefined) {
+      const value = Number(raw.slice(0, leadingDigits)) * Number(unit.factor);
+      if (Number.isSafeInteger(value)) return { kind: "quantity", dimension: unit.dimension, value };
+    }
+  }
   const money = raw.startsWith("$");
   const match = numberPattern.exec(money ? raw.slice(1) : raw);
   if (match === null) return { kind: "error", code: "FL0105", message: `\`${raw}\` is not a number`, help: unitHelp };

@@ -82,7 +82,8 @@ export interface ScannedTokens {
  * tokens on generated text.
  */
 export function scan(text: string): ScannedTokens | undefined {
-  const tokens = new TokenBuffer(Math.max(256, text.length >> 2));
+  // Programs run to about one token in five or six characters: room for that, grown if need be.
+  const tokens = new TokenBuffer(Math.max(256, Math.ceil(text.length / 5)));
   const words = new WordTable(text);
   const comments: Comment[] = [];
   const n = text.length;

@@ -252,6 +252,47 @@ workflow main(xs: List<int, max 3>) -> List<List<int>>
   });
 });
 
+describe("conversions when they run", () => {
+  const converting = (body: string, result: string) => `
+import { parse } from "std/json"
+node convert(text: string, x: float) -> ${result}
+  budget { compute: 1s }
+{
+  ${body}
+}
+workflow main(text: string, x: float) -> ${result}
+  budget { compute: 1m }
+  grants { }
+{
+  return convert(text, x)
+}`;
+
+  it("divides two ints to an int, rounding toward zero, and anything else to a float", async () => {
+    const ints = await run(converting("return (0 - 7) / 2", "int"), "main", { text: "", x: 0 });
+    expect(ints.driver.core.state.result).toBe(-3);
+    const floats = await run(converting("return x / 2", "float"), "main", { text: "", x: 7 });
+    expect(floats.driver.core.state.result).toBe(3.5);
+  });
+
+  it("converts text to a number, and a whole float to an int", async () => {
+    expect((await run(converting("return text as int", "int"), "main", { text: "42", x: 0 })).driver.core.state.result).toBe(42);
+    expect((await run(converting("return x as int", "int"), "main", { text: "", x: 2 })).driver.core.state.result).toBe(2);
+  });
+
+  it("fails the body with InvalidOutput when a value does not convert", async () => {
+    const fraction = await run(converting("return x as int", "int"), "main", { text: "", x: 2.5 });
+    expect(fraction.driver.core.state.failures[0]?.failure).toMatchObject({ kind: "InvalidOutput", message: expect.stringContaining("cannot convert the number 2.5 to a whole number") });
+    const words = await run(converting("return text as int", "int"), "main", { text: "forty", x: 0 });
+    expect(words.driver.core.state.failures[0]?.failure.kind).toBe("InvalidOutput");
+  });
+
+  it("validates a json value against the type rather than converting it: the JSON string \"3\" is not an int", async () => {
+    const json = await run(converting("return parse(text) as int", "int"), "main", { text: '"3"', x: 0 });
+    expect(json.driver.core.state.failures[0]?.failure).toMatchObject({ kind: "InvalidOutput", message: expect.stringContaining("not a whole number") });
+    expect((await run(converting("return parse(text) as int", "int"), "main", { text: "3", x: 0 })).driver.core.state.result).toBe(3);
+  });
+});
+
 describe("checkpoints", () => {
   it("retries from the last checkpoint: the steps before it are not run again, and the tree is as it was there", async () => {
     const log = `/tmp/flow-checkpoint-${process.pid}-${Date.now()}`;

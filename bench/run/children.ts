@@ -105,7 +105,7 @@ function noopStart(vertices: number, fanOut: number | null, concurrency: number)
   };
 }
 
-/** The store with its appends counted and timed: how many durable commits the run made, and how long they took. */
+/** The store with its appends counted and timed: how many durable commits the run made, and how long the driver awaited them (an upper bound of their cost: whatever else is ready runs during their awaits). */
 function countingStore(store: Store): {
   readonly store: Store;
   readonly appends: { commits: number; entries: number; ms: number };

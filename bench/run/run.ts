@@ -156,7 +156,7 @@ if (sections.has("throughput")) {
     );
     console.log(
       `    ${int(median(results.map((r) => r.ms)))} ms, CPU ${int(median(results.map((r) => r.cpuMs)))} ms (${int(perCpu)} vertices per CPU-second); ${int(d("entries"))} entries in ${int(d("commits"))} commits (${int(d("batch"))} a commit), ` +
-        `store.append ${int(d("appendMs"))} ms of it; peak RSS ${int(peak(`throughput ${label}`, results))} MB`,
+        `awaiting store.append ${int(d("appendMs"))} ms of it (at most: other work runs during its awaits); peak RSS ${int(peak(`throughput ${label}`, results))} MB`,
     );
     if (v.main) printProfile(`throughput (${label})`, task, "throughput");
   }

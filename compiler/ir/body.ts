@@ -133,6 +133,8 @@ const CastExpr = z.strictObject({
   get expr(): typeof Expr {
     return Expr;
   },
+  /** The type of the value converted: `json` (`{}`) is validated against `to`, anything else converted (`"3" as int`). */
+  from: JsonSchema,
   to: JsonSchema,
 });
 

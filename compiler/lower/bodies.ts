@@ -123,6 +123,7 @@ export class BodyLowerer {
           kind: "cast",
           span,
           expr: this.expr(expr.expr),
+          from: this.context.schemas.schemaOf(this.context.types.types.get(expr.expr) ?? T.json),
           to: this.context.schemas.schemaOf(this.context.annotations.typeOf(expr.type, undefined)),
         };
       case "LambdaExpr":

@@ -29,7 +29,10 @@ export function checkSchemas(index: IrIndex, subset: SchemaSubset): void {
       if (stmt.kind === "let" && stmt.type !== null) subset.check(stmt.type, `${at}/type`, stmt.span, `the type of \`let ${stmt.name}\``);
     },
     expr: (expr: Expr, at) => {
-      if (expr.kind === "cast") subset.check(expr.to, `${at}/to`, expr.span, "the type of a conversion (`as`)");
+      if (expr.kind === "cast") {
+        subset.check(expr.from, `${at}/from`, expr.span, "the type a conversion (`as`) converts");
+        subset.check(expr.to, `${at}/to`, expr.span, "the type of a conversion (`as`)");
+      }
     },
   };
   ir.units.forEach((unit, i) => {

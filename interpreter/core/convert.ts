@@ -11,18 +11,20 @@ import { describeValue, textOf } from "./values.ts";
  * to a smaller bound, `T?` to `T`, and `json` to any data type, validated.
  * A value that does not convert fails the body with `InvalidOutput`.
  */
-export function convert(value: Json, to: JsonSchema, span: Span, types: Readonly<Record<string, JsonSchema>> = {}): Json {
+export function convert(value: Json, from: JsonSchema, to: JsonSchema, span: Span, types: Readonly<Record<string, JsonSchema>>): Json {
   const fail = (why: string): never => {
     throw new StdFailure("InvalidOutput", `cannot convert ${describeValue(value)} ${why} (at ${span.file}:${span.start})`);
   };
+  const source = resolve(from, types);
+  if (isJson(optionalInner(source))) return validated(value, to, span, types);
   if (to.$ref !== undefined) {
     const named = types[to.$ref.slice("#/$defs/".length)];
     if (named === undefined) return fail(`to the unknown type ${to.$ref}`);
-    return convert(value, named, span, types);
+    return convert(value, source, named, span, types);
   }
   if (to.anyOf !== undefined) {
     const [inner] = to.anyOf;
-    return value === null || inner === undefined ? value : convert(value, inner, span, types);
+    return value === null || inner === undefined ? value : convert(value, optionalInner(source), inner, span, types);
   }
   switch (to.type) {
     case "string": {
@@ -46,16 +48,35 @@ export function convert(value: Json, to: JsonSchema, span: Span, types: Readonly
       if (!Array.isArray(value)) return fail("to a list");
       if (to.maxItems !== undefined && value.length > to.maxItems) return fail(`to a list of at most ${to.maxItems}`);
       const items = to.items;
-      return items === undefined ? value : value.map((item) => convert(item, items, span, types));
+      const fromItems = optionalInner(source).items ?? {};
+      return items === undefined ? value : value.map((item) => convert(item, fromItems, items, span, types));
     }
-    default: {
-      const problem = validateValue(value, to, types);
-      if (problem !== null) {
-        throw new StdFailure("InvalidOutput", `the value does not fit the type it is converted to: ${problem} (at ${span.file}:${span.start})`);
-      }
-      return value;
-    }
+    default:
+      return validated(value, to, span, types);
   }
+}
+
+/** `json` to a data type: the value is checked against it, not converted. */
+function validated(value: Json, to: JsonSchema, span: Span, types: Readonly<Record<string, JsonSchema>>): Json {
+  const problem = validateValue(value, to, types);
+  if (problem !== null) {
+    throw new StdFailure("InvalidOutput", `the value does not fit the type it is converted to: ${problem} (at ${span.file}:${span.start})`);
+  }
+  return value;
+}
+
+function resolve(schema: JsonSchema, types: Readonly<Record<string, JsonSchema>>): JsonSchema {
+  return schema.$ref === undefined ? schema : (types[schema.$ref.slice("#/$defs/".length)] ?? schema);
+}
+
+/** `json` is the schema with no constraint: `{}`, perhaps with a description. */
+function isJson(schema: JsonSchema): boolean {
+  return schema.type === undefined && schema.$ref === undefined && schema.anyOf === undefined && schema.not === undefined;
+}
+
+/** `T?` as the `T` it holds. */
+function optionalInner(schema: JsonSchema): JsonSchema {
+  return schema.anyOf?.[0] ?? schema;
 }
 
 /** A number written the way flow and JSON write one (`-3`, `0.8`, `1e5`); anything else is not a number. */

@@ -154,7 +154,7 @@ export function* evaluate(expr: Expr, frame: Frame): Evaluation<Json> {
     case "binary":
       return yield* binary(expr, frame);
     case "cast":
-      return convert(yield* evaluate(expr.expr, frame), expr.to, expr.span, frame.scope.types);
+      return convert(yield* evaluate(expr.expr, frame), expr.from, expr.to, expr.span, frame.scope.types);
     case "lambda":
       throw new Error("a lambda is only ever a std function's argument");
     case "for":
