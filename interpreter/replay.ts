@@ -60,7 +60,8 @@ export async function replayLedger(texts: AsyncIterable<string> | Iterable<strin
     batch = null;
   };
 
-  for await (const text of texts) {
+  /** Takes one recorded entry: null to go on, or the verdict that ends the replay. */
+  const step = (text: string): ReplayVerdict | null => {
     const seq = head.seq + 1;
     // The fast path: an entry replay produces itself (a decision, a body's entry) is compared as text with what
     // replay sealed, which links to the chain by construction: equal text, equal entry, equal hash.
@@ -72,7 +73,7 @@ export async function replayLedger(texts: AsyncIterable<string> | Iterable<strin
         if (expected[0]?.text === text) {
           head = { seq, hash: (expected.shift() as Sealed).entry.hash };
           count++;
-          continue;
+          return null;
         }
       } else if (origin === "body" && expected.length === 0) {
         const vertex = peekMember(text, "vertex");
@@ -80,6 +81,8 @@ export async function replayLedger(texts: AsyncIterable<string> | Iterable<strin
         const draft = running?.drafts[0];
         if (running !== undefined && draft !== undefined) {
           running.drafts.shift();
+          // A body with nothing left to produce or ask for is done: its memory goes.
+          if (running.drafts.length === 0 && running.request === null) bodies.delete(vertex as string);
           batch ??= { decisive: false };
           batch.decisive ||= RunCore.isDecisive(draft.kind);
           const own = core.input(draft);
@@ -90,7 +93,7 @@ export async function replayLedger(texts: AsyncIterable<string> | Iterable<strin
           }
           head = { seq, hash: own.entry.hash };
           count++;
-          continue;
+          return null;
         }
       }
     }
@@ -110,7 +113,7 @@ export async function replayLedger(texts: AsyncIterable<string> | Iterable<strin
       // Its decisions follow it, or, when the process died before recording them, the run.resumed that took the run
       // over: they are made where the recording turns to decisions, as after any batch of inputs.
       batch = { decisive: true };
-      continue;
+      return null;
     }
 
     const origin = (entryOrigin as Record<string, string | undefined>)[entry.kind];
@@ -119,7 +122,7 @@ export async function replayLedger(texts: AsyncIterable<string> | Iterable<strin
     const next = expected.shift();
     if (next !== undefined) {
       if (next.text !== text) return diverged(seq, next.text, text, "replay decided another entry here", next.entry);
-      continue;
+      return null;
     }
     if (origin === "decided") return diverged(seq, null, text, "the recording has a decision here that replay does not make", entry);
 
@@ -132,7 +135,7 @@ export async function replayLedger(texts: AsyncIterable<string> | Iterable<strin
         if (draft === undefined) return diverged(seq, null, text, "the recording has a body entry here that the body does not produce", entry);
         const own = core.input(draft);
         if (own.text !== text) return diverged(seq, own.text, text, "the body produced another entry here", entry);
-        continue;
+        return null;
       }
       // From the world: taken as recorded; the body it feeds is run on.
       const problem = feedBody(core, bodies, entry);
@@ -143,13 +146,29 @@ export async function replayLedger(texts: AsyncIterable<string> | Iterable<strin
       const reason = parsed.success ? `replay failed on this entry: ${(error as Error).message}` : `a malformed entry: ${parsed.error.issues[0]?.message ?? "invalid"}`;
       return { kind: "invalid", seq, reason };
     }
+      return null;
+  };
+
+  // An array is read without a promise per entry (the file and the store are read a page at a time).
+  if (Symbol.iterator in texts) {
+    for (const text of texts) {
+      const verdict = step(text);
+      if (verdict !== null) return verdict;
+    }
+  } else {
+    for await (const text of texts) {
+      const verdict = step(text);
+      if (verdict !== null) return verdict;
+    }
   }
-  if (core === null) return { kind: "invalid", seq: 0, reason: "the ledger is empty" };
+  // Assigned by `step`, which TypeScript does not follow.
+  const last = core as RunCore | null;
+  if (last === null) return { kind: "invalid", seq: 0, reason: "the ledger is empty" };
   decideBatch();
   // A body's entries are appended with the step that produced them: a ledger cut between the two was not written whole.
   for (const running of bodies.values()) {
     const draft = running.drafts[0];
-    if (draft !== undefined) return diverged(head.seq + 1, core.input(draft).text, null, "the recording ends before an entry the body produces");
+    if (draft !== undefined) return diverged(head.seq + 1, last.input(draft).text, null, "the recording ends before an entry the body produces");
   }
   const missing = expected[0];
   if (missing !== undefined) return diverged(missing.entry.seq, missing.text, null, "the recording ends before an entry replay decides");

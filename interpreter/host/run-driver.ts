@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { RunCore, type Sealed } from "../core/advance.ts";
@@ -50,6 +51,8 @@ export class RunDriver {
     private readonly lease: Lease,
   ) {
     this.sinceSnapshot.at = options.clock();
+    // Every attempt in flight listens for the run stopping.
+    setMaxListeners(0, this.stopping.signal);
   }
 
   get run(): string {
@@ -85,7 +88,7 @@ export class RunDriver {
       first = link.entry as EntryOf<"run.started">;
     }
     if (first === null || first.kind !== "run.started") throw new Error(`run ${run} has no run.started entry`);
-    const refusal = RunCore.refusal(first);
+    const refusal = RunCore.refusal(first, "hash");
     if (refusal !== null) throw new Error(`run ${run} cannot be resumed: ${refusal}`);
     const snapshot = await store.latestSnapshot(run);
     const core = new RunCore(first, snapshot === null ? undefined : restoreSnapshot(snapshot.text));
