@@ -52,7 +52,7 @@ const declWord: Record<DeclKind, string> = {
   FnDecl: "a std `fn`",
 };
 
-type BodyKind = "workflow" | "node" | "verifier" | "clause";
+export type BodyKind = "workflow" | "node" | "verifier" | "clause";
 
 const statementWord: Partial<Record<Stmt["kind"], string>> = {
   CheckpointStmt: "checkpoint",
@@ -71,8 +71,12 @@ const allowedIn: Record<string, readonly BodyKind[]> = {
   "wait signal": ["workflow"],
 };
 
-/** The keywords that begin what `allowedIn` restricts (`wait` of `wait signal`): a declaration without any has nothing to misplace. */
-export const restrictedKeywords: readonly string[] = Object.keys(allowedIn).map((what) => what.split(" ")[0]!);
+/** The keywords that begin what a body of this kind may not hold (`wait` of `wait signal`): a body without them has nothing misplaced. */
+export function keywordsNotAllowedIn(body: BodyKind): string[] {
+  return Object.entries(allowedIn)
+    .filter(([, where]) => !where.includes(body))
+    .map(([what]) => what.split(" ")[0]!);
+}
 
 const whyNot: Record<string, string> = {
   checkpoint: "a checkpoint saves a node's progress inside its sandbox; workflows are checkpointed at every vertex already",
@@ -84,9 +88,10 @@ const whyNot: Record<string, string> = {
 };
 
 /**
- * The placement problems of a program. `mayMisplace` says of a declaration
- * whether it holds any of the `restrictedKeywords`: one without them has no
- * statement to misplace, and its bodies need no walk.
+ * The placement problems of a program. `mayMisplace` says of a
+ * declaration whether its body may hold something misplaced: the parser,
+ * which has the tokens, answers no for one without any of the
+ * `keywordsNotAllowedIn` its body, and that body needs no walk.
  */
 export function checkPlacement(program: Program, source: SourceFile, mayMisplace: (decl: Decl) => boolean = () => true): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
@@ -98,11 +103,10 @@ export function checkPlacement(program: Program, source: SourceFile, mayMisplace
       continue;
     }
     checkClauses(decl, source, diagnostics);
-    if (!mayMisplace(decl)) continue;
     // Clauses are evaluated before the body runs, outside any workflow step.
     statements.body = "clause";
     for (const clause of decl.clauses) for (const expr of clauseExpressions(clause)) statements.expr(expr);
-    if (decl.kind === "AgentDecl") continue;
+    if (decl.kind === "AgentDecl" || !mayMisplace(decl)) continue;
     statements.body = decl.kind === "WorkflowDecl" ? "workflow" : decl.kind === "NodeDecl" ? "node" : "verifier";
     statements.block(decl.body);
   }

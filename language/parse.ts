@@ -1,7 +1,7 @@
 import { tokenMatcher, type IRecognitionException, type IToken, type TokenType } from "chevrotain";
 import type { Comment, Decl, Program } from "./ast.ts";
 import { maxNestingDepth, mayBeTooDeep, tooDeep } from "./check-depth.ts";
-import { checkPlacement, restrictedKeywords } from "./check-placement.ts";
+import { checkPlacement, keywordsNotAllowedIn, type BodyKind } from "./check-placement.ts";
 import { byPosition, type Diagnostic } from "./diagnostics/diagnostic.ts";
 import { parseDeclarationFast } from "./fast-parser.ts";
 import { lex } from "./lex.ts";
@@ -83,7 +83,7 @@ export function parse(source: SourceFile): ParseResult {
   };
 
   let comments: readonly Comment[];
-  // The fast path's declarations without a word whose placement is restricted: nothing in them to misplace.
+  // The fast path's declarations whose bodies hold no keyword their kind of body forbids: nothing in them to misplace.
   const placementFree = new Set<Decl>();
   const scanned = scan(text);
   if (scanned !== undefined) {
@@ -95,7 +95,7 @@ export function parse(source: SourceFile): ParseResult {
       const fast = parseDeclarationFast(text, scanned, from, to);
       if (fast !== undefined) {
         add(fast, to - from);
-        if (!holdsPlacedWord(scanned, from, to)) placementFree.add(fast);
+        if (!holdsForbiddenKeyword(fast, scanned, from, to)) placementFree.add(fast);
       } else {
         const following = to < scanned.count ? tokenAt(scanned, text, to) : undefined;
         add(parseWithFullParser(source, tokensOf(scanned, text, from, to), following, diagnostics));
@@ -304,10 +304,13 @@ export function declarationBounds(scanned: ScannedTokens, text: string): number[
   return bounds;
 }
 
-/** Whether tokens `from`…`to` hold one of check-placement.ts's `restrictedKeywords`. */
-function holdsPlacedWord(scanned: ScannedTokens, from: number, to: number): boolean {
+/** Whether tokens `from`…`to`, a declaration's, hold one of check-placement.ts's `keywordsNotAllowedIn` its body. */
+function holdsForbiddenKeyword(decl: Decl, scanned: ScannedTokens, from: number, to: number): boolean {
+  const body = decl.kind === "WorkflowDecl" ? "workflow" : decl.kind === "NodeDecl" ? "node" : decl.kind === "VerifierDecl" ? "verifier" : undefined;
+  if (body === undefined) return false;
+  const forbidden = forbiddenKeywordIndices[body];
   const types = scanned.types;
-  for (let k = from; k < to; k++) if (placedWordIndices[types[k]!] === 1) return true;
+  for (let k = from; k < to; k++) if (forbidden[types[k]!] === 1) return true;
   return false;
 }
 
@@ -318,7 +321,14 @@ function indexTable(types: Iterable<TokenType>): Uint8Array {
   return table;
 }
 const declarationKeywordIndices = indexTable(declarationKeywords);
-const placedWordIndices = indexTable(restrictedKeywords.map((word) => Kw[word as keyof typeof Kw]));
+const forbiddenKeywordIndices: Record<Exclude<BodyKind, "clause">, Uint8Array> = {
+  workflow: keywordTable("workflow"),
+  node: keywordTable("node"),
+  verifier: keywordTable("verifier"),
+};
+function keywordTable(body: BodyKind): Uint8Array {
+  return indexTable(keywordsNotAllowedIn(body).map((word) => Kw[word as keyof typeof Kw]));
+}
 const declarationEndIndices = indexTable(declarationEnds);
 /** Identifier and the contextual keywords: what `Identifier` matches. */
 const nameIndices = indexTable([Identifier, ...Object.values(Ckw)]);
