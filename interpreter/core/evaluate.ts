@@ -106,23 +106,7 @@ export function* evaluate(expr: Expr, frame: Frame): Evaluation<Json> {
       return text;
     }
     case "name":
-      switch (expr.ref.kind) {
-        case "param":
-          return frame.scope.param(expr.name);
-        case "let": {
-          const id = expr.ref.let;
-          return frame.lookup(`let:${id}`, () => frame.scope.let(id));
-        }
-        case "item": {
-          const id = expr.ref.for;
-          return frame.lookup(`item:${id}`, () => frame.scope.item(id));
-        }
-        case "lambda":
-          return frame.lookup(`lambda:${expr.name}`, () => {
-            throw new Error(`the lambda parameter \`${expr.name}\` is not bound`);
-          });
-      }
-    // falls through: the switch above is exhaustive
+      return readName(expr, frame);
     case "record": {
       const record: Record<string, Json> = {};
       for (const field of expr.fields) record[field.name] = yield* evaluate(field.value, frame);
@@ -229,8 +213,46 @@ function lambda(expr: Extract<Expr, { kind: "lambda" }>, frame: Frame): Callable
   };
 }
 
+/** The value a name refers to: a parameter, a `let`, a loop's item or a lambda's parameter. */
+function readName(expr: Extract<Expr, { kind: "name" }>, frame: Frame): Json {
+  switch (expr.ref.kind) {
+    case "param":
+      return frame.scope.param(expr.name);
+    case "let": {
+      const id = expr.ref.let;
+      return frame.lookup(`let:${id}`, () => frame.scope.let(id));
+    }
+    case "item": {
+      const id = expr.ref.for;
+      return frame.lookup(`item:${id}`, () => frame.scope.item(id));
+    }
+    case "lambda":
+      return frame.lookup(`lambda:${expr.name}`, () => {
+        throw new Error(`the lambda parameter \`${expr.name}\` is not bound`);
+      });
+  }
+}
+
 /** Evaluates an expression that cannot call a step (verifyIr refuses steps in lambdas, clauses and workflow bodies). */
 export function evaluatePure(expr: Expr, frame: Frame): Json {
+  // The kinds a workflow reads most (a vertex's result, a name, a constant, a fan-out) without starting a generator.
+  switch (expr.kind) {
+    case "vertex":
+      return frame.scope.vertex(expr.vertex, frame);
+    case "name":
+      return readName(expr, frame);
+    case "number":
+    case "quantity":
+    case "bool":
+      return expr.value;
+    case "null":
+      return null;
+    case "for":
+      if (frame.scope.fanOut !== undefined) return frame.scope.fanOut(expr, frame);
+      break;
+    default:
+      break;
+  }
   const evaluation = evaluate(expr, frame);
   const next = evaluation.next();
   if (!next.done) throw new Error(`a step (${next.value.kind}) where none may be: ${JSON.stringify(next.value.span)}`);
