@@ -1,5 +1,4 @@
 import type { DriveOutcome, RunDriver } from "../interpreter/host/run-driver.ts";
-import { brief } from "./describe-entry.ts";
 import { exitCodes } from "./exit-codes.ts";
 import type { CommandIo } from "./io.ts";
 import type { RunProgress } from "./run-progress.ts";
@@ -52,5 +51,3 @@ export async function driveToEnd(driver: RunDriver, progress: RunProgress | null
       return interruptedExit;
   }
 }
-
-export { brief };

@@ -140,7 +140,7 @@ export async function replayLedger(texts: AsyncIterable<string> | Iterable<strin
       // From the world: taken as recorded; the body it feeds is run on.
       const problem = feedBody(core, bodies, entry);
       if (problem !== null) return diverged(seq, null, text, problem, entry);
-      core.observe(entry);
+      core.fold(entry);
     } catch (error) {
       const parsed = EntrySchema.safeParse(entry);
       const reason = parsed.success ? `replay failed on this entry: ${(error as Error).message}` : `a malformed entry: ${parsed.error.issues[0]?.message ?? "invalid"}`;

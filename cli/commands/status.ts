@@ -1,6 +1,5 @@
-import { RunCore } from "../../interpreter/core/advance.ts";
-import { checkLink, describeBreak, emptyHead } from "../../interpreter/ledger/chain.ts";
-import type { EntryOf } from "../../interpreter/ledger/entry.ts";
+import type { RunCore } from "../../interpreter/core/advance.ts";
+import { readRun } from "../../interpreter/host/read-run.ts";
 import { brief } from "../describe-entry.ts";
 import { UsageError } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
@@ -17,18 +16,12 @@ export async function status(options: StatusOptions, io: CommandIo): Promise<num
   const store = await openRunStore(options.store);
   try {
     const record = await findRun(store, options.run);
-    let core: RunCore | null = null;
-    let head = emptyHead;
-    let last = 0;
-    for await (const stored of store.entries(record.id, 0)) {
-      const link = checkLink(record.id, head, stored.text);
-      if ("broken" in link) throw new UsageError(`run ${record.id}: ${describeBreak(link.broken)}`, { hint: "`flow replay` checks the whole ledger" });
-      head = { seq: link.entry.seq, hash: link.entry.hash };
-      last = link.entry.at;
-      if (core === null) core = new RunCore(link.entry as EntryOf<"run.started">);
-      else core.fold(link.entry);
+    let core: RunCore;
+    try {
+      ({ core } = await readRun(store, record.id));
+    } catch (error) {
+      throw new UsageError((error as Error).message, { hint: "`flow replay` checks the whole ledger" });
     }
-    if (core === null) throw new UsageError(`run ${record.id} has no entries`);
     const state = core.state;
     const counts: Record<string, number> = {};
     for (const vertex of state.vertices.values()) counts[vertex.status] = (counts[vertex.status] ?? 0) + 1;
@@ -39,9 +32,9 @@ export async function status(options: StatusOptions, io: CommandIo): Promise<num
       workflow: record.workflow,
       source: record.source,
       startedAt: new Date(record.createdAt).toISOString(),
-      lastEntryAt: new Date(last).toISOString(),
-      entries: head.seq + 1,
-      head: head.hash,
+      lastEntryAt: new Date(state.at).toISOString(),
+      entries: state.head.seq + 1,
+      head: state.head.hash,
       vertices: counts,
       running,
       parked: Object.fromEntries(state.parked),

@@ -102,17 +102,12 @@ export class RunCore {
     return this.record(draft);
   }
 
-  /** Applies an entry recorded by the world, already sealed (replay), without deciding. */
-  observe(entry: Entry): void {
-    apply(this.state, entry, this.plan);
-  }
-
   /** Whether a batch with this entry is decided on (the same rule as `advance`). */
   static isDecisive(kind: EntryKind): boolean {
     return decisive[kind];
   }
 
-  /** Folds an entry read back from the ledger (resuming): applied, not decided on. */
+  /** Applies an entry read back from the ledger, already sealed (resuming, replay), without deciding. */
   fold(entry: Entry): void {
     apply(this.state, entry, this.plan);
   }

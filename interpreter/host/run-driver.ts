@@ -2,12 +2,13 @@ import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { RunCore, type Sealed } from "../core/advance.ts";
-import { restoreSnapshot, snapshotText } from "../core/snapshot.ts";
-import { checkLink, describeBreak, emptyHead, seal } from "../ledger/chain.ts";
+import { snapshotText } from "../core/snapshot.ts";
+import { emptyHead, seal } from "../ledger/chain.ts";
 import type { Draft, Entry, EntryOf } from "../ledger/entry.ts";
 import type { SandboxDriver } from "../sandbox/sandbox.ts";
 import type { Lease, RunStatus, Store } from "../store/store.ts";
 import { runAttempt } from "./attempt.ts";
+import { readRun } from "./read-run.ts";
 
 export interface DriverOptions {
   readonly store: Store;
@@ -81,22 +82,9 @@ export class RunDriver {
     const { store } = options;
     const record = await store.getRun(run);
     if (record === null) throw new Error(`no run ${run} in this store`);
-    let first: EntryOf<"run.started"> | null = null;
-    for await (const stored of store.entries(run, 0, 0)) {
-      const link = checkLink(run, emptyHead, stored.text);
-      if ("broken" in link) throw new Error(`run ${run} cannot be resumed: ${describeBreak(link.broken)}`);
-      first = link.entry as EntryOf<"run.started">;
-    }
-    if (first === null || first.kind !== "run.started") throw new Error(`run ${run} has no run.started entry`);
+    const { core, first } = await readRun(store, run);
     const refusal = RunCore.refusal(first, "hash");
     if (refusal !== null) throw new Error(`run ${run} cannot be resumed: ${refusal}`);
-    const snapshot = await store.latestSnapshot(run);
-    const core = new RunCore(first, snapshot === null ? undefined : restoreSnapshot(snapshot.text));
-    for await (const stored of store.entries(run, core.state.head.seq + 1)) {
-      const link = checkLink(run, core.state.head, stored.text);
-      if ("broken" in link) throw new Error(`run ${run} cannot be resumed: ${describeBreak(link.broken)}`);
-      core.fold(link.entry);
-    }
     const lease = await takeLease(options, run);
     const driver = new RunDriver(options, core, lease);
     if (core.state.status === "completed" || core.state.status === "failed") return driver;
