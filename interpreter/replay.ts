@@ -1,9 +1,10 @@
 import type { Span } from "../compiler/ir/span.ts";
-import { RunCore, type Sealed } from "./core/advance.ts";
+import { type Produced, RunCore } from "./core/advance.ts";
 import { BodyRun, type StepRequest } from "./core/body-run.ts";
 import { splitInstance } from "./core/plan.ts";
-import { checkLink, describeBreak, emptyHead } from "./ledger/chain.ts";
-import { type Draft, type Entry, Entry as EntrySchema, entryOrigin, type EntryOf } from "./ledger/entry.ts";
+import { describeBreak, isSealedFrom, sealPieces } from "./ledger/chain.ts";
+import { ChainCheck } from "./ledger/chain-check.ts";
+import { type Draft, type Entry, type EntryKind, Entry as EntrySchema, entryOrigin, type EntryOf } from "./ledger/entry.ts";
 
 export type ReplayVerdict =
   | { readonly kind: "identical"; readonly entries: number; readonly head: string }
@@ -26,163 +27,214 @@ export type ReplayVerdict =
  * compares every entry it produces with the recorded one, byte for byte.
  *
  * Entries from the world (a step's output, a vertex starting, a timer
- * firing, a takeover) are inputs: taken as recorded, their hash checked.
- * Everything else is produced again by the same code the live run used:
- * `decide`'s entries by RunCore after each input, each body's checkpoints
- * and result by running the body again (BodyRun) on the recorded step
- * results, whose requests (op, arguments, journal id) must also be the
- * ones recorded. The first difference is reported with both entries and
- * the source span of what produced it.
+ * firing, a takeover) are inputs: taken as recorded. Everything else is
+ * produced again by the same code the live run used: `decide`'s entries by
+ * RunCore after each batch of inputs, each body's checkpoints and result
+ * by running the body again (BodyRun) on the recorded step results, whose
+ * requests (op, arguments, journal id) must also be the ones recorded. The
+ * first difference is reported with both entries and the source span of
+ * what produced it.
+ *
+ * Two checks share the work: this one compares each produced entry with
+ * the recorded text but for its two hashes (isSealedFrom), and the chain
+ * check (ChainCheck, on another thread for a long ledger) checks every
+ * recorded hash and link. Together they say that each recorded text is
+ * what sealing the produced entry writes. A broken chain is reported
+ * before any difference after it: nothing past a break can be trusted.
+ *
+ * `texts` is the ledger a text per entry, in order: in memory, or pages of
+ * them (a file read a chunk at a time, a store a page at a time).
  */
-export async function replayLedger(texts: AsyncIterable<string> | Iterable<string>): Promise<ReplayVerdict> {
+export async function replayLedger(texts: Iterable<string> | AsyncIterable<readonly string[]>, chain = new ChainCheck()): Promise<ReplayVerdict> {
   let core: RunCore | null = null;
-  let head = emptyHead;
-  let run: string | null = null;
+  /** The seq of the entry being read. */
+  let seq = -1;
   /** What replay has produced and the recording must show next, in order. */
-  const expected: Sealed[] = [];
-  const bodies = new Map<string, { body: BodyRun; request: StepRequest | null; drafts: Draft[] }>();
-  let count = 0;
+  const expected: Produced[] = [];
+  const bodies = new Map<string, RunningBody>();
 
-  const diverged = (seq: number, expectedText: string | null, recorded: string | null, reason: string, entry?: Entry): ReplayVerdict => ({
-    kind: "diverged",
-    seq,
-    expected: expectedText,
-    recorded,
-    reason,
-    span: core === null ? null : spanOf(core, entry ?? (expectedText === null ? undefined : (JSON.parse(expectedText) as Entry))),
-  });
+  /** A produced entry as the live run would have written it here, after the recorded entry before it, for the report. */
+  const sealedHere = (produced: Produced, recorded: string | null): string => sealPieces(produced.pieces, recordedPrev(recorded) ?? "?".repeat(64)).text;
+  /** The prev of the recorded text at this seq, or of the last one read (a text missing at the end links to it). */
+  let lastText: string | null = null;
+  const recordedPrev = (recorded: string | null): string | null => {
+    if (recorded !== null) return memberOf(recorded, "prev");
+    return lastText === null ? null : memberOf(lastText, "hash");
+  };
+
+  const diverged = (produced: Produced | null, recorded: string | null, reason: string): ReplayVerdict => {
+    const entry = produced?.entry ?? (recorded === null ? undefined : parsed(recorded));
+    return {
+      kind: "diverged",
+      seq: produced?.entry.seq ?? seq,
+      expected: produced === null ? null : sealedHere(produced, recorded),
+      recorded,
+      reason,
+      span: core === null ? null : spanOf(core, entry),
+    };
+  };
 
   /** Inputs were recorded since the last decisions; `decisive` when one of them is of a kind decided on. */
   let batch: { decisive: boolean } | null = null;
   /** The decisions that follow the batch of inputs read so far: made when the recording turns to decisions (or ends). */
-  const decideBatch = () => {
-    if (core !== null && batch?.decisive === true) expected.push(...core.decideAll());
+  const decideBatch = (ready: RunCore) => {
+    if (batch?.decisive === true) expected.push(...ready.produceDecisions());
     batch = null;
+  };
+  const inBatch = (kind: EntryKind) => {
+    batch ??= { decisive: false };
+    batch.decisive ||= RunCore.isDecisive(kind);
+  };
+
+  /** The first entry: the program, checked before anything runs. */
+  const start = (text: string): ReplayVerdict | null => {
+    const first = EntrySchema.safeParse(parsed(text));
+    if (!first.success || first.data.kind !== "run.started") return { kind: "invalid", seq, reason: "the first entry is not a valid run.started" };
+    const refusal = RunCore.refusal(first.data as EntryOf<"run.started">);
+    if (refusal !== null) return { kind: "invalid", seq, reason: `the run's program is refused: ${refusal}` };
+    core = new RunCore(first.data as EntryOf<"run.started">);
+    // Its decisions follow it, or, when the process died before recording them, the run.resumed that took the run
+    // over: they are made where the recording turns to decisions, as after any batch of inputs.
+    batch = { decisive: true };
+    return null;
   };
 
   /** Takes one recorded entry: null to go on, or the verdict that ends the replay. */
-  const step = (text: string): ReplayVerdict | null => {
-    const seq = head.seq + 1;
-    // The fast path: an entry replay produces itself (a decision, a body's entry) is compared as text with what
-    // replay sealed, which links to the chain by construction: equal text, equal entry, equal hash.
-    if (core !== null) {
-      const kind = peekMember(text, "kind");
-      const origin = kind === undefined ? undefined : (entryOrigin as Record<string, string | undefined>)[kind];
-      if (origin === "decided") {
-        decideBatch();
-        if (expected[0]?.text === text) {
-          head = { seq, hash: (expected.shift() as Sealed).entry.hash };
-          count++;
-          return null;
-        }
-      } else if (origin === "body" && expected.length === 0) {
-        const vertex = peekMember(text, "vertex");
-        const running = vertex === undefined ? undefined : bodies.get(vertex);
-        const draft = running?.drafts[0];
-        if (running !== undefined && draft !== undefined) {
-          running.drafts.shift();
-          // A body with nothing left to produce or ask for is done: its memory goes.
-          if (running.drafts.length === 0 && running.request === null) bodies.delete(vertex as string);
-          batch ??= { decisive: false };
-          batch.decisive ||= RunCore.isDecisive(draft.kind);
-          const own = core.input(draft);
-          if (own.text !== text) {
-            const link = checkLink(run, head, text);
-            if ("broken" in link) return { kind: "tampered", seq, reason: describeBreak(link.broken) };
-            return diverged(seq, own.text, text, "the body produced another entry here", link.entry);
-          }
-          head = { seq, hash: own.entry.hash };
-          count++;
-          return null;
-        }
-      }
+  const step = (ready: RunCore, text: string): ReplayVerdict | null => {
+    // Decisions and bodies' entries are routed without parsing the text: replay produces them and compares texts.
+    let kind: string | undefined = peekMember(text, "kind");
+    let entry: Entry | undefined;
+    if (kind === undefined || !Object.hasOwn(entryOrigin, kind)) {
+      entry = parsed(text);
+      if (entry === undefined) return { kind: "invalid", seq, reason: "an entry that is not a JSON object" };
+      kind = String(entry.kind);
     }
-    const link = checkLink(run, head, text);
-    if ("broken" in link) return { kind: "tampered", seq, reason: describeBreak(link.broken) };
-    const entry = link.entry;
-    head = { seq, hash: entry.hash };
-    count++;
+    const origin = (entryOrigin as Record<string, string | undefined>)[kind];
+    if (origin === undefined) return { kind: "invalid", seq, reason: `an entry of unknown kind \`${kind}\`` };
 
-    if (core === null) {
-      const parsed = EntrySchema.safeParse(entry);
-      if (!parsed.success || parsed.data.kind !== "run.started") return { kind: "invalid", seq, reason: "the first entry is not a valid run.started" };
-      run = entry.run;
-      const refusal = RunCore.refusal(parsed.data as EntryOf<"run.started">);
-      if (refusal !== null) return { kind: "invalid", seq, reason: `the run's program is refused: ${refusal}` };
-      core = new RunCore(parsed.data as EntryOf<"run.started">);
-      // Its decisions follow it, or, when the process died before recording them, the run.resumed that took the run
-      // over: they are made where the recording turns to decisions, as after any batch of inputs.
-      batch = { decisive: true };
-      return null;
+    if (origin === "decided") {
+      decideBatch(ready);
+      const next = expected.shift();
+      if (next === undefined) return diverged(null, text, "the recording has a decision here that replay does not make");
+      return isSealedFrom(next.pieces, text) ? null : diverged(next, text, "replay decided another entry here");
+    }
+    const next = expected[0];
+    if (next !== undefined) return diverged(next, text, "replay decided another entry here");
+
+    if (origin === "body") {
+      const vertex = entry === undefined ? peekMember(text, "vertex") : (entry as { vertex?: unknown }).vertex;
+      const running = typeof vertex === "string" ? bodies.get(vertex) : undefined;
+      const draft = running?.drafts.shift();
+      if (running === undefined || draft === undefined) return diverged(null, text, "the recording has a body entry here that the body does not produce");
+      // A body with nothing left to produce or ask for is done: its memory goes.
+      if (running.drafts.length === 0 && running.request === null) bodies.delete(vertex as string);
+      inBatch(draft.kind);
+      const own = ready.produce(draft);
+      return isSealedFrom(own.pieces, text) ? null : diverged(own, text, "the body produced another entry here");
     }
 
-    const origin = (entryOrigin as Record<string, string | undefined>)[entry.kind];
-    if (origin === undefined) return { kind: "invalid", seq, reason: `an entry of unknown kind \`${String(entry.kind)}\`` };
-    if (origin === "decided") decideBatch();
-    const next = expected.shift();
-    if (next !== undefined) {
-      if (next.text !== text) return diverged(seq, next.text, text, "replay decided another entry here", next.entry);
-      return null;
-    }
-    if (origin === "decided") return diverged(seq, null, text, "the recording has a decision here that replay does not make", entry);
-
+    // From the world: taken as recorded; the body it feeds is run on.
+    entry ??= parsed(text);
+    if (entry === undefined) return { kind: "invalid", seq, reason: "an entry that is not a JSON object" };
     try {
-      batch ??= { decisive: false };
-      batch.decisive ||= RunCore.isDecisive(entry.kind);
-      if (origin === "body") {
-        const vertex = (entry as { vertex: string }).vertex;
-        const draft = bodies.get(vertex)?.drafts.shift();
-        if (draft === undefined) return diverged(seq, null, text, "the recording has a body entry here that the body does not produce", entry);
-        const own = core.input(draft);
-        if (own.text !== text) return diverged(seq, own.text, text, "the body produced another entry here", entry);
-        return null;
-      }
-      // From the world: taken as recorded; the body it feeds is run on.
-      const problem = feedBody(core, bodies, entry);
-      if (problem !== null) return diverged(seq, null, text, problem, entry);
-      core.fold(entry);
+      inBatch(entry.kind);
+      const problem = feedBody(ready, bodies, entry);
+      if (problem !== null) return diverged(null, text, problem);
+      ready.fold(entry);
     } catch (error) {
-      const parsed = EntrySchema.safeParse(entry);
-      const reason = parsed.success ? `replay failed on this entry: ${(error as Error).message}` : `a malformed entry: ${parsed.error.issues[0]?.message ?? "invalid"}`;
+      const checked = EntrySchema.safeParse(entry);
+      const reason = checked.success ? `replay failed on this entry: ${(error as Error).message}` : `a malformed entry: ${checked.error.issues[0]?.message ?? "invalid"}`;
       return { kind: "invalid", seq, reason };
     }
-      return null;
+    return null;
   };
 
-  // An array is read without a promise per entry (the file and the store are read a page at a time).
-  if (Symbol.iterator in texts) {
-    for (const text of texts) {
-      const verdict = step(text);
-      if (verdict !== null) return verdict;
+  const take = (text: string): ReplayVerdict | null => {
+    seq++;
+    chain.add(text);
+    try {
+      return core === null ? start(text) : step(core, text);
+    } catch (error) {
+      // What the recording holds made the interpreter fail (a tampered ledger does, and the chain check says so).
+      return { kind: "invalid", seq, reason: `replay failed on this entry: ${(error as Error).message}` };
+    } finally {
+      lastText = text;
     }
-  } else {
-    for await (const text of texts) {
-      const verdict = step(text);
-      if (verdict !== null) return verdict;
+  };
+
+  const read = async (): Promise<ReplayVerdict | null> => {
+    if (Symbol.iterator in texts) {
+      for (const text of texts) {
+        const verdict = take(text);
+        if (verdict !== null) return verdict;
+      }
+    } else {
+      for await (const page of texts) {
+        for (const text of page) {
+          const verdict = take(text);
+          if (verdict !== null) return verdict;
+        }
+      }
     }
+    // Assigned by `take`, which TypeScript does not follow.
+    const last = core as RunCore | null;
+    if (last === null) return { kind: "invalid", seq: 0, reason: "the ledger is empty" };
+    decideBatch(last);
+    seq++;
+    // A body's entries are appended with the step that produced them: a ledger cut between the two was not written whole.
+    for (const running of bodies.values()) {
+      const draft = running.drafts[0];
+      if (draft !== undefined) return diverged(last.produce(draft), null, "the recording ends before an entry the body produces");
+    }
+    const missing = expected[0];
+    if (missing !== undefined) return diverged(missing, null, "the recording ends before an entry replay decides");
+    return null;
+  };
+
+  let verdict: ReplayVerdict | null;
+  try {
+    verdict = await read();
+  } catch (error) {
+    // The texts could not be read (a file, a store): there is no verdict, and the check's thread goes too.
+    await chain.close();
+    throw error;
   }
-  // Assigned by `step`, which TypeScript does not follow.
-  const last = core as RunCore | null;
-  if (last === null) return { kind: "invalid", seq: 0, reason: "the ledger is empty" };
-  decideBatch();
-  // A body's entries are appended with the step that produced them: a ledger cut between the two was not written whole.
-  for (const running of bodies.values()) {
-    const draft = running.drafts[0];
-    if (draft !== undefined) return diverged(head.seq + 1, last.input(draft).text, null, "the recording ends before an entry the body produces");
+  // Whatever replay concluded, a break in the chain up to where it stopped comes first.
+  const links = await chain.finish();
+  if ("broken" in links) return { kind: "tampered", seq: links.broken.seq, reason: describeBreak(links.broken) };
+  return verdict ?? { kind: "identical", entries: links.entries, head: links.head.hash };
+}
+
+interface RunningBody {
+  readonly body: BodyRun;
+  request: StepRequest | null;
+  readonly drafts: Draft[];
+}
+
+/** A recorded text parsed, or undefined when it is not a JSON object (the chain check reports it). */
+function parsed(text: string): Entry | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Entry) : undefined;
+  } catch {
+    return undefined;
   }
-  const missing = expected[0];
-  if (missing !== undefined) return diverged(missing.entry.seq, missing.text, null, "the recording ends before an entry replay decides");
-  return { kind: "identical", entries: count, head: head.hash };
+}
+
+/** A string member of a recorded text, for reports: null when it has none. */
+function memberOf(text: string, name: "prev" | "hash"): string | null {
+  const value = (parsed(text) as Record<string, unknown> | undefined)?.[name];
+  return typeof value === "string" ? value : null;
 }
 
 /**
  * A top-level member of a sealed entry's text, read without parsing it:
- * `kind` and `vertex` are the last members but `prev`, `run`, `seq` and
- * `v`, none of which can hold a quote. Only routes the entry; what is
- * accepted is always checked in full.
+ * `kind` and `vertex` come after `data`, so the last `,"kind":"` is the
+ * member (inside a string, a quote is escaped). Only routes the entry:
+ * what is accepted is always compared in full.
  */
 function peekMember(text: string, name: "kind" | "vertex"): string | undefined {
-  const key = `,"${name}":"`;
+  const key = name === "kind" ? ',"kind":"' : ',"vertex":"';
   const at = text.lastIndexOf(key);
   if (at === -1) return undefined;
   const end = text.indexOf('"', at + key.length);
@@ -190,7 +242,7 @@ function peekMember(text: string, name: "kind" | "vertex"): string | undefined {
 }
 
 /** Starts or continues the body of the attempt a world entry concerns; a problem if the recording asks for another step than the body does. */
-function feedBody(core: RunCore, bodies: Map<string, { body: BodyRun; request: StepRequest | null; drafts: Draft[] }>, entry: Entry): string | null {
+function feedBody(core: RunCore, bodies: Map<string, RunningBody>, entry: Entry): string | null {
   switch (entry.kind) {
     case "vertex.started": {
       const vertex = core.state.vertices.get(entry.vertex);

@@ -1,11 +1,11 @@
-import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
 import type { Span } from "../../compiler/ir/span.ts";
 import { replayLedger, type ReplayVerdict } from "../../interpreter/replay.ts";
 import { SourceFile } from "../../language/source-file.ts";
 import { exitCodes } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
+import { filePages, storePages } from "../ledger-pages.ts";
 import { findRun, openRunStore } from "../run-store.ts";
 
 export interface ReplayOptions {
@@ -29,15 +29,14 @@ export async function replay(options: ReplayOptions, io: CommandIo): Promise<num
   const started = performance.now();
   if (existsSync(options.target) && statSync(options.target).isFile()) {
     sourceHint = options.target;
-    const lines = createInterface({ input: createReadStream(options.target, "utf8"), crlfDelay: Number.POSITIVE_INFINITY });
-    verdict = await replayLedger(nonEmpty(lines));
+    verdict = await replayLedger(filePages(options.target));
   } else {
     const store = await openRunStore(options.store);
     try {
       const record = await findRun(store, options.target);
       sourceHint = `run ${record.id}`;
       base = dirname(record.source);
-      verdict = await replayLedger(texts(store.entries(record.id, 0)));
+      verdict = await replayLedger(storePages(store.entries(record.id, 0)));
     } finally {
       await store.close();
     }
@@ -64,14 +63,6 @@ export async function replay(options: ReplayOptions, io: CommandIo): Promise<num
       io.out(`not a ledger flow can replay: entry ${verdict.seq}: ${verdict.reason}\n`);
       return exitCodes.failed;
   }
-}
-
-async function* nonEmpty(lines: AsyncIterable<string>): AsyncIterable<string> {
-  for await (const line of lines) if (line !== "") yield line;
-}
-
-async function* texts(entries: AsyncIterable<{ readonly text: string }>): AsyncIterable<string> {
-  for await (const entry of entries) yield entry.text;
 }
 
 /** A span as `file:line:column`, when the file is here (relative to the current directory); its offsets otherwise. */

@@ -1,6 +1,6 @@
 import { irHash } from "../../compiler/ir/hash.ts";
 import { verifyIr } from "../../compiler/verify-ir.ts";
-import { seal } from "../ledger/chain.ts";
+import { complete, type EntryPieces, entryPieces, seal } from "../ledger/chain.ts";
 import type { Draft, Entry, EntryKind, EntryOf } from "../ledger/entry.ts";
 import { apply, initialState } from "./apply.ts";
 import { decide } from "./decide.ts";
@@ -12,6 +12,16 @@ import type { RunState } from "./state.ts";
 export interface Sealed {
   readonly entry: Entry;
   readonly text: string;
+}
+
+/**
+ * An entry as replay produces it: the entry, its hashes left empty, and its
+ * text in pieces, which replay compares with the recorded text while the
+ * chain check (ledger/chain-check.ts) checks the recorded hashes.
+ */
+export interface Produced {
+  readonly entry: Entry;
+  readonly pieces: EntryPieces;
 }
 
 /**
@@ -89,17 +99,29 @@ export class RunCore {
 
   /** Everything `decide` concludes from the state as it is, applied: what follows a batch, the first entry, or a resumed fold. */
   decideAll(): Sealed[] {
-    const sealed: Sealed[] = [];
-    for (;;) {
-      const drafts = decide(this.state, this.plan, this.memo);
-      if (drafts.length === 0) return sealed;
-      for (const draft of drafts) sealed.push(this.record(draft));
-    }
+    return this.decideWith((draft) => this.record(draft));
   }
 
   /** Records one entry from the world or a body without deciding (replay decides at the end of the batch). */
   input(draft: Draft): Sealed {
     return this.record(draft);
+  }
+
+  /**
+   * `decideAll` and `input` for replay, which compares texts and leaves the
+   * hashes to the chain check: the same entries, applied alike, not hashed.
+   * A core that produces (replay's) never seals: its head's hash is empty.
+   */
+  produceDecisions(): Produced[] {
+    return this.decideWith((draft) => this.produce(draft));
+  }
+
+  produce(draft: Draft): Produced {
+    const seq = this.state.head.seq + 1;
+    const pieces = entryPieces(this.state.run, seq, draft);
+    const entry = complete(draft, this.state.run, seq, "", "");
+    apply(this.state, entry, this.plan);
+    return { entry, pieces };
   }
 
   /** Whether a batch with this entry is decided on (the same rule as `advance`). */
@@ -110,6 +132,15 @@ export class RunCore {
   /** Applies an entry read back from the ledger, already sealed (resuming, replay), without deciding. */
   fold(entry: Entry): void {
     apply(this.state, entry, this.plan);
+  }
+
+  private decideWith<T>(take: (draft: Draft) => T): T[] {
+    const taken: T[] = [];
+    for (;;) {
+      const drafts = decide(this.state, this.plan, this.memo);
+      if (drafts.length === 0) return taken;
+      for (const draft of drafts) taken.push(take(draft));
+    }
   }
 
   private record(draft: Draft): Sealed {

@@ -54,18 +54,19 @@ class Walk {
   private above: Above = { pending: false, blocked: false };
   /** Where the statement being evaluated reports failures (a fan-out's item has its own). */
   private sink: Sink = [];
+  /** The innermost fan-out item being read (its path), and whether it waited on anything outside it or on a free slot. */
+  private item = { path: "", external: false };
   /**
    * What this pass already concluded of a vertex or fan-out instance: an
    * expression is primed and then evaluated, and a value may be read twice,
    * but each decision is made (and emitted) once.
    */
-  /** The innermost fan-out item being read (its path), and whether it waited on anything outside it or on a free slot. */
-  private item = { path: "", external: false };
-  private readonly concluded = new Map<string, { readonly value: Json } | { readonly thrown: NotReady | Blocked }>();
+  private readonly concludedVertices = new Map<string, Concluded>();
+  private readonly concludedFanOuts = new Map<string, Concluded>();
 
   constructor(
     private readonly state: RunState,
-    private readonly plan: RunPlan,
+    readonly plan: RunPlan,
     private readonly memo: DecideMemo,
   ) {
     this.slots = state.options.concurrency - state.active;
@@ -88,47 +89,48 @@ class Walk {
     return this.drafts;
   }
 
+  /** An argument of the run. */
+  arg(name: string): Json {
+    return this.state.args[name] ?? null;
+  }
+
   private emit(draft: Draft): void {
     this.drafts.push(draft);
   }
 
   private scope(path: string): Scope {
-    const { state, plan } = this;
-    const paths = this.scopePaths;
-    const scope: Scope = {
-      types: plan.ir.types,
-      waitsFor: (owner) => {
-        if (!(paths.get(owner) ?? "").startsWith(this.item.path)) this.item.external = true;
-      },
-      param: (name) => state.args[name] ?? null,
-      let: (id) => {
-        throw new Error(`the let \`${id}\` is read before it is bound`);
-      },
-      item: (id) => {
-        throw new Error(`the item of \`${id}\` is read outside its fan-out`);
-      },
-      vertex: (id, frame) => this.once(`vertex ${instanceKey(id, path)}`, () => this.vertex(id, path, frame)),
-      signal: (barrier) => this.signal(barrier, path),
-      fanOut: (expr, frame) => this.once(`for ${instanceKey(expr.id, path)}`, () => this.fanOut(expr, path, frame)),
-    };
-    paths.set(scope, path);
-    return scope;
+    return new WalkScope(this, path);
   }
 
-  private readonly scopePaths = new Map<Scope, string>();
+  /** `item.external` when a value an item reads belongs to a scope outside the item. */
+  waitsFor(owner: WalkScope): void {
+    if (!owner.path.startsWith(this.item.path)) this.item.external = true;
+  }
 
-  private once(key: string, conclude: () => Json): Json {
-    const known = this.concluded.get(key);
+  /** A vertex instance, concluded once a pass. */
+  concludeVertex(id: string, path: string, frame: Frame): Json {
+    const key = instanceKey(id, path);
+    return this.once(this.concludedVertices, key, () => this.vertex(id, key, frame));
+  }
+
+  /** A fan-out instance, concluded once a pass. */
+  concludeFanOut(expr: Extract<Expr, { kind: "for" }>, path: string, frame: Frame): Json {
+    const key = instanceKey(expr.id, path);
+    return this.once(this.concludedFanOuts, key, () => this.fanOut(expr, key, path, frame));
+  }
+
+  private once(concluded: Map<string, Concluded>, key: string, conclude: () => Json): Json {
+    const known = concluded.get(key);
     if (known !== undefined) {
       if ("thrown" in known) throw known.thrown;
       return known.value;
     }
     try {
       const value = conclude();
-      this.concluded.set(key, { value });
+      concluded.set(key, { value });
       return value;
     } catch (thrown) {
-      if (thrown instanceof NotReady || thrown instanceof Blocked) this.concluded.set(key, { thrown });
+      if (thrown instanceof NotReady || thrown instanceof Blocked) concluded.set(key, { thrown });
       throw thrown;
     }
   }
@@ -260,8 +262,7 @@ class Walk {
     for (const inner of subExpressions(expr)) this.prime(inner, frame);
   }
 
-  private vertex(id: string, path: string, frame: Frame): Json {
-    const key = instanceKey(id, path);
+  private vertex(id: string, key: string, frame: Frame): Json {
     const known = this.state.vertices.get(key);
     const spec = this.plan.vertices.get(id);
     if (spec === undefined) throw new Error(`no vertex ${id}`);
@@ -320,8 +321,7 @@ class Walk {
     this.emit({ kind: "vertex.scheduled", at: this.state.at, vertex: key, attempt, data: { args, resumed } });
   }
 
-  private fanOut(expr: Extract<Expr, { kind: "for" }>, path: string, frame: Frame): Json {
-    const key = instanceKey(expr.id, path);
+  private fanOut(expr: Extract<Expr, { kind: "for" }>, key: string, path: string, frame: Frame): Json {
     const finished = this.memo.fanOuts.get(key);
     if (finished !== undefined) return finished.value;
     const over = evaluatePure(expr.over, frame);
@@ -463,7 +463,7 @@ class Walk {
     }
   }
 
-  private signal(barrierId: string, path: string): Json {
+  signal(barrierId: string, path: string): Json {
     const barrier = this.barrierOf(barrierId);
     const key = instanceKey(barrierId, path);
     this.item.external = true;
@@ -471,6 +471,52 @@ class Walk {
       this.emit({ kind: "run.parked", at: this.state.at, data: { instance: key, waitingFor: `signal "${barrier.signal}"` } });
     }
     throw NotReady.signal;
+  }
+}
+
+type Concluded = { readonly value: Json } | { readonly thrown: NotReady | Blocked };
+
+/**
+ * What a workflow's expressions read at one item path (`[2][0]`, or "" at
+ * the top): the run's arguments, its vertices and fan-outs there. A class,
+ * not closures: the walk makes one for every fan-out item it looks at.
+ */
+class WalkScope implements Scope {
+  readonly types: Scope["types"];
+
+  constructor(
+    private readonly walk: Walk,
+    readonly path: string,
+  ) {
+    this.types = walk.plan.ir.types;
+  }
+
+  waitsFor(owner: Scope): void {
+    this.walk.waitsFor(owner as WalkScope);
+  }
+
+  param(name: string): Json {
+    return this.walk.arg(name);
+  }
+
+  let(id: string): Json {
+    throw new Error(`the let \`${id}\` is read before it is bound`);
+  }
+
+  item(id: string): Json {
+    throw new Error(`the item of \`${id}\` is read outside its fan-out`);
+  }
+
+  vertex(id: string, frame: Frame): Json {
+    return this.walk.concludeVertex(id, this.path, frame);
+  }
+
+  signal(barrier: string): Json {
+    return this.walk.signal(barrier, this.path);
+  }
+
+  fanOut(expr: Extract<Expr, { kind: "for" }>, frame: Frame): Json {
+    return this.walk.concludeFanOut(expr, this.path, frame);
   }
 }
 

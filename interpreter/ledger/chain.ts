@@ -19,28 +19,86 @@ export interface ChainHead {
 export const emptyHead: ChainHead = { seq: -1, hash: genesisHash };
 
 /**
+ * The canonical text of an entry but for its two hashes, which sit between
+ * the pieces: `${before},"hash":"${hash}",${kind},"prev":"${prev}",${after}`
+ * (keys in JCS order: at, attempt, data, hash, kind, prev, run, seq, v,
+ * vertex). Its members are known, so it is written member by member, with
+ * only `data` serialised generically (test/ledger.test.ts holds it to the
+ * generic form).
+ */
+export interface EntryPieces {
+  /** `{"at":…,"attempt":…,"data":…` */
+  readonly before: string;
+  /** `"kind":…` */
+  readonly kind: string;
+  /** `"run":…,"seq":…,"v":…,"vertex":…}` */
+  readonly after: string;
+}
+
+export function entryPieces(run: string, seq: number, draft: Draft): EntryPieces {
+  const onVertex = "vertex" in draft;
+  return {
+    before: `{"at":${draft.at},${onVertex ? `"attempt":${draft.attempt},` : ""}"data":${canonicalJson(draft.data)}`,
+    kind: `"kind":${jsonString(draft.kind)}`,
+    after: `"run":${jsonString(run)},"seq":${seq},"v":${ledgerVersion}${onVertex ? `,"vertex":${jsonString(draft.vertex)}` : ""}}`,
+  };
+}
+
+/**
  * Seals a draft as the entry after `head`: the entry and its canonical text
- * (what the store keeps, byte for byte). The text is the canonical JSON of
- * the entry; its members are known, so it is written member by member in
- * key order, with only `data` serialised generically (test/ledger.test.ts
- * holds it to the generic form). The draft is taken over: it becomes the
- * entry.
+ * (what the store keeps, byte for byte). The draft is taken over: it
+ * becomes the entry.
  */
 export function seal(run: string, head: ChainHead, draft: Draft): { readonly entry: Entry; readonly text: string } {
   const seq = head.seq + 1;
-  const onVertex = "vertex" in draft;
-  // Keys in JCS order: at, attempt, data, [hash], kind, prev, run, seq, v, vertex.
-  const before = `{"at":${draft.at},${onVertex ? `"attempt":${draft.attempt},` : ""}"data":${canonicalJson(draft.data)}`;
-  const after = `"kind":${jsonString(draft.kind)},"prev":"${head.hash}","run":${jsonString(run)},"seq":${seq},"v":${ledgerVersion}${onVertex ? `,"vertex":${jsonString(draft.vertex)}` : ""}}`;
-  const hash = sha256Hex(`${head.hash}${before},${after}`);
-  // The draft becomes the entry: its own object, completed in place (an object spread here cost more than the hash).
+  const { text, hash } = sealPieces(entryPieces(run, seq, draft), head.hash);
+  return { entry: complete(draft, run, seq, head.hash, hash), text };
+}
+
+/** The text of an entry from its pieces and the hash before it: hashed, and the hashes put in. */
+export function sealPieces(pieces: EntryPieces, prev: string): { readonly text: string; readonly hash: string } {
+  const linked = `${pieces.kind},"prev":"${prev}",${pieces.after}`;
+  const hash = sha256Hex(`${prev}${pieces.before},${linked}`);
+  return { text: `${pieces.before},"hash":"${hash}",${linked}`, hash };
+}
+
+/**
+ * A draft completed in place as the entry it becomes (an object spread here
+ * cost more than the hash). Replay, which compares texts and leaves their
+ * hashes to the chain check, completes its own entries with empty hashes.
+ */
+export function complete(draft: Draft, run: string, seq: number, prev: string, hash: string): Entry {
   const entry = draft as Record<string, unknown>;
   entry.v = ledgerVersion;
   entry.run = run;
   entry.seq = seq;
-  entry.prev = head.hash;
+  entry.prev = prev;
   entry.hash = hash;
-  return { entry: entry as unknown as Entry, text: `${before},"hash":"${hash}",${after}` };
+  return entry as unknown as Entry;
+}
+
+/** The two members between the pieces: `,"hash":"…",` and `,"prev":"…",`, 75 characters each, the hashes 9 in. */
+const hashMemberLength = 75;
+
+/**
+ * Whether a recorded text is exactly these pieces with a hash and a prev
+ * between them, as `seal` writes them; the hashes are the recorded ones.
+ * That they are right is the chain check's to say (`checkLinkWith`): it
+ * finds the text's `hash` and `prev` members only if they are these two
+ * (the pieces hold no other top-level member of either name, and a quote
+ * inside either 64 characters would leave a value too short to be a
+ * sha256), so a text that is the pieces, hashed right and linked to the
+ * entry before, is byte for byte what sealing the pieces after that
+ * entry writes.
+ */
+export function isSealedFrom(pieces: EntryPieces, text: string): boolean {
+  const { before, kind, after } = pieces;
+  const prevAt = before.length + hashMemberLength + kind.length;
+  if (text.length !== prevAt + hashMemberLength + after.length) return false;
+  // One comparison of whole strings: V8 compares flat strings far faster than it runs startsWith on their parts.
+  const hash = text.slice(before.length + 9, before.length + 73);
+  const prev = text.slice(prevAt + 9, prevAt + 73);
+  return text === `${before},"hash":"${hash}",${kind},"prev":"${prev}",${after}`;
 }
 
 export type ChainBreak =
@@ -60,6 +118,20 @@ export type ChainBreak =
  * or where the chain breaks (the schema of `data` is the caller's to check).
  */
 export function checkLink(run: string | null, head: ChainHead, text: string): { readonly entry: Entry } | { readonly broken: ChainBreak } {
+  return checkLinkWith(sha256Hex, run, head, text) as { readonly entry: Entry } | { readonly broken: ChainBreak };
+}
+
+/**
+ * `checkLink`, self-contained: it reads nothing but its parameters and
+ * JavaScript's globals, because its source also runs as is on the worker
+ * thread that checks long ledgers (chain-check.ts).
+ */
+export function checkLinkWith(
+  hex: (text: string) => string,
+  run: string | null,
+  head: ChainHead,
+  text: string,
+): { readonly entry: Record<string, unknown> & { readonly run: string; readonly hash: string } } | { readonly broken: ChainBreak } {
   const seq = head.seq + 1;
   let value: unknown;
   try {
@@ -70,14 +142,14 @@ export function checkLink(run: string | null, head: ChainHead, text: string): { 
   if (typeof value !== "object" || value === null || Array.isArray(value)) return { broken: { kind: "not-json", seq, message: "not an object" } };
   const record = value as Record<string, unknown>;
   if (record.seq !== seq) return { broken: { kind: "seq", seq, found: typeof record.seq === "number" ? record.seq : -1 } };
-  if (run !== null && record.run !== run) return { broken: { kind: "run", seq, found: String(record.run) } };
+  if (typeof record.run !== "string" || (run !== null && record.run !== run)) return { broken: { kind: "run", seq, found: String(record.run) } };
   if (record.prev !== head.hash) return { broken: { kind: "prev", seq } };
   const hash = record.hash;
   const member = `,"hash":"${String(hash)}"`;
   const at = text.lastIndexOf(member);
   if (typeof hash !== "string" || at === -1) return { broken: { kind: "hash", seq } };
-  if (hash !== sha256Hex(head.hash + text.slice(0, at) + text.slice(at + member.length))) return { broken: { kind: "hash", seq } };
-  return { entry: record as Entry };
+  if (hash !== hex(head.hash + text.slice(0, at) + text.slice(at + member.length))) return { broken: { kind: "hash", seq } };
+  return { entry: record as Record<string, unknown> & { run: string; hash: string } };
 }
 
 /** A one-line account of a break, for `flow replay` and the stores. */

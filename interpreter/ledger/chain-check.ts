@@ -1,0 +1,107 @@
+import { Worker } from "node:worker_threads";
+import { sha256Hex } from "../../compiler/ir/hash.ts";
+import { type ChainBreak, type ChainHead, checkLinkWith } from "./chain.ts";
+
+/** What the chain check concludes of the texts given to it: the head they lead to, or where they break. */
+export type ChainVerdict = { readonly head: ChainHead; readonly entries: number } | { readonly broken: ChainBreak };
+
+/**
+ * Checks the hash chain of a whole ledger as its texts go by, beside
+ * whoever reads them: `flow replay` hands every text here and compares
+ * what it produces with the text alone, so the chain's sha256 and the
+ * parse it needs are this check's, once per entry. A long ledger is
+ * checked on a worker thread (on another core, the check costs replay
+ * nothing); a short one, where starting a thread would cost more than
+ * the check, here when it ends.
+ */
+export class ChainCheck {
+  private waiting: string[] = [];
+  private worker: { readonly thread: Worker; readonly verdict: Promise<ChainVerdict> } | null = null;
+
+  /** `threadAfter`: how many texts make a ledger long enough for a thread. */
+  constructor(private readonly threadAfter = 4096) {}
+
+  add(text: string): void {
+    this.waiting.push(text);
+    // Texts cross to the thread a page at a time: one message per text would cost more than its hash.
+    if (this.waiting.length >= 2048 && (this.worker !== null || this.waiting.length >= this.threadAfter)) this.send();
+  }
+
+  /** The verdict on every text given so far; the check ends with it. */
+  async finish(): Promise<ChainVerdict> {
+    if (this.worker === null && this.waiting.length < this.threadAfter) {
+      const walk = chainWalk(checkLinkWith.bind(null, sha256Hex));
+      walk.take(this.waiting);
+      this.waiting = [];
+      return walk.verdict();
+    }
+    const worker = this.send();
+    worker.thread.postMessage(null);
+    try {
+      return await worker.verdict;
+    } finally {
+      await worker.thread.terminate();
+    }
+  }
+
+  /** Ends the check without a verdict. */
+  async close(): Promise<void> {
+    this.waiting = [];
+    await this.worker?.thread.terminate();
+  }
+
+  private send(): { readonly thread: Worker; readonly verdict: Promise<ChainVerdict> } {
+    const worker = (this.worker ??= startWorker());
+    if (this.waiting.length > 0) worker.thread.postMessage(this.waiting);
+    this.waiting = [];
+    return worker;
+  }
+}
+
+/**
+ * The walk along the chain, self-contained (its source runs as is on the
+ * worker): each text checked against the head before it, the run taken
+ * from the first; after a break, nothing more is read.
+ */
+function chainWalk(check: (run: string | null, head: ChainHead, text: string) => ReturnType<typeof checkLinkWith>) {
+  let run: string | null = null;
+  let head: ChainHead = { seq: -1, hash: "0".repeat(64) };
+  let broken: ChainBreak | null = null;
+  return {
+    take(texts: readonly string[]): void {
+      for (let i = 0; i < texts.length && broken === null; i++) {
+        const link = check(run, head, texts[i] as string);
+        if ("broken" in link) broken = link.broken;
+        else {
+          run = link.entry.run;
+          head = { seq: head.seq + 1, hash: link.entry.hash };
+        }
+      }
+    },
+    verdict(): ChainVerdict {
+      return broken === null ? { head, entries: head.seq + 1 } : { broken };
+    },
+  };
+}
+
+/** The worker: its code is the two functions above, given node's sha256; it answers the end of the texts (null) with its verdict. */
+function startWorker(): { readonly thread: Worker; readonly verdict: Promise<ChainVerdict> } {
+  const source = `
+    const { parentPort } = require("node:worker_threads");
+    const { hash } = require("node:crypto");
+    const checkLinkWith = ${checkLinkWith.toString()};
+    const walk = (${chainWalk.toString()})(checkLinkWith.bind(null, (text) => hash("sha256", text, "hex")));
+    parentPort.on("message", (texts) => {
+      if (texts !== null) walk.take(texts);
+      else parentPort.postMessage(walk.verdict());
+    });`;
+  const thread = new Worker(source, { eval: true });
+  const verdict = new Promise<ChainVerdict>((resolve, reject) => {
+    thread.once("message", resolve);
+    thread.once("error", reject);
+    thread.once("exit", (code) => reject(new Error(`the chain check's thread ended (exit ${code}) before its verdict`)));
+  });
+  // Settled once; a rejection nobody awaits yet is not unhandled.
+  verdict.catch(() => {});
+  return { thread, verdict };
+}
