@@ -46,6 +46,10 @@ export function describeEntry(entry: Entry): string {
       return `timer ${entry.data.timer} set for ${new Date(entry.data.until).toISOString()}`;
     case "timer.fired":
       return `timer ${entry.data.timer} fired`;
+    case "gate.decided":
+      return `${entry.data.instance} ${entry.data.decision === "approve" ? "approved" : "rejected"} by ${entry.data.approver.name}${entry.data.comment === null ? "" : `: ${entry.data.comment}`}`;
+    case "gate.defaulted":
+      return `${entry.data.instance}: no decision before the timeout; its default applies (${entry.data.decision})`;
   }
 }
 

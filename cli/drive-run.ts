@@ -42,8 +42,18 @@ export async function driveToEnd(driver: RunDriver, progress: RunProgress | null
       io.err(`run ${run} failed; \`flow logs ${run}\` shows what happened\n`);
       return exitCodes.failed;
     case "parked": {
+      // Rows only from here: no process waits for a person or a distant timer.
       const waits = [...state.parked.entries()].map(([at, what]) => `${at} (${what})`).join(", ");
-      io.err(`run ${run} is parked at ${waits || "a timer"}: nothing runs until it is answered; then \`flow resume ${run}\`\n`);
+      const timers = [...state.timers.values()].filter((t) => !t.fired).map((t) => t.until);
+      const next = timers.length === 0 ? null : new Date(Math.min(...timers)).toISOString();
+      if (waits !== "") {
+        const gate = [...state.parked.values()].some((w) => w.startsWith("approval "));
+        io.err(`run ${run} is parked at ${waits}${next === null ? "" : ` (its timeout: ${next})`}; ${gate ? `\`flow approve ${run}\` decides at its gate` : "nothing runs until it is answered"}
+`);
+      } else {
+        io.err(`run ${run} is parked until ${next ?? "a timer"}: \`flow tick\` (from cron) continues it once it is due
+`);
+      }
       return exitCodes.ok;
     }
     case "interrupted":

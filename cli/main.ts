@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from "commander";
 import { check } from "./commands/check.ts";
 import { exitCodes, UsageError } from "./exit-codes.ts";
 import { processIo, type CommandIo } from "./io.ts";
+import { defaultParkAfterMs, parseParkAfter } from "./park-after.ts";
 
 /**
  * The `flow` command line. Each command returns its exit code; this file
@@ -78,6 +79,10 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
       code = graph({ path, format: options.format, workflow: options.workflow }, io);
     });
 
+  const parkAfterOption = () =>
+    new Option("--park-after <duration>", "park (the process exits) when nothing runs and the next timer is further off than this; `flow tick` continues it")
+      .argParser(parseParkAfter)
+      .default(defaultParkAfterMs, "60s");
   const storeOption = () => new Option("--store <store>", "where runs are kept: sqlite:PATH, postgres://…, memory: (default: FLOW_STORE, else .flow/flow.db here)");
 
   program
@@ -90,24 +95,99 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     .addOption(storeOption())
     .option("--concurrency <n>", "at most this many vertices run at once", (v) => Number(v), 16)
     .option("--detach", "start the run and leave it to a background process; print its id", false)
+    .addOption(parkAfterOption())
     .option("--json", "print the outcome as one JSON report on stdout", false)
-    .action(async (path: string, workflow: string | undefined, options: { arg: string[]; args?: string; store?: string; concurrency: number; detach: boolean; json: boolean }) => {
+    .action(
+      async (
+        path: string,
+        workflow: string | undefined,
+        options: { arg: string[]; args?: string; store?: string; concurrency: number; detach: boolean; parkAfter: number; json: boolean },
+      ) => {
       const { run } = await import("./commands/run.ts");
       code = await run(
-        { path, workflow, args: options.arg, argsFile: options.args, store: options.store, detach: options.detach, concurrency: options.concurrency, json: options.json },
+        { path, workflow, args: options.arg, argsFile: options.args, store: options.store, detach: options.detach, concurrency: options.concurrency, parkAfterMs: options.parkAfter, json: options.json },
         io,
       );
-    });
+      },
+    );
 
   program
     .command("resume")
     .description("continue a run where it stopped (a crash, Ctrl-C, --detach): recorded steps are not run again")
     .argument("<run>", "the run's id, or a unique prefix of it")
     .addOption(storeOption())
+    .addOption(parkAfterOption())
     .option("--json", "print the outcome as one JSON report on stdout", false)
-    .action(async (run: string, options: { store?: string; json: boolean }) => {
+    .action(async (run: string, options: { store?: string; parkAfter: number; json: boolean }) => {
       const { resume } = await import("./commands/resume.ts");
-      code = await resume({ run, store: options.store, json: options.json }, io);
+      code = await resume({ run, store: options.store, parkAfterMs: options.parkAfter, json: options.json }, io);
+    });
+
+  program
+    .command("approve")
+    .description("decide at a gate a run is parked at, signed with your key, and continue the run")
+    .argument("<run>", "the run's id, or a unique prefix of it")
+    .argument("[gate]", "the gate's name, or the instance it parks at (`review[3]`); needed when the run waits at several")
+    .option("--reject", "reject instead of approving: the run fails at the gate", false)
+    .option("--comment <text>", "a comment recorded (and signed) with the decision")
+    .option("--key <name>", "which of your keys signs (`flow keys list`)")
+    .option("--sign-only <file>", "write the signed decision to FILE (`-`: stdout) for someone else to record, instead of recording it")
+    .option("--decision <file>", "record a decision signed elsewhere (`--sign-only`)")
+    .addOption(storeOption())
+    .option("--detach", "record the decision and leave the run for `flow resume`", false)
+    .addOption(parkAfterOption())
+    .option("--json", "print the outcome as one JSON report on stdout", false)
+    .action(
+      async (
+        run: string,
+        gate: string | undefined,
+        options: { reject: boolean; comment?: string; key?: string; signOnly?: string; decision?: string; store?: string; detach: boolean; parkAfter: number; json: boolean },
+      ) => {
+        const { approve } = await import("./commands/approve.ts");
+        code = await approve(
+          { run, gate, reject: options.reject, comment: options.comment, key: options.key, signOnly: options.signOnly, decision: options.decision, store: options.store, detach: options.detach, parkAfterMs: options.parkAfter, json: options.json },
+          io,
+        );
+      },
+    );
+
+  program
+    .command("tick")
+    .description("one pass over the parked runs: continue each whose timer is due (a sleep, a gate's timeout); for cron")
+    .addOption(storeOption())
+    .addOption(parkAfterOption())
+    .option("--json", "print what it did as JSON", false)
+    .action(async (options: { store?: string; parkAfter: number; json: boolean }) => {
+      const { tick } = await import("./commands/tick.ts");
+      code = await tick({ store: options.store, parkAfterMs: options.parkAfter, json: options.json }, io);
+    });
+
+  const keys = program.command("keys").description("your Ed25519 keys for signing decisions at gates, and the approvers a project trusts");
+  keys
+    .command("init")
+    .description("make a key (in ~/.config/flow/keys) and print its public half")
+    .option("--name <name>", "the key's name (default: your login name)")
+    .option("--trust", "also add it to this project's flow.config.json approvers", false)
+    .action(async (options: { name?: string; trust: boolean }) => {
+      const { keysInit } = await import("./commands/keys.ts");
+      code = keysInit({ name: options.name, trust: options.trust }, io);
+    });
+  keys
+    .command("list")
+    .description("your keys, and the approvers this project trusts")
+    .option("--json", "print them as JSON", false)
+    .action(async (options: { json: boolean }) => {
+      const { keysList } = await import("./commands/keys.ts");
+      code = keysList({ json: options.json }, io);
+    });
+  keys
+    .command("trust")
+    .description("add an approver's public key to this project's flow.config.json")
+    .argument("<name>", "who it is")
+    .argument("<key>", "their public key, as `flow keys init` printed it")
+    .action(async (name: string, key: string) => {
+      const { keysTrust } = await import("./commands/keys.ts");
+      code = keysTrust({ name, key }, io);
     });
 
   program

@@ -3,6 +3,7 @@ import { type Produced, RunCore } from "./core/advance.ts";
 import { BodyRun, type StepRequest } from "./core/body-run.ts";
 import { splitInstance } from "./core/plan.ts";
 import { describeBreak, isSealedFrom, sealPieces } from "./ledger/chain.ts";
+import { recordedDecision, signatureHolds } from "./gates/decision.ts";
 import { ChainCheck } from "./ledger/chain-check.ts";
 import { type Draft, type Entry, type EntryKind, Entry as EntrySchema, entryOrigin, type EntryOf } from "./ledger/entry.ts";
 
@@ -136,6 +137,10 @@ export async function replayLedger(texts: Iterable<string> | AsyncIterable<reado
     // From the world: taken as recorded; the body it feeds is run on.
     entry ??= parsed(text);
     if (entry === undefined) return { kind: "invalid", seq, reason: "an entry that is not a JSON object" };
+    // A decision at a gate is someone's signature: it holds, or the recording is not what they signed.
+    if (entry.kind === "gate.decided" && !signatureHolds(recordedDecision(ready.state.run, entry))) {
+      return { kind: "invalid", seq, reason: `the decision at ${entry.data.instance} is not signed by the key it names` };
+    }
     try {
       inBatch(entry.kind);
       const problem = feedBody(ready, bodies, entry);

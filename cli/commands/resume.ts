@@ -10,6 +10,8 @@ import { findRun, openRunStore } from "../run-store.ts";
 export interface ResumeOptions {
   readonly run: string;
   readonly store: string | undefined;
+  /** `--park-after`: see DriverOptions.parkAfterMs. */
+  readonly parkAfterMs: number;
   readonly json: boolean;
 }
 
@@ -34,7 +36,7 @@ export async function resume(options: ResumeOptions, io: CommandIo): Promise<num
     let driver: RunDriver;
     try {
       driver = await RunDriver.resume(
-        { store, sandbox: processDriver, workRoot: resolve(".flow", "work"), clock: () => Date.now(), onEntries: (sealed) => progress?.entries(sealed) },
+        { store, sandbox: processDriver, workRoot: resolve(".flow", "work"), clock: () => Date.now(), parkAfterMs: options.parkAfterMs, onEntries: (sealed) => progress?.entries(sealed) },
         record.id,
       );
     } catch (error) {

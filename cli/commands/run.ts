@@ -21,6 +21,8 @@ export interface RunCommandOptions {
   readonly store: string | undefined;
   readonly detach: boolean;
   readonly concurrency: number;
+  /** `--park-after`: see DriverOptions.parkAfterMs. */
+  readonly parkAfterMs: number;
   readonly json: boolean;
 }
 
@@ -47,6 +49,7 @@ export async function run(options: RunCommandOptions, io: CommandIo): Promise<nu
         sandbox: processDriver,
         workRoot: resolve(".flow", "work"),
         clock: () => Date.now(),
+        parkAfterMs: options.parkAfterMs,
         onEntries: (sealed) => progress?.entries(sealed),
       },
       {

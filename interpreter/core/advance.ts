@@ -50,6 +50,8 @@ const decisive: { readonly [K in EntryKind]: boolean } = {
   "barrier.passed": false,
   "timer.set": false,
   "timer.fired": true,
+  "gate.decided": true,
+  "gate.defaulted": false,
 };
 
 /**

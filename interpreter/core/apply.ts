@@ -1,6 +1,6 @@
 import type { Entry, EntryOf } from "../ledger/entry.ts";
 import { enclosingItem, type RunPlan, splitInstance } from "./plan.ts";
-import type { FanOutState, RunState, VertexState } from "./state.ts";
+import type { FanOutState, GateState, RunState, VertexState } from "./state.ts";
 
 /**
  * The fold: a run's state is `entries.reduce(apply)`. It decides nothing,
@@ -26,6 +26,7 @@ export function initialState(entry: EntryOf<"run.started">): RunState {
     barriers: new Set(),
     timers: new Map(),
     parked: new Map(),
+    gates: new Map(),
     resetAt: 0,
     active: 0,
     result: null,
@@ -150,7 +151,7 @@ function record(state: RunState, entry: Entry, plan: RunPlan): void {
       return;
     case "barrier.passed":
       state.barriers.add(entry.data.instance);
-      state.parked.delete(entry.data.instance);
+      unpark(state, entry.data.instance);
       return;
     case "timer.set":
       state.timers.set(entry.data.timer, { until: entry.data.until, fired: false });
@@ -161,7 +162,24 @@ function record(state: RunState, entry: Entry, plan: RunPlan): void {
       timer.fired = true;
       return;
     }
+    case "gate.decided":
+      decideGate(state, entry.data.instance, { decision: entry.data.decision, by: entry.data.approver.name, comment: entry.data.comment });
+      return;
+    case "gate.defaulted":
+      decideGate(state, entry.data.instance, { decision: entry.data.decision, by: null, comment: null });
+      return;
   }
+}
+
+/** A gate decided: the run no longer waits there (and runs again when it waited nowhere else). */
+function decideGate(state: RunState, instance: string, gate: GateState): void {
+  state.gates.set(instance, gate);
+  unpark(state, instance);
+}
+
+function unpark(state: RunState, instance: string): void {
+  state.parked.delete(instance);
+  if (state.status === "parked" && state.parked.size === 0) state.status = "running";
 }
 
 function vertexOf(state: RunState, entry: { readonly vertex: string; readonly seq: number }): VertexState {
@@ -222,7 +240,10 @@ function touch(state: RunState, entry: Entry, plan: RunPlan): void {
       break;
     case "barrier.passed":
     case "run.parked":
-      element = at(entry.data.instance, ofBarrier);
+    case "gate.decided":
+    case "gate.defaulted":
+      // At an `approve` (a barrier) or at a node's `gate` (a vertex instance).
+      element = at(entry.data.instance, (id) => (plan.barriers.has(id) ? ofBarrier(id) : ofVertex(id)));
       break;
     case "timer.set":
     case "timer.fired": {

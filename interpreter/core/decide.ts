@@ -279,8 +279,17 @@ class Walk {
       throw NotReady.signal;
     }
     switch (known.status) {
-      case "completed":
-        return known.result;
+      case "completed": {
+        const gate = this.plan.units.get(spec.unit)?.gate ?? null;
+        if (gate === null) return known.result;
+        // `gate "name"`: the result is held for a person before anything downstream reads it.
+        this.item.external = true;
+        const decided = this.gateDecision(key, gate, this.sink);
+        if (decided === "approve") return known.result;
+        if (decided === "reject") throw new Blocked(key);
+        if (!this.state.parked.has(key)) this.park(key, `approval "${gate}"`, known.result);
+        throw NotReady.signal;
+      }
       case "scheduled":
       case "running":
         throw NotReady.signal;
@@ -455,12 +464,49 @@ class Walk {
         }
         return timer.fired ? pass() : { kind: "pending" };
       }
-      case "approve":
-        if (!this.state.parked.has(key)) this.emit({ kind: "run.parked", at: this.state.at, data: { instance: key, waitingFor: `approval "${barrier.gate}"` } });
+      case "approve": {
+        const decided = this.gateDecision(key, barrier.gate, sink);
+        if (decided !== "pending") return decided === "approve" ? pass() : { kind: "blocked" };
+        if (barrier.timeout !== null) {
+          const timer = this.state.timers.get(key);
+          if (timer === undefined) {
+            const timeout = this.attempt(barrier.timeout, frame, key, sink);
+            if (timeout.kind !== "done") return timeout.kind === "pending" ? timeout : { kind: "blocked" };
+            this.emit({ kind: "timer.set", at: this.state.at, data: { timer: key, until: this.state.at + (timeout.value as number) } });
+          } else if (timer.fired) {
+            if (barrier.default === null) {
+              addFailure(sink, key, { kind: "Timeout", message: `no decision at the gate "${barrier.gate}" before its timeout, and it has no default` });
+              return { kind: "blocked" };
+            }
+            this.emit({ kind: "gate.defaulted", at: this.state.at, data: { instance: key, decision: barrier.default } });
+            return { kind: "pending" };
+          }
+        }
+        if (!this.state.parked.has(key)) {
+          const show = barrier.show === null ? null : this.attempt(barrier.show, frame, key, sink);
+          if (show !== null && show.kind !== "done") return show.kind === "pending" ? show : { kind: "blocked" };
+          this.park(key, `approval "${barrier.gate}"`, show?.value);
+        }
         return { kind: "pending" };
+      }
       case "signal":
         return { kind: "pending" };
     }
+  }
+
+  /** The decision at a gate, once there is one: a rejection is the instance's failure. */
+  private gateDecision(key: string, gate: string, sink: Sink): "approve" | "reject" | "pending" {
+    const decided = this.state.gates.get(key);
+    if (decided === undefined) return "pending";
+    if (decided.decision === "reject") {
+      const by = decided.by === null ? "by its timeout's default" : `by ${decided.by}`;
+      addFailure(sink, key, { kind: "Rejected", message: `the gate "${gate}" was rejected ${by}${decided.comment === null ? "" : `: ${decided.comment}`}` });
+    }
+    return decided.decision;
+  }
+
+  private park(instance: string, waitingFor: string, show: Json | undefined): void {
+    this.emit({ kind: "run.parked", at: this.state.at, data: show === undefined ? { instance, waitingFor } : { instance, waitingFor, show } });
   }
 
   signal(barrierId: string, path: string): Json {
@@ -468,7 +514,7 @@ class Walk {
     const key = instanceKey(barrierId, path);
     this.item.external = true;
     if (barrier.kind === "signal" && !this.state.parked.has(key)) {
-      this.emit({ kind: "run.parked", at: this.state.at, data: { instance: key, waitingFor: `signal "${barrier.signal}"` } });
+      this.park(key, `signal "${barrier.signal}"`, undefined);
     }
     throw NotReady.signal;
   }

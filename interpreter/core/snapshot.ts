@@ -1,6 +1,6 @@
 import { canonicalJson } from "../../compiler/ir/canonical-json.ts";
 import type { Failure, Json } from "../ledger/entry.ts";
-import type { FanOutState, JournalRecord, RunState, VertexState } from "./state.ts";
+import type { FanOutState, GateState, JournalRecord, RunState, VertexState } from "./state.ts";
 
 /**
  * A run's state at seq N as text, so that resuming reads the snapshot and
@@ -11,13 +11,14 @@ import type { FanOutState, JournalRecord, RunState, VertexState } from "./state.
 
 interface SnapshotData {
   readonly version: 1;
-  readonly state: Omit<RunState, "vertices" | "journal" | "fanOuts" | "barriers" | "timers" | "parked"> & {
+  readonly state: Omit<RunState, "vertices" | "journal" | "fanOuts" | "barriers" | "timers" | "parked" | "gates"> & {
     readonly vertices: [string, VertexState][];
     readonly journal: [string, JournalRecord][];
     readonly fanOuts: [string, { items: number; begun: number[]; dropped: [number, Failure][]; changedAt: [number, number][] }][];
     readonly barriers: string[];
     readonly timers: [string, { until: number; fired: boolean }][];
     readonly parked: [string, string][];
+    readonly gates: [string, GateState][];
   };
 }
 
@@ -32,6 +33,7 @@ export function snapshotText(state: RunState): string {
       barriers: [...state.barriers],
       timers: [...state.timers],
       parked: [...state.parked],
+      gates: [...state.gates],
     },
   };
   // Canonical, so that equal states give equal snapshots, however their objects were built.
@@ -52,6 +54,7 @@ export function restoreSnapshot(text: string): RunState {
     barriers: new Set(s.barriers),
     timers: new Map(s.timers),
     parked: new Map(s.parked),
+    gates: new Map(s.gates),
     result: s.result as Json,
   };
 }

@@ -1,5 +1,5 @@
 import type { ChainHead } from "../ledger/chain.ts";
-import type { Failure, Json, RunOptions } from "../ledger/entry.ts";
+import type { Failure, GateDecision, Json, RunOptions } from "../ledger/entry.ts";
 
 /**
  * A run's state: the fold of its ledger (apply.ts), and nothing else. It
@@ -57,6 +57,13 @@ export interface FanOutState {
   readonly changedAt: Map<number, number>;
 }
 
+export interface GateState {
+  readonly decision: GateDecision;
+  /** The approver's name, or null when the timeout's default applied. */
+  readonly by: string | null;
+  readonly comment: string | null;
+}
+
 export interface RunState {
   readonly run: string;
   head: ChainHead;
@@ -76,6 +83,8 @@ export interface RunState {
   readonly timers: Map<string, { readonly until: number; fired: boolean }>;
   /** Instances the run is parked at, with what they wait for. */
   readonly parked: Map<string, string>;
+  /** Decisions at gates (an `approve`, a node's `gate`), by instance: a person's, or a timeout's default. */
+  readonly gates: Map<string, GateState>;
   /** The seq of the last entry after which everything must be looked at again (a takeover). */
   resetAt: number;
   /** Vertex instances scheduled or running: the run-wide concurrency counts them. */

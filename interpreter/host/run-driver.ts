@@ -20,6 +20,19 @@ export interface DriverOptions {
   readonly onEntries?: (sealed: readonly Sealed[]) => void;
   /** Save a snapshot after this many entries since the last, or this much time. */
   readonly snapshotEvery?: { readonly entries: number; readonly ms: number };
+  /**
+   * A run with nothing in flight whose next timer is further off than this
+   * parks: the process lets it go (rows only) and `flow tick` continues it
+   * when the time comes. Nearer timers (a retry's backoff, a short sleep)
+   * are waited for here. Default 60 s.
+   */
+  readonly parkAfterMs?: number;
+}
+
+/** A world entry recorded as the driver takes a run over, with what it saw the ledger's head to be (an approval signed against that head). */
+export interface Answer {
+  readonly draft: Draft;
+  readonly head: string;
 }
 
 export type DriveOutcome = "completed" | "failed" | "parked" | "interrupted";
@@ -77,8 +90,13 @@ export class RunDriver {
     return driver;
   }
 
-  /** Reads a run back (its latest snapshot and the entries after it) and records that this process takes it over. */
-  static async resume(options: DriverOptions, run: string): Promise<RunDriver> {
+  /**
+   * Reads a run back (its latest snapshot and the entries after it) and
+   * records that this process takes it over, with `answer` (a decision at
+   * a gate, a signal) in the same append when given: refused when the
+   * head moved on from the one the answer was made against.
+   */
+  static async resume(options: DriverOptions, run: string, answer?: Answer): Promise<RunDriver> {
     const { store } = options;
     const record = await store.getRun(run);
     if (record === null) throw new Error(`no run ${run} in this store`);
@@ -87,9 +105,20 @@ export class RunDriver {
     if (refusal !== null) throw new Error(`run ${run} cannot be resumed: ${refusal}`);
     const lease = await takeLease(options, run);
     const driver = new RunDriver(options, core, lease);
-    if (core.state.status === "completed" || core.state.status === "failed") return driver;
+    if (core.state.status === "completed" || core.state.status === "failed") {
+      if (answer === undefined) return driver;
+      await driver.release();
+      throw new Error(`run ${run} has already ${core.state.status}`);
+    }
+    if (answer !== undefined && answer.head !== core.state.head.hash) {
+      await driver.release();
+      throw new StaleAnswer(run, core.state.head.seq);
+    }
     driver.armPending();
-    await driver.commit(core.advance([{ kind: "run.resumed", at: options.clock(), data: { by: lease.owner } }]));
+    const at = options.clock();
+    const resumed: Draft = { kind: "run.resumed", at, data: { by: lease.owner } };
+    // The answer arrives as the process takes the run over: one time for both.
+    await driver.commit(core.advance(answer === undefined ? [resumed] : [resumed, { ...answer.draft, at } as Draft]));
     return driver;
   }
 
@@ -106,7 +135,7 @@ export class RunDriver {
           const status = this.core.state.status;
           if (this.stopping.signal.aborted) break;
           if (status === "completed" || status === "failed") break;
-          if (this.attempts.size === 0 && this.timers.size === 0) break;
+          if (this.attempts.size === 0 && (this.timers.size === 0 || status === "parked" || this.nextTimer() - this.options.clock() > (this.options.parkAfterMs ?? 60_000))) break;
           await new Promise<void>((resolve) => (this.wake = resolve));
           this.wake = null;
           continue;
@@ -211,6 +240,13 @@ export class RunDriver {
     }
   }
 
+  /** When the next timer that has not fired is due. */
+  private nextTimer(): number {
+    let next = Number.POSITIVE_INFINITY;
+    for (const { until, fired } of this.core.state.timers.values()) if (!fired && until < next) next = until;
+    return next;
+  }
+
   /** Arms every timer the state has that has not fired (after a resume). */
   private armPending(): void {
     for (const [timer, { until, fired }] of this.core.state.timers) if (!fired) this.arm(timer, until);
@@ -244,6 +280,13 @@ export class RunDriver {
     if (this.sinceSnapshot.entries < every.entries && now - this.sinceSnapshot.at < every.ms) return;
     this.sinceSnapshot = { entries: 0, at: now };
     await this.options.store.saveSnapshot(this.run, { seq: this.core.state.head.seq, text: snapshotText(this.core.state) });
+  }
+}
+
+/** An answer made against a head the ledger has moved on from: whoever made it did not see what happened since. */
+export class StaleAnswer extends Error {
+  constructor(run: string, seq: number) {
+    super(`run ${run} has moved on (its ledger is at entry ${seq}) since this answer was made`);
   }
 }
 

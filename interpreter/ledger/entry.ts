@@ -51,6 +51,9 @@ const vertexEntry = <K extends string, D extends z.ZodType>(kind: K, data: D) =>
 /** Where a step's journal entry is: its index in the attempt's body, the op, and its journal id. */
 const stepRef = { index: z.int().nonnegative(), op: z.string(), id: Hex64, args: z.record(z.string(), Json) };
 
+export const GateDecision = z.enum(["approve", "reject"]);
+export type GateDecision = z.infer<typeof GateDecision>;
+
 export const RunOptions = z.strictObject({
   /** How many vertex instances may run at once across the whole run. */
   concurrency: z.int().positive(),
@@ -108,8 +111,26 @@ export const Entry = z.discriminatedUnion("kind", [
   entry("timer.set", z.strictObject({ timer: z.string(), until: z.int().nonnegative() })),
   /** The world: the timer's time has come. */
   entry("timer.fired", z.strictObject({ timer: z.string() })),
-  /** Decided: the run parks at a gate or a signal until something outside answers. */
-  entry("run.parked", z.strictObject({ instance: z.string(), waitingFor: z.string() })),
+  /** Decided: the run parks at a gate or a signal until something outside answers; `show`, what a gate shows its approvers. */
+  entry("run.parked", z.strictObject({ instance: z.string(), waitingFor: z.string(), show: Json.optional() })),
+  /**
+   * The world: a person decided at a gate. `signature` (Ed25519, base64) is
+   * the approver's over `decisionPayload` (gates/decision.ts): run, gate,
+   * decision, comment and `head`, the ledger's head hash they decided on.
+   */
+  entry(
+    "gate.decided",
+    z.strictObject({
+      instance: z.string(),
+      decision: GateDecision,
+      comment: z.string().nullable(),
+      approver: z.strictObject({ name: z.string(), key: z.string() }),
+      head: Hex64,
+      signature: z.string(),
+    }),
+  ),
+  /** Decided: a gate's timeout passed without a decision; its declared default applies. */
+  entry("gate.defaulted", z.strictObject({ instance: z.string(), decision: GateDecision })),
 ]);
 
 export type Entry = z.infer<typeof Entry>;
@@ -141,4 +162,6 @@ export const entryOrigin: { readonly [K in EntryKind]: "world" | "decided" | "bo
   "timer.set": "decided",
   "timer.fired": "world",
   "run.parked": "decided",
+  "gate.decided": "world",
+  "gate.defaulted": "decided",
 };

@@ -1,0 +1,157 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { z } from "zod";
+import { keyFingerprint, type SignedDecision, signatureHolds, signDecision } from "../../interpreter/gates/decision.ts";
+import { readRun } from "../../interpreter/host/read-run.ts";
+import { RunDriver, StaleAnswer } from "../../interpreter/host/run-driver.ts";
+import type { RunState } from "../../interpreter/core/state.ts";
+import { GateDecision } from "../../interpreter/ledger/entry.ts";
+import { processDriver } from "../../interpreter/sandbox/process.ts";
+import { loadKey } from "../approver-keys.ts";
+import { driveToEnd } from "../drive-run.ts";
+import { exitCodes, UsageError } from "../exit-codes.ts";
+import type { CommandIo } from "../io.ts";
+import { configFile, readProjectConfig } from "../project-config.ts";
+import { RunProgress } from "../run-progress.ts";
+import { findRun, openRunStore } from "../run-store.ts";
+
+export interface ApproveOptions {
+  readonly run: string;
+  /** The gate: its name (`merge`) or the instance it parks at (`approve:merge`, `review[3]`). */
+  readonly gate: string | undefined;
+  readonly reject: boolean;
+  readonly comment: string | undefined;
+  readonly key: string | undefined;
+  /** Sign and write the decision here (`-` for stdout) instead of recording it: someone else submits it with `--decision`. */
+  readonly signOnly: string | undefined;
+  /** Record a decision signed elsewhere (`--sign-only`). */
+  readonly decision: string | undefined;
+  readonly store: string | undefined;
+  readonly detach: boolean;
+  /** `--park-after`: see DriverOptions.parkAfterMs. */
+  readonly parkAfterMs: number;
+  readonly json: boolean;
+}
+
+const DecisionFile = z.strictObject({
+  run: z.string(),
+  instance: z.string(),
+  decision: GateDecision,
+  comment: z.string().nullable(),
+  head: z.string(),
+  approver: z.strictObject({ name: z.string(), key: z.string() }),
+  signature: z.string(),
+});
+
+/**
+ * `flow approve RUN GATE [--reject] [--comment …]`: decides at a gate the
+ * run is parked at, signed with your key, and continues the run here (or
+ * leaves it, with `--detach`). The decision is refused, and nothing is
+ * recorded, when its signature does not hold, when the project's
+ * flow.config.json does not trust the key, or when the run moved on from
+ * the head it was made against.
+ */
+export async function approve(options: ApproveOptions, io: CommandIo): Promise<number> {
+  const store = await openRunStore(options.store);
+  try {
+    const record = await findRun(store, options.run);
+    const { core } = await readRun(store, record.id);
+    const state = core.state;
+
+    let decision: SignedDecision;
+    if (options.decision !== undefined) {
+      decision = readDecision(options.decision);
+      if (decision.run !== record.id) throw new UsageError(`this decision is for run ${decision.run}, not ${record.id}`);
+    } else {
+      const instance = parkedGate(state, options.gate);
+      const signer = loadKey(options.key);
+      decision = signDecision(
+        { run: record.id, instance, decision: options.reject ? "reject" : "approve", comment: options.comment ?? null, head: state.head.hash },
+        { name: signer.name, privateKey: signer.privateKey },
+      );
+      if (options.signOnly !== undefined) {
+        const text = `${JSON.stringify(decision, null, 2)}\n`;
+        if (options.signOnly === "-") io.out(text);
+        else writeFileSync(options.signOnly, text);
+        io.err(`signed: ${decision.decision} at ${instance} of run ${record.id}, against entry ${state.head.seq}; \`flow approve ${record.id} --decision FILE\` records it\n`);
+        return exitCodes.ok;
+      }
+    }
+
+    if (!signatureHolds(decision)) {
+      throw new UsageError("the decision's signature does not hold: it was changed after it was signed, or signed with another key", { hint: "sign it again: `flow approve RUN GATE`" });
+    }
+    const trusted = readProjectConfig().approvers.find((a) => a.key === decision.approver.key);
+    if (trusted === undefined) {
+      throw new UsageError(`the decision is signed by a key this project does not trust: ${decision.approver.name} (${keyFingerprint(decision.approver.key)}…)`, {
+        hint: `${configFile} lists the approvers; \`flow keys trust NAME KEY\` adds one`,
+      });
+    }
+    if (!state.parked.has(decision.instance)) throw notParked(state, decision.instance);
+
+    const progress = options.json || options.detach ? null : new RunProgress(io.err, io.colorErr, () => Date.now());
+    let driver: RunDriver;
+    try {
+      driver = await RunDriver.resume(
+        { store, sandbox: processDriver, workRoot: resolve(".flow", "work"), clock: () => Date.now(), parkAfterMs: options.parkAfterMs, onEntries: (sealed) => progress?.entries(sealed) },
+        record.id,
+        {
+          head: decision.head,
+          draft: {
+            kind: "gate.decided",
+            at: Date.now(),
+            data: { instance: decision.instance, decision: decision.decision, comment: decision.comment, approver: { name: trusted.name, key: decision.approver.key }, head: decision.head, signature: decision.signature },
+          },
+        },
+      );
+    } catch (error) {
+      progress?.finish();
+      if (error instanceof StaleAnswer) throw new UsageError(error.message, { hint: `\`flow status ${record.id}\` shows where it is now; decide again` });
+      throw new UsageError((error as Error).message);
+    }
+    io.err(`run ${record.id}: ${decision.decision === "approve" ? "approved" : "rejected"} at ${decision.instance} by ${trusted.name}\n`);
+    if (options.detach) {
+      await driver.release();
+      io.err(`\`flow resume ${record.id}\` continues it\n`);
+      return exitCodes.ok;
+    }
+    return await driveToEnd(driver, progress, io, options.json);
+  } finally {
+    await store.close();
+  }
+}
+
+/** The instance a gate name (or instance) names among those the run is parked at. */
+function parkedGate(state: RunState, gate: string | undefined): string {
+  const gates = [...state.parked].filter(([, waitingFor]) => waitingFor.startsWith("approval "));
+  if (gate === undefined) {
+    if (gates.length === 1) return (gates[0] as [string, string])[0];
+    throw new UsageError(gates.length === 0 ? `run ${state.run} is not waiting at any gate` : `run ${state.run} waits at ${gates.length} gates: ${gates.map(([i]) => i).join(", ")}`, {
+      hint: gates.length === 0 ? "`flow status` shows where it is" : "name the one: `flow approve RUN GATE`",
+    });
+  }
+  if (state.parked.has(gate)) return gate;
+  const named = gates.filter(([, waitingFor]) => waitingFor === `approval "${gate}"`);
+  if (named.length === 1) return (named[0] as [string, string])[0];
+  if (named.length > 1) throw new UsageError(`the gate "${gate}" is open at ${named.length} places: ${named.map(([i]) => i).join(", ")}`, { hint: "name one of them" });
+  throw notParked(state, gate);
+}
+
+function notParked(state: RunState, gate: string): UsageError {
+  const waits = [...state.parked].map(([i, w]) => `${i} (${w})`);
+  return new UsageError(`run ${state.run} is not waiting at ${gate}${waits.length > 0 ? `; it waits at ${waits.join(", ")}` : state.gates.has(gate) ? "; it was decided already" : ""}`, {
+    hint: "`flow status` shows where it is",
+  });
+}
+
+function readDecision(file: string): SignedDecision {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new UsageError(`${file}: not a decision flow can read: ${(error as Error).message}`, { hint: "`flow approve RUN GATE --sign-only FILE` writes one" });
+  }
+  const parsed = DecisionFile.safeParse(value);
+  if (!parsed.success) throw new UsageError(`${file}: not a signed decision: ${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message}`);
+  return parsed.data;
+}

@@ -1,0 +1,50 @@
+import { resolve } from "node:path";
+import { readRun } from "../../interpreter/host/read-run.ts";
+import { RunDriver } from "../../interpreter/host/run-driver.ts";
+import { processDriver } from "../../interpreter/sandbox/process.ts";
+import { exitCodes } from "../exit-codes.ts";
+import type { CommandIo } from "../io.ts";
+import { openRunStore } from "../run-store.ts";
+
+export interface TickOptions {
+  readonly store: string | undefined;
+  /** `--park-after`: see DriverOptions.parkAfterMs. */
+  readonly parkAfterMs: number;
+  readonly json: boolean;
+}
+
+/**
+ * `flow tick`: one pass over the parked runs (for cron): each whose timer
+ * is due (a `sleep`, a gate's timeout, a retry's backoff) is taken over
+ * and driven on until it ends or parks again. A run whose lease another
+ * process holds is left to it.
+ */
+export async function tick(options: TickOptions, io: CommandIo): Promise<number> {
+  const store = await openRunStore(options.store);
+  const report: { run: string; outcome: string }[] = [];
+  let code: number = exitCodes.ok;
+  try {
+    const now = Date.now();
+    for (const record of await store.listRuns()) {
+      if (record.status !== "parked") continue;
+      const { core } = await readRun(store, record.id);
+      const due = [...core.state.timers.values()].some((t) => !t.fired && t.until <= now);
+      if (!due) continue;
+      let outcome: string;
+      try {
+        const driver = await RunDriver.resume({ store, sandbox: processDriver, workRoot: resolve(".flow", "work"), clock: () => Date.now(), parkAfterMs: options.parkAfterMs }, record.id);
+        outcome = await driver.drive();
+        if (outcome === "failed" || outcome === "interrupted") code = exitCodes.failed;
+      } catch (error) {
+        outcome = `left: ${(error as Error).message}`;
+      }
+      report.push({ run: record.id, outcome });
+      if (!options.json) io.err(`run ${record.id}: a timer was due; ${outcome}\n`);
+    }
+  } finally {
+    await store.close();
+  }
+  if (options.json) io.out(`${JSON.stringify(report, null, 2)}\n`);
+  else if (report.length === 0) io.err("no parked run has a timer due\n");
+  return code;
+}

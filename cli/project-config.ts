@@ -1,0 +1,48 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+import { UsageError } from "./exit-codes.ts";
+
+/**
+ * The project's configuration, `flow.config.json` in the directory flow
+ * runs from, committed with the workflows it governs: who may decide at
+ * its gates (their public keys).
+ */
+export const ProjectConfig = z.strictObject({
+  /** The people whose signed decisions the project's gates accept. */
+  approvers: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        /** An Ed25519 public key: its 32 bytes in base64url (`flow keys list` prints it). */
+        key: z.string().regex(/^[A-Za-z0-9_-]{43}$/, "an Ed25519 public key, 43 characters of base64url"),
+      }),
+    )
+    .default([]),
+});
+export type ProjectConfig = z.infer<typeof ProjectConfig>;
+
+export const configFile = "flow.config.json";
+
+export function readProjectConfig(dir = process.cwd()): ProjectConfig {
+  const file = join(dir, configFile);
+  if (!existsSync(file)) return { approvers: [] };
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new UsageError(`${configFile} is not JSON: ${(error as Error).message}`, { hint: `fix ${file}` });
+  }
+  const parsed = ProjectConfig.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UsageError(`${configFile}: ${issue?.path.join(".") || "(top)"}: ${issue?.message ?? "invalid"}`, { hint: `fix ${file}` });
+  }
+  return parsed.data;
+}
+
+export function writeProjectConfig(config: ProjectConfig, dir = process.cwd()): string {
+  const file = join(dir, configFile);
+  writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
+  return file;
+}

@@ -1,0 +1,215 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runFlow } from "./support/run-cli.ts";
+
+/**
+ * Gates and timers across processes, as users type the commands: a run
+ * parks and its process exits; another process decides (`flow approve`,
+ * signed) or fires what is due (`flow tick`); the ledger replays.
+ */
+
+const steps = `
+import { sh } from "std/sandbox"
+
+node plan(n: int) -> string
+  effects { proc }
+  budget  { compute: 10s }
+{
+  let r = sh("echo plan-\${n as string}")
+  return r.stdout
+}
+
+node apply(p: string) -> string
+  effects { proc }
+  budget  { compute: 10s }
+{
+  let r = sh("echo applied")
+  return "\${p} \${r.stdout}"
+}
+`;
+
+const gated = (clause: string) => `${steps}
+workflow main(n: int) -> string
+  budget { compute: 1m }
+  grants { proc }
+{
+  let p = plan(n)
+  approve "merge" show p ${clause}
+  return apply(p)
+}`;
+
+/** A project directory with the program and a key directory of its own (never the user's). */
+function project(program: string): { cwd: string; env: Record<string, string>; flow: (...args: string[]) => ReturnType<typeof runFlow> } {
+  const cwd = mkdtempSync(join(tmpdir(), "flow-gates-"));
+  writeFileSync(join(cwd, "main.flow"), program);
+  const env = { FLOW_KEYS_DIR: join(cwd, "keys") };
+  return { cwd, env, flow: (...args: string[]) => runFlow(args, { cwd, env }) };
+}
+
+const runIdOf = (stderr: string) => /^run (\d{8}-\d{6}-[0-9a-f]{6})/m.exec(stderr)?.[1] ?? "";
+
+function entries(p: ReturnType<typeof project>, run: string): string[] {
+  const out = p.flow("export", run);
+  expect(out.code, out.stderr).toBe(0);
+  return out.stdout.trim().split("\n");
+}
+
+describe("approve across processes", () => {
+  it("flow run parks and exits; a signed flow approve in another process continues and completes it; the ledger replays", () => {
+    const p = project(gated("timeout 7d default reject"));
+    const started = p.flow("run", "main.flow", "--arg", "n=3");
+    expect(started.code, started.stderr).toBe(0);
+    expect(started.stdout).toBe("");
+    const run = runIdOf(started.stderr);
+    expect(started.stderr).toContain(`run ${run} is parked at approve:merge (approval "merge")`);
+    expect(p.flow("runs").stdout).toMatch(new RegExp(`${run}  parked`));
+    const parked = entries(p, run).map((t) => JSON.parse(t) as { kind: string; data: Record<string, unknown> });
+    expect(parked.find((e) => e.kind === "run.parked")?.data).toEqual({ instance: "approve:merge", waitingFor: 'approval "merge"', show: "plan-3\n" });
+
+    // Not trusted yet: refused, nothing recorded.
+    expect(p.flow("keys", "init", "--name", "alice").code).toBe(0);
+    const untrusted = p.flow("approve", run, "merge");
+    expect(untrusted.code).toBe(2);
+    expect(untrusted.stderr).toContain("signed by a key this project does not trust: alice");
+    expect(entries(p, run)).toHaveLength(parked.length);
+
+    const key = (JSON.parse(p.flow("keys", "list", "--json").stdout) as { keys: { key: string }[] }).keys[0]!.key;
+    expect(p.flow("keys", "trust", "alice", key).code).toBe(0);
+    expect(JSON.parse(readFileSync(join(p.cwd, "flow.config.json"), "utf8"))).toEqual({ approvers: [{ name: "alice", key }] });
+
+    const approved = p.flow("approve", run, "merge", "--comment", "looks right");
+    expect(approved.code, approved.stderr).toBe(0);
+    expect(approved.stdout).toBe('"plan-3\\n applied\\n"\n');
+    expect(approved.stderr).toContain(`run ${run}: approved at approve:merge by alice`);
+    const decided = entries(p, run).map((t) => JSON.parse(t) as { kind: string; data: Record<string, unknown> });
+    const decision = decided.find((e) => e.kind === "gate.decided");
+    expect(decision?.data).toMatchObject({ instance: "approve:merge", decision: "approve", comment: "looks right", approver: { name: "alice", key } });
+    expect(decided.at(-1)?.kind).toBe("run.completed");
+    expect(p.flow("replay", run).stdout).toMatch(/^identical: /);
+    // Decided once: the gate is closed now.
+    expect(p.flow("approve", run, "merge").code).toBe(2);
+  });
+
+  it("refuses a decision changed after signing, and one signed with a foreign key; a rejection fails the run", () => {
+    const p = project(gated(""));
+    const run = runIdOf(p.flow("run", "main.flow", "--arg", "n=1").stderr);
+    expect(p.flow("keys", "init", "--name", "alice", "--trust").code).toBe(0);
+    const before = entries(p, run).length;
+
+    const signed = p.flow("approve", run, "merge", "--sign-only", "decision.json");
+    expect(signed.code, signed.stderr).toBe(0);
+    const decision = readFileSync(join(p.cwd, "decision.json"), "utf8");
+    writeFileSync(join(p.cwd, "changed.json"), decision.replace('"approve"', '"reject"'));
+    const tampered = p.flow("approve", run, "--decision", "changed.json");
+    expect(tampered.code).toBe(2);
+    expect(tampered.stderr).toContain("the decision's signature does not hold");
+
+    const mallory = { ...p.env, FLOW_KEYS_DIR: join(p.cwd, "other-keys") };
+    expect(runFlow(["keys", "init", "--name", "mallory"], { cwd: p.cwd, env: mallory }).code).toBe(0);
+    const foreign = runFlow(["approve", run, "merge"], { cwd: p.cwd, env: mallory });
+    expect(foreign.code).toBe(2);
+    expect(foreign.stderr).toContain("signed by a key this project does not trust: mallory");
+    expect(entries(p, run)).toHaveLength(before);
+
+    // The untouched decision, signed elsewhere, is recorded as it was signed.
+    const rejected = p.flow("approve", run, "merge", "--reject", "--comment", "not now");
+    expect(rejected.code).toBe(1);
+    expect(rejected.stderr).toContain('approve:merge: Rejected: the gate "merge" was rejected by alice: not now');
+    expect(p.flow("replay", run).code).toBe(0);
+  });
+
+  it("a decision signed against an older head is refused once the run has moved on", () => {
+    const p = project(gated(""));
+    const run = runIdOf(p.flow("run", "main.flow", "--arg", "n=2").stderr);
+    expect(p.flow("keys", "init", "--name", "alice", "--trust").code).toBe(0);
+    expect(p.flow("approve", run, "--sign-only", "decision.json").code).toBe(0);
+    // Another process takes the run over (it records that it did): the head the decision was signed on is gone.
+    expect(p.flow("resume", run).code).toBe(0);
+    const stale = p.flow("approve", run, "--decision", "decision.json");
+    expect(stale.code).toBe(2);
+    expect(stale.stderr).toContain("has moved on");
+  });
+});
+
+describe("a node's gate clause", () => {
+  it("holds each item's result for a decision at its own instance, named when several are open", () => {
+    const p = project(`
+import { sh } from "std/sandbox"
+
+node draft(n: int) -> string
+  effects { proc }
+  budget  { compute: 10s }
+  gate    "review"
+{
+  let r = sh("echo draft-\${n as string}")
+  return r.stdout
+}
+
+workflow main(ns: List<int, max 4>) -> List<string>
+  budget { compute: 1m }
+  grants { proc }
+{
+  return for n in ns concurrency 2 { draft(n) }
+}`);
+    const started = p.flow("run", "main.flow", "--arg", "ns=[1,2]");
+    expect(started.code, started.stderr).toBe(0);
+    const run = runIdOf(started.stderr);
+    expect(started.stderr).toContain('draft[0] (approval "review"), draft[1] (approval "review")');
+    expect(p.flow("keys", "init", "--name", "alice", "--trust").code).toBe(0);
+    const ambiguous = p.flow("approve", run, "review");
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toContain('the gate "review" is open at 2 places: draft[0], draft[1]');
+    const first = p.flow("approve", run, "draft[1]");
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain(`run ${run} is parked at draft[0] (approval "review")`);
+    const second = p.flow("approve", run, "draft[0]");
+    expect(second.code, second.stderr).toBe(0);
+    expect(JSON.parse(second.stdout)).toEqual(["draft-1\n", "draft-2\n"]);
+    expect(p.flow("replay", run).code).toBe(0);
+  });
+});
+
+describe("timers: a gate's timeout and a sleep, fired by flow tick", () => {
+  it("a gate's timeout applies its default: approve continues the run, reject fails it", async () => {
+    for (const [decision, code] of [["approve", 0], ["reject", 1]] as const) {
+      const p = project(gated(`timeout 1s default ${decision}`));
+      const started = p.flow("run", "main.flow", "--arg", "n=4");
+      expect(started.code, started.stderr).toBe(0);
+      const run = runIdOf(started.stderr);
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      const tick = p.flow("tick");
+      expect(tick.stderr).toContain(`run ${run}: a timer was due; ${decision === "approve" ? "completed" : "failed"}`);
+      expect(tick.code).toBe(code);
+      const kinds = entries(p, run).map((t) => (JSON.parse(t) as { kind: string }).kind);
+      expect(kinds).toContain("gate.defaulted");
+      expect(p.flow("replay", run).code).toBe(0);
+    }
+  });
+
+  it("sleep parks the run and the process exits; flow tick continues it only once the time has come", async () => {
+    const p = project(`${steps}
+workflow main(n: int) -> string
+  budget { compute: 1m }
+  grants { proc }
+{
+  let p = plan(n)
+  sleep 2s
+  return apply(p)
+}`);
+    const started = p.flow("run", "main.flow", "--arg", "n=5", "--park-after", "0s");
+    expect(started.code, started.stderr).toBe(0);
+    const run = runIdOf(started.stderr);
+    expect(started.stderr).toMatch(new RegExp(`run ${run} is parked until \\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z: \`flow tick\``));
+    expect(p.flow("runs").stdout).toMatch(new RegExp(`${run}  parked`));
+    const early = p.flow("tick");
+    expect(early.stderr).toBe("no parked run has a timer due\n");
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    const due = p.flow("tick", "--json");
+    expect(due.code, due.stderr).toBe(0);
+    expect(JSON.parse(due.stdout)).toEqual([{ run, outcome: "completed" }]);
+    expect(p.flow("status", run, "--json").stdout).toContain('"plan-5\\n applied\\n"');
+    expect(p.flow("replay", run).code).toBe(0);
+  });
+});
