@@ -133,6 +133,16 @@ describe("approve across processes", () => {
   });
 });
 
+describe("a near timeout", () => {
+  it("is waited for in the process that runs the gate: its default applies there", () => {
+    const p = project(gated("timeout 1s default approve"));
+    const result = p.flow("run", "main.flow", "--arg", "n=6");
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe('"plan-6\\n applied\\n"\n');
+    expect(result.stderr).toContain("no decision before the timeout; its default applies (approve)");
+  });
+});
+
 describe("a node's gate clause", () => {
   it("holds each item's result for a decision at its own instance, named when several are open", () => {
     const p = project(`
@@ -175,7 +185,8 @@ describe("timers: a gate's timeout and a sleep, fired by flow tick", () => {
   it("a gate's timeout applies its default: approve continues the run, reject fails it", async () => {
     for (const [decision, code] of [["approve", 0], ["reject", 1]] as const) {
       const p = project(gated(`timeout 1s default ${decision}`));
-      const started = p.flow("run", "main.flow", "--arg", "n=4");
+      // A timeout this near is waited for in the process unless it parks at once.
+      const started = p.flow("run", "main.flow", "--arg", "n=4", "--park-after", "0s");
       expect(started.code, started.stderr).toBe(0);
       const run = runIdOf(started.stderr);
       await new Promise((resolve) => setTimeout(resolve, 1_200));

@@ -135,7 +135,8 @@ export class RunDriver {
           const status = this.core.state.status;
           if (this.stopping.signal.aborted) break;
           if (status === "completed" || status === "failed") break;
-          if (this.attempts.size === 0 && (this.timers.size === 0 || status === "parked" || this.nextTimer() - this.options.clock() > (this.options.parkAfterMs ?? 60_000))) break;
+          // Nothing in flight and nothing due soon (a gate's timeout is days off): the run is rows only from here.
+          if (this.attempts.size === 0 && (this.timers.size === 0 || this.nextTimer() - this.options.clock() > (this.options.parkAfterMs ?? 60_000))) break;
           await new Promise<void>((resolve) => (this.wake = resolve));
           this.wake = null;
           continue;
