@@ -21,7 +21,7 @@ export function keysDir(): string {
 export interface ApproverKey {
   readonly name: string;
   readonly privateKey: KeyObject;
-  /** The public key as text (base64url of its 32 bytes). */
+  /** The public key as text (base64 of its 32 bytes). */
   readonly key: string;
   readonly file: string;
 }

@@ -1,3 +1,5 @@
+import type { Budget } from "../compiler/ir/cost.ts";
+import { amount } from "../interpreter/core/budget.ts";
 import type { Entry, Json } from "../interpreter/ledger/entry.ts";
 
 /**
@@ -48,9 +50,20 @@ export function describeEntry(entry: Entry): string {
       return `timer ${entry.data.timer} fired`;
     case "gate.decided":
       return `${entry.data.instance} ${entry.data.decision === "approve" ? "approved" : "rejected"} by ${entry.data.approver.name}${entry.data.comment === null ? "" : `: ${entry.data.comment}`}`;
+    case "budget.refused":
+      return `${on(entry)} refused: it may need ${entry.data.need === null ? "an unbounded amount" : amount(entry.data.unit, entry.data.need)} of ${entry.data.unit}, ${amount(entry.data.unit, Math.max(0, entry.data.remaining))} remain`;
+    case "budget.set":
+      return `a new envelope from ${entry.data.by}: ${ceilingsText(entry.data.ceilings)}`;
+    case "run.aborted":
+      return `run aborted: ${entry.data.reason}`;
     case "gate.defaulted":
       return `${entry.data.instance}: no decision before the timeout; its default applies (${entry.data.decision})`;
   }
+}
+
+export function ceilingsText(ceilings: Budget): string {
+  const set = (["tokens", "usd", "compute", "wall"] as const).filter((u) => ceilings[u] !== null).map((u) => `${u} ${amount(u, ceilings[u] as number)}`);
+  return set.length === 0 ? "no ceilings" : set.join(", ");
 }
 
 function on(entry: { readonly vertex: string; readonly attempt: number }): string {

@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from "commander";
 import { check } from "./commands/check.ts";
 import { exitCodes, UsageError } from "./exit-codes.ts";
 import { processIo, type CommandIo } from "./io.ts";
+import { parseBudget } from "./budget-option.ts";
 import { defaultParkAfterMs, parseParkAfter } from "./park-after.ts";
 
 /**
@@ -117,10 +118,11 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     .argument("<run>", "the run's id, or a unique prefix of it")
     .addOption(storeOption())
     .addOption(parkAfterOption())
+    .option("--budget <ceilings>", "a fresh envelope for a run its budget stopped: tokens=2M,usd=5.00,compute=2h,wall=3h (a unit not given keeps its ceiling)", parseBudget)
     .option("--json", "print the outcome as one JSON report on stdout", false)
-    .action(async (run: string, options: { store?: string; parkAfter: number; json: boolean }) => {
+    .action(async (run: string, options: { store?: string; parkAfter: number; budget?: ReturnType<typeof parseBudget>; json: boolean }) => {
       const { resume } = await import("./commands/resume.ts");
-      code = await resume({ run, store: options.store, parkAfterMs: options.parkAfter, json: options.json }, io);
+      code = await resume({ run, store: options.store, parkAfterMs: options.parkAfter, budget: options.budget, json: options.json }, io);
     });
 
   program
@@ -233,6 +235,19 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     .action(async (run: string, options: { store?: string; output?: string }) => {
       const { exportRun } = await import("./commands/export.ts");
       code = await exportRun({ run, store: options.store, output: options.output }, io);
+    });
+
+  program
+    .command("receipt")
+    .description("a run's receipt: each vertex's attempts, retries and spend, the totals against its ceilings, its gates and who decided them, signed with the project's runner key; or check one")
+    .argument("[run]", "the run's id, or a unique prefix of it")
+    .addOption(storeOption())
+    .option("--json", "print the receipt itself (canonical JSON) instead of a summary; with --verify, the verdict as JSON", false)
+    .option("--verify <file>", "check a receipt file instead: exit 0 when it holds, 1 when it does not")
+    .option("-o, --output <file>", "write the receipt here instead of .flow/receipts/RUN-SEQ.json")
+    .action(async (run: string | undefined, options: { store?: string; json: boolean; verify?: string; output?: string }) => {
+      const { receipt } = await import("./commands/receipt.ts");
+      code = await receipt({ run, store: options.store, json: options.json, verify: options.verify, out: options.output }, io);
     });
 
   program

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
+import { publicKeyPattern } from "../interpreter/gates/decision.ts";
 import { UsageError } from "./exit-codes.ts";
 
 /**
@@ -14,8 +15,8 @@ export const ProjectConfig = z.strictObject({
     .array(
       z.strictObject({
         name: z.string().min(1),
-        /** An Ed25519 public key: its 32 bytes in base64url (`flow keys list` prints it). */
-        key: z.string().regex(/^[A-Za-z0-9_-]{43}$/, "an Ed25519 public key, 43 characters of base64url"),
+        /** An Ed25519 public key: its 32 bytes in base64 (`flow keys list` prints it). */
+        key: z.string().regex(publicKeyPattern, "an Ed25519 public key, 44 characters of base64"),
       }),
     )
     .default([]),

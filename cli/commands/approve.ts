@@ -115,7 +115,7 @@ export async function approve(options: ApproveOptions, io: CommandIo): Promise<n
       io.err(`\`flow resume ${record.id}\` continues it\n`);
       return exitCodes.ok;
     }
-    return await driveToEnd(driver, progress, io, options.json);
+    return await driveToEnd(driver, store, progress, io, options.json);
   } finally {
     await store.close();
   }

@@ -1,5 +1,10 @@
 import { resolve } from "node:path";
-import { RunDriver } from "../../interpreter/host/run-driver.ts";
+import { hostname, userInfo } from "node:os";
+import type { Budget } from "../../compiler/ir/cost.ts";
+import { readRun } from "../../interpreter/host/read-run.ts";
+import { type Answer, RunDriver } from "../../interpreter/host/run-driver.ts";
+import type { Store } from "../../interpreter/store/store.ts";
+import { ceilingsText } from "../describe-entry.ts";
 import { processDriver } from "../../interpreter/sandbox/process.ts";
 import { driveToEnd } from "../drive-run.ts";
 import { exitCodes, UsageError } from "../exit-codes.ts";
@@ -13,6 +18,8 @@ export interface ResumeOptions {
   /** `--park-after`: see DriverOptions.parkAfterMs. */
   readonly parkAfterMs: number;
   readonly json: boolean;
+  /** `--budget`: a fresh envelope, recorded as the run is taken over. */
+  readonly budget: Partial<Record<keyof Budget, number>> | undefined;
 }
 
 /**
@@ -35,17 +42,26 @@ export async function resume(options: ResumeOptions, io: CommandIo): Promise<num
     const progress = options.json ? null : new RunProgress(io.err, io.colorErr, () => Date.now());
     let driver: RunDriver;
     try {
+      const answer = options.budget === undefined ? undefined : await freshEnvelope(store, record.id, options.budget);
       driver = await RunDriver.resume(
         { store, sandbox: processDriver, workRoot: resolve(".flow", "work"), clock: () => Date.now(), parkAfterMs: options.parkAfterMs, onEntries: (sealed) => progress?.entries(sealed) },
         record.id,
+        answer,
       );
     } catch (error) {
       progress?.finish();
       throw new UsageError((error as Error).message);
     }
-    io.err(`run ${record.id}: resumed at entry ${driver.core.state.head.seq}\n`);
-    return await driveToEnd(driver, progress, io, options.json);
+    io.err(`run ${record.id}: resumed at entry ${driver.core.state.head.seq}${options.budget === undefined ? "" : ` with a fresh envelope (${ceilingsText(driver.core.state.budget.ceilings)})`}\n`);
+    return await driveToEnd(driver, store, progress, io, options.json);
   } finally {
     await store.close();
   }
+}
+
+/** `budget.set`: the run's ceilings with the given ones replaced, nothing spent; made against the head read here. */
+async function freshEnvelope(store: Store, run: string, given: Partial<Record<keyof Budget, number>>): Promise<Answer> {
+  const { core } = await readRun(store, run);
+  const ceilings: Budget = { ...core.state.budget.ceilings, ...given };
+  return { head: core.state.head.hash, draft: { kind: "budget.set", at: Date.now(), data: { ceilings, by: `${userInfo().username}@${hostname()}` } } };
 }

@@ -5,6 +5,7 @@ import { processDriver } from "../../interpreter/sandbox/process.ts";
 import { exitCodes } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
 import { openRunStore } from "../run-store.ts";
+import { issueReceipt } from "./receipt.ts";
 
 export interface TickOptions {
   readonly store: string | undefined;
@@ -34,7 +35,8 @@ export async function tick(options: TickOptions, io: CommandIo): Promise<number>
       try {
         const driver = await RunDriver.resume({ store, sandbox: processDriver, workRoot: resolve(".flow", "work"), clock: () => Date.now(), parkAfterMs: options.parkAfterMs }, record.id);
         outcome = await driver.drive();
-        if (outcome === "failed" || outcome === "interrupted") code = exitCodes.failed;
+        if (outcome === "failed" || outcome === "aborted" || outcome === "interrupted") code = exitCodes.failed;
+        if (outcome !== "interrupted") await issueReceipt(store, record.id);
       } catch (error) {
         outcome = `left: ${(error as Error).message}`;
       }

@@ -52,6 +52,9 @@ const decisive: { readonly [K in EntryKind]: boolean } = {
   "timer.fired": true,
   "gate.decided": true,
   "gate.defaulted": false,
+  "budget.refused": false,
+  "budget.set": true,
+  "run.aborted": false,
 };
 
 /**

@@ -1,4 +1,5 @@
 import type { Entry, EntryOf } from "../ledger/entry.ts";
+import { chargeWall, initialBudget, reserve, setEnvelope } from "./budget.ts";
 import { enclosingItem, type RunPlan, splitInstance } from "./plan.ts";
 import type { FanOutState, GateState, RunState, VertexState } from "./state.ts";
 
@@ -27,6 +28,8 @@ export function initialState(entry: EntryOf<"run.started">): RunState {
     timers: new Map(),
     parked: new Map(),
     gates: new Map(),
+    budget: initialBudget(entry.data.ir, entry.data.workflow, entry.at),
+    abortReason: null,
     resetAt: 0,
     active: 0,
     result: null,
@@ -36,6 +39,7 @@ export function initialState(entry: EntryOf<"run.started">): RunState {
 
 export function apply(state: RunState, entry: Entry, plan: RunPlan): void {
   state.head = { seq: entry.seq, hash: entry.hash };
+  chargeWall(state, entry.at);
   state.at = entry.at;
   record(state, entry, plan);
   touch(state, entry, plan);
@@ -47,10 +51,11 @@ function record(state: RunState, entry: Entry, plan: RunPlan): void {
       throw new Error("run.started is the first entry only");
     case "run.resumed":
       // The process that ran them is gone: what was scheduled or running is run again, same attempt.
-      for (const vertex of state.vertices.values()) {
+      for (const [key, vertex] of state.vertices) {
         if (vertex.status === "scheduled" || vertex.status === "running") {
           vertex.status = "interrupted";
           state.active--;
+          reserve(state, plan, key, -1);
         }
       }
       if (state.status === "parked") state.status = "running";
@@ -86,6 +91,7 @@ function record(state: RunState, entry: Entry, plan: RunPlan): void {
       };
       state.vertices.set(entry.vertex, vertex);
       state.active++;
+      reserve(state, plan, entry.vertex, 1);
       markBegun(state, plan, entry.vertex);
       return;
     }
@@ -93,10 +99,12 @@ function record(state: RunState, entry: Entry, plan: RunPlan): void {
       vertexOf(state, entry).status = "running";
       return;
     case "step.completed":
+      state.budget.spent.compute += entry.data.compute;
       state.journal.set(entry.data.id, { result: entry.data.result });
       vertexOf(state, entry).stepIds[entry.data.index] = entry.data.id;
       return;
     case "step.failed":
+      state.budget.spent.compute += entry.data.compute;
       state.journal.set(entry.data.id, { failure: entry.data.failure });
       vertexOf(state, entry).stepIds[entry.data.index] = entry.data.id;
       return;
@@ -108,6 +116,7 @@ function record(state: RunState, entry: Entry, plan: RunPlan): void {
       vertex.status = "completed";
       vertex.result = entry.data.result;
       state.active--;
+      reserve(state, plan, entry.vertex, -1);
       return;
     }
     case "vertex.failed":
@@ -116,6 +125,7 @@ function record(state: RunState, entry: Entry, plan: RunPlan): void {
       vertex.status = "failed";
       vertex.failure = entry.data.failure;
       state.active--;
+      reserve(state, plan, entry.vertex, -1);
       return;
     }
     case "vertex.retrying": {
@@ -167,6 +177,18 @@ function record(state: RunState, entry: Entry, plan: RunPlan): void {
       return;
     case "gate.defaulted":
       decideGate(state, entry.data.instance, { decision: entry.data.decision, by: null, comment: null });
+      return;
+    case "budget.refused":
+      state.budget.stopped = true;
+      return;
+    case "budget.set":
+      setEnvelope(state.budget, entry.data.ceilings);
+      if (state.status === "aborted") state.status = "running";
+      state.abortReason = null;
+      return;
+    case "run.aborted":
+      state.status = "aborted";
+      state.abortReason = entry.data.reason;
       return;
   }
 }

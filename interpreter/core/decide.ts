@@ -1,10 +1,12 @@
 import type { Expr, Stmt } from "../../compiler/ir/body.ts";
 import { subExpressions } from "../../compiler/ir/sub-expressions.ts";
+import type { CostVector } from "../../compiler/ir/cost.ts";
 import type { Retry } from "../../compiler/ir/unit.ts";
 import type { Barrier } from "../../compiler/ir/workflow.ts";
 import { StdFailure } from "../../stdlib/runtime/implementation.ts";
 import type { Draft, Failure, Json } from "../ledger/entry.ts";
 import { Blocked, evaluatePure, Frame, NotReady, type Scope } from "./evaluate.ts";
+import { abortReason, refusal } from "./budget.ts";
 import type { DecideMemo } from "./memo.ts";
 import { instanceKey, type RunPlan } from "./plan.ts";
 import type { RunState } from "./state.ts";
@@ -27,7 +29,7 @@ import { validateValue } from "./validate-value.ts";
  * over, and the walk goes on to the next, except at a barrier.
  */
 export function decide(state: RunState, plan: RunPlan, memo: DecideMemo): Draft[] {
-  if (state.status === "completed" || state.status === "failed") return [];
+  if (state.status === "completed" || state.status === "failed" || state.status === "aborted") return [];
   return new Walk(state, plan, memo).run();
 }
 
@@ -75,6 +77,12 @@ class Walk {
   run(): Draft[] {
     const sink: Sink = [];
     const result = this.block(this.plan.workflow.body, new Frame(this.scope("")), "", { pending: false, blocked: false }, sink);
+    const { budget } = this.state;
+    if (budget.stopped && this.state.active === 0 && this.drafts.length === 0 && result.pending) {
+      // A dispatch was refused and what was in flight has drained: the run stops here, whole, until a new envelope.
+      this.emit({ kind: "run.aborted", at: this.state.at, data: { reason: abortReason(budget), spent: { ...budget.spent }, ceilings: budget.ceilings } });
+      return this.drafts;
+    }
     if (result.pending || this.state.active > 0 || this.drafts.length > 0) return this.drafts;
     if (sink.length === 0 && result.returned !== null) {
       const problem = validateValue(result.returned.value, this.plan.workflow.result, this.plan.ir.types);
@@ -275,7 +283,7 @@ class Walk {
         if (thrown instanceof Blocked) this.emit({ kind: "vertex.skipped", at: this.state.at, vertex: key, attempt: 1, data: { because: thrown.because } });
         throw thrown;
       }
-      this.schedule(key, 1, args, false);
+      this.schedule(key, 1, args, false, spec.cost.perAttempt);
       throw NotReady.signal;
     }
     switch (known.status) {
@@ -296,11 +304,11 @@ class Walk {
       case "skipped":
         throw new Blocked(known.because ?? key);
       case "interrupted":
-        this.schedule(key, known.attempt, known.args, true);
+        this.schedule(key, known.attempt, known.args, true, spec.cost.perAttempt);
         throw NotReady.signal;
       case "retrying": {
         const timer = this.state.timers.get(retryTimer(key, known.attempt));
-        if (timer === undefined || timer.fired) this.schedule(key, known.attempt, known.args, false);
+        if (timer === undefined || timer.fired) this.schedule(key, known.attempt, known.args, false, spec.cost.perAttempt);
         throw NotReady.signal;
       }
       case "failed": {
@@ -320,10 +328,16 @@ class Walk {
     }
   }
 
-  private schedule(key: string, attempt: number, args: Readonly<Record<string, Json>>, resumed: boolean): void {
-    if (this.slots <= 0) {
-      // It waits for a free slot: something outside its item.
+  private schedule(key: string, attempt: number, args: Readonly<Record<string, Json>>, resumed: boolean, cost: CostVector): void {
+    if (this.slots <= 0 || this.state.budget.stopped) {
+      // It waits for a free slot, or for a new envelope: something outside its item.
       this.item.external = true;
+      return;
+    }
+    const refused = refusal(this.state.budget, cost);
+    if (refused !== null) {
+      this.item.external = true;
+      this.emit({ kind: "budget.refused", at: this.state.at, vertex: key, attempt, data: refused });
       return;
     }
     this.slots--;

@@ -1,5 +1,6 @@
 import type { ChainHead } from "../ledger/chain.ts";
-import type { Failure, GateDecision, Json, RunOptions } from "../ledger/entry.ts";
+import type { Budget } from "../../compiler/ir/cost.ts";
+import type { Failure, GateDecision, Json, RunOptions, Spent } from "../ledger/entry.ts";
 
 /**
  * A run's state: the fold of its ledger (apply.ts), and nothing else. It
@@ -57,6 +58,21 @@ export interface FanOutState {
   readonly changedAt: Map<number, number>;
 }
 
+/**
+ * The run's envelope: its ceilings (the workflow's `budget`, or the last
+ * `flow resume --budget`) and what it has spent since they were set.
+ */
+export interface BudgetState {
+  ceilings: Budget;
+  readonly spent: Spent;
+  /** The worst cases of the attempts in flight (wall time aside), held back from what remains. */
+  readonly reserved: Spent;
+  /** A dispatch was refused: nothing more is, until a new envelope. */
+  stopped: boolean;
+  /** The latest `at` the fold has charged wall time up to. */
+  clock: number;
+}
+
 export interface GateState {
   readonly decision: GateDecision;
   /** The approver's name, or null when the timeout's default applied. */
@@ -74,7 +90,8 @@ export interface RunState {
   readonly args: Readonly<Record<string, Json>>;
   readonly seed: string;
   readonly options: RunOptions;
-  status: "running" | "parked" | "completed" | "failed";
+  /** `aborted`: stopped by its budget; a new envelope (`budget.set`) lets it go on. */
+  status: "running" | "parked" | "aborted" | "completed" | "failed";
   readonly vertices: Map<string, VertexState>;
   /** Step results by journal id. */
   readonly journal: Map<string, JournalRecord>;
@@ -83,6 +100,9 @@ export interface RunState {
   readonly timers: Map<string, { readonly until: number; fired: boolean }>;
   /** Instances the run is parked at, with what they wait for. */
   readonly parked: Map<string, string>;
+  readonly budget: BudgetState;
+  /** Why the run was aborted (`run.aborted`), until a new envelope lets it go on. */
+  abortReason: string | null;
   /** Decisions at gates (an `approve`, a node's `gate`), by instance: a person's, or a timeout's default. */
   readonly gates: Map<string, GateState>;
   /** The seq of the last entry after which everything must be looked at again (a takeover). */

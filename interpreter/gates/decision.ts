@@ -43,17 +43,23 @@ export function signatureHolds(d: SignedDecision): boolean {
   }
 }
 
-/** A public key as text: its 32 raw bytes in base64url, as an Ed25519 JWK's `x`. */
+/**
+ * A public key as text: its 32 raw bytes in base64 (44 characters). Not
+ * base64url, whose `-` could open the text and make a command line take
+ * it for an option.
+ */
 export function publicKeyText(key: KeyObject): string {
   const jwk = key.export({ format: "jwk" });
   if (jwk.crv !== "Ed25519" || typeof jwk.x !== "string") throw new Error("not an Ed25519 key");
-  return jwk.x;
+  return Buffer.from(jwk.x, "base64url").toString("base64");
 }
 
+export const publicKeyPattern = /^[A-Za-z0-9+/]{43}=$/;
+
 export function publicKeyOf(text: string): KeyObject | null {
-  if (!/^[A-Za-z0-9_-]{43}$/.test(text)) return null;
+  if (!publicKeyPattern.test(text)) return null;
   try {
-    return createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: text }, format: "jwk" });
+    return createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: Buffer.from(text, "base64").toString("base64url") }, format: "jwk" });
   } catch {
     return null;
   }

@@ -103,12 +103,14 @@ export async function runAttempt(
       const { request } = progress;
       const session = await sandbox();
       if (session === null) return;
+      const began = clock();
       const reply = await runStep(session, request.op, request.id, request.args, controller.signal);
       if (ended || controller.signal.aborted) return;
       at = clock();
       progress = body.resume(at, reply);
       if (!(await saveCheckpoints(progress.drafts))) return;
-      const data = { index: request.index, op: request.op, id: request.id, args: request.args };
+      // The sandbox's account of the step: the time it held the step, its charge against the run's compute.
+      const data = { index: request.index, op: request.op, id: request.id, args: request.args, compute: Math.max(0, at - began) };
       const stepEntry: Draft =
         "failure" in reply
           ? { kind: "step.failed", at, vertex: instance, attempt, data: { ...data, failure: reply.failure } }

@@ -35,7 +35,7 @@ export interface Answer {
   readonly head: string;
 }
 
-export type DriveOutcome = "completed" | "failed" | "parked" | "interrupted";
+export type DriveOutcome = "completed" | "failed" | "parked" | "aborted" | "interrupted";
 
 /** How long a lease lasts without renewal; a live driver renews it every third of that. */
 const leaseTtl = 30_000;
@@ -134,7 +134,7 @@ export class RunDriver {
         if (this.inbox.length === 0) {
           const status = this.core.state.status;
           if (this.stopping.signal.aborted) break;
-          if (status === "completed" || status === "failed") break;
+          if (status === "completed" || status === "failed" || status === "aborted") break;
           // Nothing in flight and nothing due soon (a gate's timeout is days off): the run is rows only from here.
           if (this.attempts.size === 0 && (this.timers.size === 0 || this.nextTimer() - this.options.clock() > (this.options.parkAfterMs ?? 60_000))) break;
           await new Promise<void>((resolve) => (this.wake = resolve));

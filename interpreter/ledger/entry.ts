@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Budget, CostUnit } from "../../compiler/ir/cost.ts";
 import { Ir } from "../../compiler/ir/schema.ts";
 
 /**
@@ -49,7 +50,12 @@ const vertexEntry = <K extends string, D extends z.ZodType>(kind: K, data: D) =>
   z.strictObject({ ...common, ...onVertex, kind: z.literal(kind), data, hash: Hex64 });
 
 /** Where a step's journal entry is: its index in the attempt's body, the op, and its journal id. */
-const stepRef = { index: z.int().nonnegative(), op: z.string(), id: Hex64, args: z.record(z.string(), Json) };
+/** `compute`: the milliseconds the sandbox spent on the step, its charge against the run's compute budget. */
+const stepRef = { index: z.int().nonnegative(), op: z.string(), id: Hex64, args: z.record(z.string(), Json), compute: z.int().nonnegative() };
+
+/** What a run has spent of its envelope: tokens, US dollars, compute and wall milliseconds. */
+export const Spent = z.strictObject({ tokens: z.number().nonnegative(), usd: z.number().nonnegative(), compute: z.number().nonnegative(), wall: z.number().nonnegative() });
+export type Spent = z.infer<typeof Spent>;
 
 export const GateDecision = z.enum(["approve", "reject"]);
 export type GateDecision = z.infer<typeof GateDecision>;
@@ -131,6 +137,18 @@ export const Entry = z.discriminatedUnion("kind", [
   ),
   /** Decided: a gate's timeout passed without a decision; its declared default applies. */
   entry("gate.defaulted", z.strictObject({ instance: z.string(), decision: GateDecision })),
+
+  /**
+   * Decided: an attempt is not dispatched, because its one-attempt worst
+   * case in `unit` (`need`; null when it has no bound to price) exceeds
+   * what remains of the envelope (after what is in flight). Nothing more
+   * is dispatched until a new envelope (`budget.set`).
+   */
+  vertexEntry("budget.refused", z.strictObject({ unit: CostUnit, need: z.number().nonnegative().nullable(), remaining: z.number() })),
+  /** The world: a person gave the run a fresh envelope (`flow resume --budget`): these ceilings, from nothing spent. */
+  entry("budget.set", z.strictObject({ ceilings: Budget, by: z.string() })),
+  /** Decided: a refusal drained what was in flight; the run stops here until it is given a new envelope. */
+  entry("run.aborted", z.strictObject({ reason: z.string(), spent: Spent, ceilings: Budget })),
 ]);
 
 export type Entry = z.infer<typeof Entry>;
@@ -164,4 +182,7 @@ export const entryOrigin: { readonly [K in EntryKind]: "world" | "decided" | "bo
   "run.parked": "decided",
   "gate.decided": "world",
   "gate.defaulted": "decided",
+  "budget.refused": "decided",
+  "budget.set": "world",
+  "run.aborted": "decided",
 };

@@ -12,7 +12,7 @@
  * epoch that is no longer current is `StaleLease`.
  */
 
-export type RunStatus = "running" | "parked" | "completed" | "failed" | "interrupted";
+export type RunStatus = "running" | "parked" | "aborted" | "completed" | "failed" | "interrupted";
 
 export interface RunRecord {
   readonly id: string;

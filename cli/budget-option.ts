@@ -1,0 +1,52 @@
+import { InvalidArgumentError } from "commander";
+import type { Budget } from "../compiler/ir/cost.ts";
+import { parseDuration } from "./duration.ts";
+
+/**
+ * `--budget tokens=2M,usd=5.00,compute=2h,wall=3h`: the ceilings of a fresh
+ * envelope, each unit optional (one not given keeps its ceiling).
+ */
+export function parseBudget(text: string): Partial<Record<keyof Budget, number>> {
+  const ceilings: Partial<Record<keyof Budget, number>> = {};
+  for (const part of text.split(",")) {
+    const [unit, value, extra] = part.split("=").map((s) => s.trim());
+    if (value === undefined || extra !== undefined || value === "") throw new InvalidArgumentError(`\`${part}\` is not UNIT=AMOUNT (tokens=2M, usd=5.00, compute=2h, wall=3h)`);
+    const amount = parseAmount(unit ?? "", value);
+    if (amount === null) throw new InvalidArgumentError(`\`${part}\`: ${hint(unit ?? "")}`);
+    ceilings[unit as keyof Budget] = amount;
+  }
+  return ceilings;
+}
+
+function parseAmount(unit: string, value: string): number | null {
+  switch (unit) {
+    case "tokens": {
+      const match = /^(\d+(?:\.\d+)?)([kMG]?)$/.exec(value);
+      if (match === null) return null;
+      return Math.round(Number(match[1]) * { "": 1, k: 1e3, M: 1e6, G: 1e9 }[match[2] as "" | "k" | "M" | "G"]);
+    }
+    case "usd": {
+      const match = /^\$?(\d+(?:\.\d+)?)$/.exec(value);
+      return match === null ? null : Number(match[1]);
+    }
+    case "compute":
+    case "wall":
+      return parseDuration(value);
+    default:
+      return null;
+  }
+}
+
+function hint(unit: string): string {
+  switch (unit) {
+    case "tokens":
+      return "tokens take a count: 500k, 2M";
+    case "usd":
+      return "usd takes dollars: 5.00";
+    case "compute":
+    case "wall":
+      return `${unit} takes a duration: 90s, 2h`;
+    default:
+      return `\`${unit}\` is not a unit: tokens, usd, compute or wall`;
+  }
+}

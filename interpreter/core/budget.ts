@@ -1,0 +1,90 @@
+import type { Amount, Budget, CostUnit, CostVector } from "../../compiler/ir/cost.ts";
+import type { Ir } from "../../compiler/ir/schema.ts";
+import type { Spent } from "../ledger/entry.ts";
+import { type RunPlan, splitInstance } from "./plan.ts";
+import type { BudgetState, RunState } from "./state.ts";
+
+/**
+ * The run's envelope at run time. Charges come from the world (a step's
+ * compute, measured by the sandbox; wall time between the world's
+ * entries); before an attempt is dispatched its one-attempt worst case
+ * (the compiler's `perAttempt`) is priced against what remains after what
+ * is spent and what attempts in flight may still spend (their worst
+ * cases, reserved until they end). Wall time is not reserved: attempts in
+ * flight spend it side by side.
+ */
+
+const units: readonly CostUnit[] = ["tokens", "usd", "compute", "wall"];
+const reservedUnits = ["tokens", "usd", "compute"] as const;
+
+const nothing = (): Spent => ({ tokens: 0, usd: 0, compute: 0, wall: 0 });
+
+export function initialBudget(ir: Ir, workflow: string, at: number): BudgetState {
+  const declared = ir.workflows.find((w) => w.name === workflow)?.budget;
+  return { ceilings: declared ?? { tokens: null, usd: null, compute: null, wall: null }, spent: nothing(), reserved: nothing(), stopped: false, clock: at };
+}
+
+/** A fresh envelope: these ceilings, nothing spent (what is in flight stays reserved). */
+export function setEnvelope(budget: BudgetState, ceilings: Budget): void {
+  budget.ceilings = ceilings;
+  for (const unit of units) budget.spent[unit] = 0;
+  budget.stopped = false;
+}
+
+/** Reserves (`sign` 1) or releases (-1) an attempt's worst case as it is dispatched or ends. */
+export function reserve(state: RunState, plan: RunPlan, instance: string, sign: 1 | -1): void {
+  const cost = plan.vertices.get(splitInstance(instance).id)?.cost.perAttempt;
+  if (cost === undefined) return;
+  for (const unit of reservedUnits) state.budget.reserved[unit] += sign * figure(cost[unit]);
+}
+
+/**
+ * Wall time passes while the run runs, unless it is parked or stopped:
+ * each entry charges the time since the latest one before it. Attempts
+ * side by side record their entries with their own times and their
+ * batches interleave, so `at` can go back: no time is counted twice.
+ */
+export function chargeWall(state: RunState, at: number): void {
+  const { budget } = state;
+  if (at <= budget.clock) return;
+  if (state.status === "running") budget.spent.wall += at - budget.clock;
+  budget.clock = at;
+}
+
+/** What stops an attempt with this worst case from being dispatched now: the first unit it would breach, or null. */
+export function refusal(budget: BudgetState, cost: CostVector): { readonly unit: CostUnit; readonly need: number | null; readonly remaining: number } | null {
+  for (const unit of units) {
+    const ceiling = budget.ceilings[unit];
+    if (ceiling === null) continue;
+    const remaining = ceiling - budget.spent[unit] - (unit === "wall" ? 0 : budget.reserved[unit]);
+    const amount = cost[unit];
+    // An attempt with no bound in a unit the run limits cannot be priced: it is not dispatched on trust.
+    if (typeof amount !== "number") return { unit, need: null, remaining };
+    if (amount > remaining) return { unit, need: amount, remaining };
+  }
+  return null;
+}
+
+/** A bounded figure; an unbounded or unknown one reserves nothing (`refusal` refuses it where a ceiling applies). */
+function figure(amount: Amount): number {
+  return typeof amount === "number" ? amount : 0;
+}
+
+/** A figure in its unit, for people: tokens, dollars, or a duration. */
+export function amount(unit: CostUnit, value: number): string {
+  switch (unit) {
+    case "tokens":
+      return `${Math.round(value)} tokens`;
+    case "usd":
+      return `$${value.toFixed(2)}`;
+    case "compute":
+    case "wall":
+      return value < 1_000 ? `${Math.round(value)} ms` : `${(value / 1_000).toFixed(1)} s`;
+  }
+}
+
+/** Why a run stops: what it has spent of each ceiling when a dispatch was refused. */
+export function abortReason(budget: BudgetState): string {
+  const limited = units.filter((u) => budget.ceilings[u] !== null);
+  return `a dispatch would exceed the run's budget (${limited.map((u) => `${u}: ${amount(u, budget.spent[u])} spent of ${amount(u, budget.ceilings[u] as number)}`).join(", ")})`;
+}

@@ -1,0 +1,115 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runFlow } from "./support/run-cli.ts";
+
+/**
+ * The budget at run time, as users type the commands: a fan-out whose
+ * steps each charge about 400 ms of compute against a 3.5 s envelope,
+ * two at a time, each priced at its node's one-attempt ceiling (1 s)
+ * before it is dispatched.
+ */
+
+function project(marker: string): { cwd: string; flow: (...args: string[]) => ReturnType<typeof runFlow> } {
+  const cwd = mkdtempSync(join(tmpdir(), "flow-budget-"));
+  writeFileSync(
+    join(cwd, "main.flow"),
+    `import { sh } from "std/sandbox"
+
+node work(n: int) -> int
+  effects { proc }
+  budget  { compute: 1s }
+{
+  let r = sh("sleep 0.4; echo \${n as string} >> out.txt # ${marker}")
+  return n
+}
+
+workflow main(ns: List<int, max 10>) -> List<int>
+  budget { compute: 3500ms }
+  grants { proc }
+{
+  return for n in ns concurrency 2 { work(n) }
+}
+`,
+  );
+  return { cwd, flow: (...args: string[]) => runFlow(args, { cwd }) };
+}
+
+const runIdOf = (stderr: string) => /^run (\d{8}-\d{6}-[0-9a-f]{6})/m.exec(stderr)?.[1] ?? "";
+
+/** The lines each work tree's out.txt gained: one per item that ran its step. */
+function ran(cwd: string, run: string): number[] {
+  const items: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    try {
+      items.push(...readFileSync(join(cwd, ".flow", "work", run, `work[${i}]`, "out.txt"), "utf8").trim().split("\n").map(Number));
+    } catch {
+      // Never dispatched.
+    }
+  }
+  return items.sort((a, b) => a - b);
+}
+
+describe("a fan-out that exhausts its budget midway", () => {
+  it("refuses the dispatches that would breach it, drains, aborts cleanly; flow resume --budget completes it; the ledger replays", () => {
+    const marker = `flow-budget-${process.pid}-${Date.now()}`;
+    const p = project(marker);
+    const started = p.flow("run", "main.flow", "--arg", "ns=[1,2,3,4,5,6,7,8,9,10]");
+    expect(started.code, started.stderr).toBe(1);
+    const run = runIdOf(started.stderr);
+    expect(started.stderr).toMatch(/work\[\d\] refused: it may need 1\.0 s of compute, \d+ ms remain/);
+    expect(started.stderr).toMatch(new RegExp(`run ${run} aborted: a dispatch would exceed the run's budget \\(compute: [0-9.]+ s spent of 3\\.5 s\\)`));
+    expect(started.stderr).toContain(`\`flow resume ${run} --budget compute=…\``);
+    // Drained: no step of the run is left running.
+    expect(execFileSync("ps", ["-eo", "args"], { encoding: "utf8" })).not.toContain(marker);
+
+    const ledger = p.flow("export", run).stdout.trim().split("\n").map((t) => JSON.parse(t) as { kind: string; data: Record<string, unknown>; vertex?: string });
+    const refused = ledger.filter((e) => e.kind === "budget.refused");
+    expect(refused.length).toBeGreaterThan(0);
+    for (const r of refused) expect(r.data).toMatchObject({ unit: "compute", need: 1000 });
+    const completed = ledger.filter((e) => e.kind === "vertex.completed").length;
+    expect(completed).toBeGreaterThan(0);
+    expect(completed).toBeLessThan(10);
+    expect(ledger.at(-1)?.kind).toBe("run.aborted");
+    // Nothing past the abort, and every started attempt ended before it.
+    expect(ledger.filter((e) => e.kind === "vertex.started").length).toBe(completed);
+    expect(ran(p.cwd, run)).toHaveLength(completed);
+    expect(p.flow("runs").stdout).toMatch(new RegExp(`${run}  aborted`));
+
+    // The signed reason: the receipt made as it stopped, which verifies; a changed byte does not.
+    const abortSeq = ledger.length - 1;
+    const file = join(".flow", "receipts", `${run}-${abortSeq}.json`);
+    expect(started.stderr).toContain(`receipt: ${file}`);
+    const receipt = JSON.parse(readFileSync(join(p.cwd, file), "utf8")) as { body: { status: string; aborts: { reason: string }[]; refusals: unknown[] } };
+    expect(receipt.body.status).toBe("aborted");
+    expect(receipt.body.aborts[0]?.reason).toMatch(/^a dispatch would exceed the run's budget \(compute: /);
+    expect(receipt.body.refusals).toHaveLength(refused.length);
+    const verified = p.flow("receipt", "--verify", file);
+    expect(verified.code, verified.stdout + verified.stderr).toBe(0);
+    const text = readFileSync(join(p.cwd, file), "utf8");
+    writeFileSync(join(p.cwd, "changed.json"), text.replace('"aborted"', '"complete"'));
+    expect(p.flow("receipt", "--verify", "changed.json").code).toBe(1);
+
+    // Resumed without a new envelope: still stopped.
+    const again = p.flow("resume", run);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`run ${run} aborted`);
+
+    const resumed = p.flow("resume", run, "--budget", "compute=10s");
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toBe("[1,2,3,4,5,6,7,8,9,10]\n");
+    expect(resumed.stderr).toContain("with a fresh envelope (compute 10.0 s)");
+    // Each item's step ran once: the drained ones were not run again.
+    expect(ran(p.cwd, run)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const replay = p.flow("replay", run);
+    expect(replay.code, replay.stdout).toBe(0);
+  });
+
+  it("takes --budget as units and amounts, and says what a wrong one should be", () => {
+    const p = project("unused");
+    expect(p.flow("resume", "x", "--budget", "compute=fast").stderr).toContain("compute takes a duration: 90s, 2h");
+    expect(p.flow("resume", "x", "--budget", "gold=3").stderr).toContain("`gold` is not a unit: tokens, usd, compute or wall");
+  });
+});
