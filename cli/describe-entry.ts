@@ -50,6 +50,13 @@ export function describeEntry(entry: Entry): string {
       return `timer ${entry.data.timer} fired`;
     case "gate.decided":
       return `${entry.data.instance} ${entry.data.decision === "approve" ? "approved" : "rejected"} by ${entry.data.approver.name}${entry.data.comment === null ? "" : `: ${entry.data.comment}`}`;
+    case "notification.sent": {
+      const { delivered, attempts } = entry.data.record;
+      const last = attempts.at(-1);
+      return `${entry.data.instance}: the park notification was ${delivered ? "delivered" : "not delivered"} (${attempts.length} attempt${attempts.length === 1 ? "" : "s"}${delivered || last === undefined ? "" : `; last: ${last.error ?? `HTTP ${last.status}`}`})`;
+    }
+    case "signal.received":
+      return `${entry.data.instance} received ${brief(entry.data.value)} from ${entry.data.by}`;
     case "budget.refused":
       return `${on(entry)} refused: it may need ${entry.data.need === null ? "an unbounded amount" : amount(entry.data.unit, entry.data.need)} of ${entry.data.unit}, ${amount(entry.data.unit, Math.max(0, entry.data.remaining))} remain`;
     case "budget.set":

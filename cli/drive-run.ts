@@ -56,11 +56,10 @@ export async function driveToEnd(driver: RunDriver, store: Store, progress: RunP
       const next = timers.length === 0 ? null : new Date(Math.min(...timers)).toISOString();
       if (waits !== "") {
         const gate = [...state.parked.values()].some((w) => w.startsWith("approval "));
-        io.err(`run ${run} is parked at ${waits}${next === null ? "" : ` (its timeout: ${next})`}; ${gate ? `\`flow approve ${run}\` decides at its gate` : "nothing runs until it is answered"}
-`);
+        const how = gate ? `\`flow approve ${run}\` decides at its gate` : `\`flow signal ${run} NAME --data JSON\` delivers what it waits for`;
+        io.err(`run ${run} is parked at ${waits}${next === null ? "" : ` (its timeout: ${next})`}; ${how}\n`);
       } else {
-        io.err(`run ${run} is parked until ${next ?? "a timer"}: \`flow tick\` (from cron) continues it once it is due
-`);
+        io.err(`run ${run} is parked until ${next ?? "a timer"}: \`flow tick\` (from cron) continues it once it is due\n`);
       }
       return exitCodes.ok;
     }

@@ -154,6 +154,31 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     );
 
   program
+    .command("signal")
+    .description("deliver the value a parked run's `wait signal` waits for, checked against its type, and continue the run")
+    .argument("<run>", "the run's id, or a unique prefix of it")
+    .argument("<name>", "the signal's name, or the instance it parks at (`signal:name[2]`)")
+    .option("--data <json>", "the value, as JSON")
+    .option("--data-file <file>", "the value, from a JSON file")
+    .addOption(storeOption())
+    .option("--detach", "record the value and leave the run for `flow resume`", false)
+    .addOption(parkAfterOption())
+    .option("--json", "print the outcome as one JSON report on stdout", false)
+    .action(
+      async (
+        run: string,
+        name: string,
+        options: { data?: string; dataFile?: string; store?: string; detach: boolean; parkAfter: number; json: boolean },
+      ) => {
+        const { signal } = await import("./commands/signal.ts");
+        code = await signal(
+          { run, name, data: options.data, dataFile: options.dataFile, store: options.store, detach: options.detach, parkAfterMs: options.parkAfter, json: options.json },
+          io,
+        );
+      },
+    );
+
+  program
     .command("tick")
     .description("one pass over the parked runs: continue each whose timer is due (a sleep, a gate's timeout); for cron")
     .addOption(storeOption())

@@ -20,6 +20,28 @@ export const ProjectConfig = z.strictObject({
       }),
     )
     .default([]),
+  /**
+   * Where a parked run is announced (a Slack-compatible incoming webhook).
+   * `url` may name an environment variable instead (`$FLOW_WEBHOOK_URL`),
+   * keeping the secret out of the repository.
+   */
+  webhook: z
+    .strictObject({
+      url: z.string().min(1),
+      attempts: z.int().min(1).max(20).default(5),
+      backoffMs: z.int().nonnegative().default(1_000),
+      timeoutMs: z.int().positive().default(10_000),
+    })
+    .transform((webhook, context) => {
+      if (!webhook.url.startsWith("$")) return webhook;
+      const url = process.env[webhook.url.slice(1)];
+      if (url === undefined || url === "") {
+        context.addIssue({ code: "custom", message: `the environment has no ${webhook.url.slice(1)}`, path: ["url"] });
+        return z.NEVER;
+      }
+      return { ...webhook, url };
+    })
+    .optional(),
 });
 export type ProjectConfig = z.infer<typeof ProjectConfig>;
 

@@ -1,19 +1,16 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { z } from "zod";
 import { keyFingerprint, type SignedDecision, signatureHolds, signDecision } from "../../interpreter/gates/decision.ts";
 import { readRun } from "../../interpreter/host/read-run.ts";
-import { RunDriver, StaleAnswer } from "../../interpreter/host/run-driver.ts";
-import type { RunState } from "../../interpreter/core/state.ts";
+import type { Answer } from "../../interpreter/host/run-driver.ts";
 import { GateDecision } from "../../interpreter/ledger/entry.ts";
-import { processDriver } from "../../interpreter/sandbox/process.ts";
 import { loadKey } from "../approver-keys.ts";
-import { driveToEnd } from "../drive-run.ts";
 import { exitCodes, UsageError } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
+import { notParked, parkedInstance } from "../parked-instance.ts";
 import { configFile, readProjectConfig } from "../project-config.ts";
-import { RunProgress } from "../run-progress.ts";
 import { findRun, openRunStore } from "../run-store.ts";
+import { takeOver } from "../take-over.ts";
 
 export interface ApproveOptions {
   readonly run: string;
@@ -63,7 +60,7 @@ export async function approve(options: ApproveOptions, io: CommandIo): Promise<n
       decision = readDecision(options.decision);
       if (decision.run !== record.id) throw new UsageError(`this decision is for run ${decision.run}, not ${record.id}`);
     } else {
-      const instance = parkedGate(state, options.gate);
+      const instance = parkedInstance(state, "approval", options.gate);
       const signer = loadKey(options.key);
       decision = signDecision(
         { run: record.id, instance, decision: options.reject ? "reject" : "approve", comment: options.comment ?? null, head: state.head.hash },
@@ -89,59 +86,28 @@ export async function approve(options: ApproveOptions, io: CommandIo): Promise<n
     }
     if (!state.parked.has(decision.instance)) throw notParked(state, decision.instance);
 
-    const progress = options.json || options.detach ? null : new RunProgress(io.err, io.colorErr, () => Date.now());
-    let driver: RunDriver;
-    try {
-      driver = await RunDriver.resume(
-        { store, sandbox: processDriver, workRoot: resolve(".flow", "work"), clock: () => Date.now(), parkAfterMs: options.parkAfterMs, onEntries: (sealed) => progress?.entries(sealed) },
-        record.id,
-        {
-          head: decision.head,
-          draft: {
-            kind: "gate.decided",
-            at: Date.now(),
-            data: { instance: decision.instance, decision: decision.decision, comment: decision.comment, approver: { name: trusted.name, key: decision.approver.key }, head: decision.head, signature: decision.signature },
-          },
-        },
-      );
-    } catch (error) {
-      progress?.finish();
-      if (error instanceof StaleAnswer) throw new UsageError(error.message, { hint: `\`flow status ${record.id}\` shows where it is now; decide again` });
-      throw new UsageError((error as Error).message);
-    }
-    io.err(`run ${record.id}: ${decision.decision === "approve" ? "approved" : "rejected"} at ${decision.instance} by ${trusted.name}\n`);
-    if (options.detach) {
-      await driver.release();
-      io.err(`\`flow resume ${record.id}\` continues it\n`);
-      return exitCodes.ok;
-    }
-    return await driveToEnd(driver, store, progress, io, options.json);
+    const answer: Answer = {
+      head: decision.head,
+      draft: {
+        kind: "gate.decided",
+        at: Date.now(),
+        data: { instance: decision.instance, decision: decision.decision, comment: decision.comment, approver: { name: trusted.name, key: decision.approver.key }, head: decision.head, signature: decision.signature },
+      },
+    };
+    return await takeOver(
+      store,
+      record.id,
+      answer,
+      {
+        ...options,
+        said: () => `run ${record.id}: ${decision.decision === "approve" ? "approved" : "rejected"} at ${decision.instance} by ${trusted.name}`,
+        staleHint: `\`flow status ${record.id}\` shows where it is now; decide again`,
+      },
+      io,
+    );
   } finally {
     await store.close();
   }
-}
-
-/** The instance a gate name (or instance) names among those the run is parked at. */
-function parkedGate(state: RunState, gate: string | undefined): string {
-  const gates = [...state.parked].filter(([, waitingFor]) => waitingFor.startsWith("approval "));
-  if (gate === undefined) {
-    if (gates.length === 1) return (gates[0] as [string, string])[0];
-    throw new UsageError(gates.length === 0 ? `run ${state.run} is not waiting at any gate` : `run ${state.run} waits at ${gates.length} gates: ${gates.map(([i]) => i).join(", ")}`, {
-      hint: gates.length === 0 ? "`flow status` shows where it is" : "name the one: `flow approve RUN GATE`",
-    });
-  }
-  if (state.parked.has(gate)) return gate;
-  const named = gates.filter(([, waitingFor]) => waitingFor === `approval "${gate}"`);
-  if (named.length === 1) return (named[0] as [string, string])[0];
-  if (named.length > 1) throw new UsageError(`the gate "${gate}" is open at ${named.length} places: ${named.map(([i]) => i).join(", ")}`, { hint: "name one of them" });
-  throw notParked(state, gate);
-}
-
-function notParked(state: RunState, gate: string): UsageError {
-  const waits = [...state.parked].map(([i, w]) => `${i} (${w})`);
-  return new UsageError(`run ${state.run} is not waiting at ${gate}${waits.length > 0 ? `; it waits at ${waits.join(", ")}` : state.gates.has(gate) ? "; it was decided already" : ""}`, {
-    hint: "`flow status` shows where it is",
-  });
 }
 
 function readDecision(file: string): SignedDecision {

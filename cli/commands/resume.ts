@@ -1,16 +1,13 @@
-import { resolve } from "node:path";
 import { hostname, userInfo } from "node:os";
 import type { Budget } from "../../compiler/ir/cost.ts";
 import { readRun } from "../../interpreter/host/read-run.ts";
-import { type Answer, RunDriver } from "../../interpreter/host/run-driver.ts";
+import type { Answer, RunDriver } from "../../interpreter/host/run-driver.ts";
 import type { Store } from "../../interpreter/store/store.ts";
 import { ceilingsText } from "../describe-entry.ts";
-import { processDriver } from "../../interpreter/sandbox/process.ts";
-import { driveToEnd } from "../drive-run.ts";
-import { exitCodes, UsageError } from "../exit-codes.ts";
+import { exitCodes } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
-import { RunProgress } from "../run-progress.ts";
 import { findRun, openRunStore } from "../run-store.ts";
+import { takeOver } from "../take-over.ts";
 
 export interface ResumeOptions {
   readonly run: string;
@@ -39,21 +36,15 @@ export async function resume(options: ResumeOptions, io: CommandIo): Promise<num
       await status({ run: record.id, store: options.store, json: options.json }, { ...io, out: io.err });
       return record.status === "completed" ? exitCodes.ok : exitCodes.failed;
     }
-    const progress = options.json ? null : new RunProgress(io.err, io.colorErr, () => Date.now());
-    let driver: RunDriver;
-    try {
-      const answer = options.budget === undefined ? undefined : await freshEnvelope(store, record.id, options.budget);
-      driver = await RunDriver.resume(
-        { store, sandbox: processDriver, workRoot: resolve(".flow", "work"), clock: () => Date.now(), parkAfterMs: options.parkAfterMs, onEntries: (sealed) => progress?.entries(sealed) },
-        record.id,
-        answer,
-      );
-    } catch (error) {
-      progress?.finish();
-      throw new UsageError((error as Error).message);
-    }
-    io.err(`run ${record.id}: resumed at entry ${driver.core.state.head.seq}${options.budget === undefined ? "" : ` with a fresh envelope (${ceilingsText(driver.core.state.budget.ceilings)})`}\n`);
-    return await driveToEnd(driver, store, progress, io, options.json);
+    const answer = options.budget === undefined ? undefined : await freshEnvelope(store, record.id, options.budget);
+    const envelope = (driver: RunDriver) => (options.budget === undefined ? "" : ` with a fresh envelope (${ceilingsText(driver.core.state.budget.ceilings)})`);
+    return await takeOver(
+      store,
+      record.id,
+      answer,
+      { ...options, detach: false, said: (driver) => `run ${record.id}: resumed at entry ${driver.core.state.head.seq}${envelope(driver)}`, staleHint: "resume it again" },
+      io,
+    );
   } finally {
     await store.close();
   }

@@ -4,8 +4,8 @@ import { mkdirSync, openSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Ir } from "../../compiler/ir/schema.ts";
 import { RunDriver } from "../../interpreter/host/run-driver.ts";
-import { processDriver } from "../../interpreter/sandbox/process.ts";
 import { driveToEnd } from "../drive-run.ts";
+import { driverOptions } from "../driver-options.ts";
 import { UsageError } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
 import { loadProgram } from "../load-program.ts";
@@ -44,14 +44,7 @@ export async function run(options: RunCommandOptions, io: CommandIo): Promise<nu
     const progress = options.json || options.detach ? null : new RunProgress(io.err, io.colorErr, () => Date.now());
     const at = Date.now();
     const driver = await RunDriver.start(
-      {
-        store,
-        sandbox: processDriver,
-        workRoot: resolve(".flow", "work"),
-        clock: () => Date.now(),
-        parkAfterMs: options.parkAfterMs,
-        onEntries: (sealed) => progress?.entries(sealed),
-      },
+      driverOptions(store, { parkAfterMs: options.parkAfterMs, onEntries: (sealed) => progress?.entries(sealed) }),
       {
         kind: "run.started",
         at,

@@ -1,7 +1,6 @@
-import { resolve } from "node:path";
 import { readRun } from "../../interpreter/host/read-run.ts";
 import { RunDriver } from "../../interpreter/host/run-driver.ts";
-import { processDriver } from "../../interpreter/sandbox/process.ts";
+import { driverOptions } from "../driver-options.ts";
 import { exitCodes } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
 import { openRunStore } from "../run-store.ts";
@@ -33,7 +32,7 @@ export async function tick(options: TickOptions, io: CommandIo): Promise<number>
       if (!due) continue;
       let outcome: string;
       try {
-        const driver = await RunDriver.resume({ store, sandbox: processDriver, workRoot: resolve(".flow", "work"), clock: () => Date.now(), parkAfterMs: options.parkAfterMs }, record.id);
+        const driver = await RunDriver.resume(driverOptions(store, { parkAfterMs: options.parkAfterMs }), record.id);
         outcome = await driver.drive();
         if (outcome === "failed" || outcome === "aborted" || outcome === "interrupted") code = exitCodes.failed;
         if (outcome !== "interrupted") await issueReceipt(store, record.id);

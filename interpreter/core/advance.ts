@@ -52,6 +52,8 @@ const decisive: { readonly [K in EntryKind]: boolean } = {
   "timer.fired": true,
   "gate.decided": true,
   "gate.defaulted": false,
+  "signal.received": true,
+  "notification.sent": false,
   "budget.refused": false,
   "budget.set": true,
   "run.aborted": false,

@@ -28,6 +28,7 @@ export function initialState(entry: EntryOf<"run.started">): RunState {
     timers: new Map(),
     parked: new Map(),
     gates: new Map(),
+    signals: new Map(),
     budget: initialBudget(entry.data.ir, entry.data.workflow, entry.at),
     abortReason: null,
     resetAt: 0,
@@ -178,6 +179,13 @@ function record(state: RunState, entry: Entry, plan: RunPlan): void {
     case "gate.defaulted":
       decideGate(state, entry.data.instance, { decision: entry.data.decision, by: null, comment: null });
       return;
+    case "signal.received":
+      state.signals.set(entry.data.instance, entry.data.value);
+      unpark(state, entry.data.instance);
+      return;
+    case "notification.sent":
+      // A record of what the world was told; nothing the run decides on.
+      return;
     case "budget.refused":
       state.budget.stopped = true;
       return;
@@ -264,6 +272,7 @@ function touch(state: RunState, entry: Entry, plan: RunPlan): void {
     case "run.parked":
     case "gate.decided":
     case "gate.defaulted":
+    case "signal.received":
       // At an `approve` (a barrier) or at a node's `gate` (a vertex instance).
       element = at(entry.data.instance, (id) => (plan.barriers.has(id) ? ofBarrier(id) : ofVertex(id)));
       break;

@@ -523,13 +523,24 @@ class Walk {
     this.emit({ kind: "run.parked", at: this.state.at, data: show === undefined ? { instance, waitingFor } : { instance, waitingFor, show } });
   }
 
-  signal(barrierId: string, path: string): Json {
+  signal(barrierId: string, path: string, frame: Frame): Json {
     const barrier = this.barrierOf(barrierId);
     const key = instanceKey(barrierId, path);
     this.item.external = true;
-    if (barrier.kind === "signal" && !this.state.parked.has(key)) {
-      this.park(key, `signal "${barrier.signal}"`, undefined);
+    const received = this.state.signals.get(key);
+    if (received !== undefined) return received;
+    if (barrier.kind !== "signal") throw NotReady.signal;
+    if (barrier.timeout !== null) {
+      const timer = this.state.timers.get(key);
+      if (timer === undefined) {
+        const timeout = evaluatePure(barrier.timeout, frame) as number;
+        this.emit({ kind: "timer.set", at: this.state.at, data: { timer: key, until: this.state.at + timeout } });
+      } else if (timer.fired) {
+        addFailure(this.sink, key, { kind: "Timeout", message: `no signal "${barrier.signal}" arrived before its timeout` });
+        throw new Blocked(key);
+      }
     }
+    if (!this.state.parked.has(key)) this.park(key, `signal "${barrier.signal}"`, undefined);
     throw NotReady.signal;
   }
 }
@@ -571,8 +582,8 @@ class WalkScope implements Scope {
     return this.walk.concludeVertex(id, this.path, frame);
   }
 
-  signal(barrier: string): Json {
-    return this.walk.signal(barrier, this.path);
+  signal(barrier: string, frame: Frame): Json {
+    return this.walk.signal(barrier, this.path, frame);
   }
 
   fanOut(expr: Extract<Expr, { kind: "for" }>, frame: Frame): Json {

@@ -46,7 +46,8 @@ export interface Scope {
   item(forId: string): Json;
   /** A call of a unit in a workflow; `frame` is where the call is, for its arguments. */
   vertex(id: string, frame: Frame): Json;
-  signal(barrier: string): Json;
+  /** The value of a `wait signal`; `frame` is where it is, for its timeout. */
+  signal(barrier: string, frame: Frame): Json;
   /** Told when a value this scope reads is not known, and which scope it belongs to (the scheduler tracks what waits for what). */
   readonly waitsFor?: (owner: Scope) => void;
   /** In a workflow a `for` is a fan-out, evaluated by the scheduler; in a body (no hook), a loop. */
@@ -130,7 +131,7 @@ export function* evaluate(expr: Expr, frame: Frame): Evaluation<Json> {
     case "vertex":
       return frame.scope.vertex(expr.vertex, frame);
     case "signal":
-      return frame.scope.signal(expr.barrier);
+      return frame.scope.signal(expr.barrier, frame);
     case "unary": {
       const operand = yield* evaluate(expr.operand, frame);
       return expr.op === "!" ? !operand : -(operand as number);

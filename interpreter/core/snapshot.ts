@@ -11,7 +11,7 @@ import type { FanOutState, GateState, JournalRecord, RunState, VertexState } fro
 
 interface SnapshotData {
   readonly version: 1;
-  readonly state: Omit<RunState, "vertices" | "journal" | "fanOuts" | "barriers" | "timers" | "parked" | "gates"> & {
+  readonly state: Omit<RunState, "vertices" | "journal" | "fanOuts" | "barriers" | "timers" | "parked" | "gates" | "signals"> & {
     readonly vertices: [string, VertexState][];
     readonly journal: [string, JournalRecord][];
     readonly fanOuts: [string, { items: number; begun: number[]; dropped: [number, Failure][]; changedAt: [number, number][] }][];
@@ -19,6 +19,7 @@ interface SnapshotData {
     readonly timers: [string, { until: number; fired: boolean }][];
     readonly parked: [string, string][];
     readonly gates: [string, GateState][];
+    readonly signals: [string, Json][];
   };
 }
 
@@ -34,6 +35,7 @@ export function snapshotText(state: RunState): string {
       timers: [...state.timers],
       parked: [...state.parked],
       gates: [...state.gates],
+      signals: [...state.signals],
     },
   };
   // Canonical, so that equal states give equal snapshots, however their objects were built.
@@ -55,6 +57,7 @@ export function restoreSnapshot(text: string): RunState {
     timers: new Map(s.timers),
     parked: new Map(s.parked),
     gates: new Map(s.gates),
+    signals: new Map(s.signals),
     result: s.result as Json,
   };
 }

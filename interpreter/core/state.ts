@@ -105,6 +105,8 @@ export interface RunState {
   abortReason: string | null;
   /** Decisions at gates (an `approve`, a node's `gate`), by instance: a person's, or a timeout's default. */
   readonly gates: Map<string, GateState>;
+  /** The values `wait signal`s received, by instance. */
+  readonly signals: Map<string, Json>;
   /** The seq of the last entry after which everything must be looked at again (a takeover). */
   resetAt: number;
   /** Vertex instances scheduled or running: the run-wide concurrency counts them. */

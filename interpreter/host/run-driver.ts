@@ -6,6 +6,8 @@ import { snapshotText } from "../core/snapshot.ts";
 import { emptyHead, seal } from "../ledger/chain.ts";
 import type { Draft, Entry, EntryOf } from "../ledger/entry.ts";
 import type { SandboxDriver } from "../sandbox/sandbox.ts";
+import type { ParkNoticeInput } from "./park-notice.ts";
+import type { DeliveryRecord } from "./webhook-delivery.ts";
 import type { Lease, RunStatus, Store } from "../store/store.ts";
 import { runAttempt } from "./attempt.ts";
 import { readRun } from "./read-run.ts";
@@ -27,6 +29,8 @@ export interface DriverOptions {
    * are waited for here. Default 60 s.
    */
   readonly parkAfterMs?: number;
+  /** Tells the world a run parked (the project's webhook); what it answered is recorded (`notification.sent`). */
+  readonly notify?: (notice: ParkNoticeInput) => Promise<DeliveryRecord>;
 }
 
 /** A world entry recorded as the driver takes a run over, with what it saw the ledger's head to be (an approval signed against that head). */
@@ -52,7 +56,8 @@ const leaseTtl = 30_000;
 export class RunDriver {
   private readonly inbox: Draft[][] = [];
   private wake: (() => void) | null = null;
-  private readonly attempts = new Set<Promise<void>>();
+  /** Attempts and park notifications under way: a run is let go only once none is. */
+  private readonly inFlight = new Set<Promise<void>>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly stopping = new AbortController();
   private sinceSnapshot = { entries: 0, at: 0 };
@@ -136,7 +141,7 @@ export class RunDriver {
           if (this.stopping.signal.aborted) break;
           if (status === "completed" || status === "failed" || status === "aborted") break;
           // Nothing in flight and nothing due soon (a gate's timeout is days off): the run is rows only from here.
-          if (this.attempts.size === 0 && (this.timers.size === 0 || this.nextTimer() - this.options.clock() > (this.options.parkAfterMs ?? 60_000))) break;
+          if (this.inFlight.size === 0 && (this.timers.size === 0 || this.nextTimer() - this.options.clock() > (this.options.parkAfterMs ?? 60_000))) break;
           await new Promise<void>((resolve) => (this.wake = resolve));
           this.wake = null;
           continue;
@@ -147,7 +152,7 @@ export class RunDriver {
       if (this.renewal !== null) clearInterval(this.renewal);
       for (const timer of this.timers.values()) clearTimeout(timer);
       this.stopping.abort();
-      await Promise.allSettled([...this.attempts]);
+      await Promise.allSettled([...this.inFlight]);
     }
     // A run whose end is recorded has ended, even when it was stopped as it did.
     const ended = this.core.state.status === "completed" || this.core.state.status === "failed";
@@ -223,9 +228,9 @@ export class RunDriver {
           entry.data.args,
           entry.data.resumed,
         ).catch((error: Error) => this.fail(error));
-        this.attempts.add(task);
+        this.inFlight.add(task);
         void task.finally(() => {
-          this.attempts.delete(task);
+          this.inFlight.delete(task);
           this.wake?.();
         });
         return;
@@ -235,10 +240,37 @@ export class RunDriver {
         return;
       case "run.parked":
         void this.options.store.setRunStatus(this.run, "parked", entry.at);
+        this.announce(entry);
         return;
       default:
         return;
     }
+  }
+
+  /** Sends the park notification, if the project has somewhere to send it; the run is let go only once it is recorded. */
+  private announce(entry: EntryOf<"run.parked">): void {
+    const notify = this.options.notify;
+    if (notify === undefined) return;
+    const { state } = this.core;
+    const name = /"(.*)"$/.exec(entry.data.waitingFor)?.[1] ?? entry.data.instance;
+    const hint = entry.data.waitingFor.startsWith("approval ") ? `flow approve ${this.run} ${name}` : `flow signal ${this.run} ${name} --data JSON`;
+    const task = notify({
+      run: this.run,
+      workflow: state.workflow,
+      instance: entry.data.instance,
+      waitingFor: entry.data.waitingFor,
+      show: entry.data.show,
+      spent: { ...state.budget.spent },
+      ceilings: state.budget.ceilings,
+      approveHint: hint,
+    })
+      .then((record) => this.submit([{ kind: "notification.sent", at: this.options.clock(), data: { instance: entry.data.instance, record } }]))
+      .catch((error: Error) => this.fail(error));
+    this.inFlight.add(task);
+    void task.finally(() => {
+      this.inFlight.delete(task);
+      this.wake?.();
+    });
   }
 
   /** When the next timer that has not fired is due. */

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Budget, CostUnit } from "../../compiler/ir/cost.ts";
 import { Ir } from "../../compiler/ir/schema.ts";
+import { DeliveryRecord } from "../host/webhook-delivery.ts";
 
 /**
  * A ledger entry: one fact of a run, in the order the run learnt it. A run
@@ -135,6 +136,10 @@ export const Entry = z.discriminatedUnion("kind", [
       signature: z.string(),
     }),
   ),
+  /** The world: the park notification for `instance` was POSTed to the project's webhook, each attempt as it went. */
+  entry("notification.sent", z.strictObject({ instance: z.string(), record: DeliveryRecord })),
+  /** The world: the value a `wait signal` waits for (`flow signal`), validated against its type before it was recorded. */
+  entry("signal.received", z.strictObject({ instance: z.string(), value: Json, by: z.string() })),
   /** Decided: a gate's timeout passed without a decision; its declared default applies. */
   entry("gate.defaulted", z.strictObject({ instance: z.string(), decision: GateDecision })),
 
@@ -182,6 +187,8 @@ export const entryOrigin: { readonly [K in EntryKind]: "world" | "decided" | "bo
   "run.parked": "decided",
   "gate.decided": "world",
   "gate.defaulted": "decided",
+  "signal.received": "world",
+  "notification.sent": "world",
   "budget.refused": "decided",
   "budget.set": "world",
   "run.aborted": "decided",

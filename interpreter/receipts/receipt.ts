@@ -180,6 +180,8 @@ export function receiptOf(entries: readonly Entry[]): ReceiptBody {
       case "fanout.expanded":
       case "fanout.dropped":
       case "barrier.passed":
+      case "signal.received":
+      case "notification.sent":
       case "timer.set":
       case "timer.fired":
         break;

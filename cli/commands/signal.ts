@@ -1,0 +1,68 @@
+import { readFileSync } from "node:fs";
+import { hostname, userInfo } from "node:os";
+import { splitInstance } from "../../interpreter/core/plan.ts";
+import { validateValue } from "../../interpreter/core/validate-value.ts";
+import { readRun } from "../../interpreter/host/read-run.ts";
+import type { Answer } from "../../interpreter/host/run-driver.ts";
+import type { Json } from "../../interpreter/ledger/entry.ts";
+import { UsageError } from "../exit-codes.ts";
+import type { CommandIo } from "../io.ts";
+import { parkedInstance } from "../parked-instance.ts";
+import { findRun, openRunStore } from "../run-store.ts";
+import { takeOver } from "../take-over.ts";
+
+export interface SignalOptions {
+  readonly run: string;
+  /** The signal's name as the workflow waits for it (`wait signal "name"`), or the instance (`signal:name[2]`). */
+  readonly name: string;
+  /** The value, as JSON text (`--data`) or a file of it (`--data-file`). */
+  readonly data: string | undefined;
+  readonly dataFile: string | undefined;
+  readonly store: string | undefined;
+  readonly detach: boolean;
+  readonly parkAfterMs: number;
+  readonly json: boolean;
+}
+
+/**
+ * `flow signal RUN NAME --data JSON`: delivers the value a parked run's
+ * `wait signal "NAME" -> T` waits for, and continues the run here (or
+ * leaves it, with `--detach`). A value that is not a `T` is refused with
+ * what is wrong, and nothing is recorded.
+ */
+export async function signal(options: SignalOptions, io: CommandIo): Promise<number> {
+  const value = readValue(options);
+  const store = await openRunStore(options.store);
+  try {
+    const record = await findRun(store, options.run);
+    const { core } = await readRun(store, record.id);
+    const instance = parkedInstance(core.state, "signal", options.name);
+    const barrier = core.plan.barriers.get(splitInstance(instance).id);
+    if (barrier?.kind !== "signal") throw new UsageError(`${instance} is not a signal`);
+    const problem = validateValue(value, barrier.type, core.plan.ir.types);
+    if (problem !== null) {
+      throw new UsageError(`the signal "${barrier.signal}" takes a value of its type, and this one ${problem}`, { hint: "nothing was recorded; send a value of the declared type" });
+    }
+    const answer: Answer = { head: core.state.head.hash, draft: { kind: "signal.received", at: Date.now(), data: { instance, value, by: `${userInfo().username}@${hostname()}` } } };
+    return await takeOver(store, record.id, answer, { ...options, said: () => `run ${record.id}: signal "${barrier.signal}" delivered at ${instance}`, staleHint: "send it again" }, io);
+  } finally {
+    await store.close();
+  }
+}
+
+function readValue(options: SignalOptions): Json {
+  if ((options.data === undefined) === (options.dataFile === undefined)) {
+    throw new UsageError("give the signal's value: `--data JSON` or `--data-file FILE`", { hint: `flow signal RUN NAME --data '{"ok": true}'` });
+  }
+  let text: string;
+  try {
+    text = options.data ?? readFileSync(options.dataFile as string, "utf8");
+  } catch (error) {
+    throw new UsageError(`cannot read \`${options.dataFile}\`: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as Json;
+  } catch (error) {
+    throw new UsageError(`the signal's value is not JSON: ${(error as Error).message}`, { hint: "strings are quoted: --data '\"yes\"'" });
+  }
+}

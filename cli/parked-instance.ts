@@ -1,0 +1,36 @@
+import type { RunState } from "../interpreter/core/state.ts";
+import { UsageError } from "./exit-codes.ts";
+
+/** What a parked run waits for at an instance: a person's decision, or a signal's value. */
+export type Awaited = "approval" | "signal";
+
+const noun: Readonly<Record<Awaited, string>> = { approval: "gate", signal: "signal" };
+
+/**
+ * The instance a name stands for among those the run is parked at: the
+ * instance itself (`approve:merge`, `review[3]`), or the name of the gate
+ * or signal as written (`"merge"`) when it is open at one place only.
+ */
+export function parkedInstance(state: RunState, awaited: Awaited, name: string | undefined): string {
+  const open = [...state.parked].filter(([, waitingFor]) => waitingFor.startsWith(`${awaited} `));
+  const what = noun[awaited];
+  if (name === undefined) {
+    if (open.length === 1) return (open[0] as [string, string])[0];
+    throw new UsageError(open.length === 0 ? `run ${state.run} is not waiting for any ${what}` : `run ${state.run} waits at ${open.length} ${what}s: ${open.map(([i]) => i).join(", ")}`, {
+      hint: open.length === 0 ? "`flow status` shows where it is" : `name the ${what}`,
+    });
+  }
+  if (state.parked.has(name)) return name;
+  const named = open.filter(([, waitingFor]) => waitingFor === `${awaited} "${name}"`);
+  if (named.length === 1) return (named[0] as [string, string])[0];
+  if (named.length > 1) throw new UsageError(`the ${what} "${name}" is open at ${named.length} places: ${named.map(([i]) => i).join(", ")}`, { hint: "name one of them" });
+  throw notParked(state, name);
+}
+
+export function notParked(state: RunState, name: string): UsageError {
+  const waits = [...state.parked].map(([i, w]) => `${i} (${w})`);
+  const answered = state.gates.has(name) || state.signals.has(name);
+  return new UsageError(`run ${state.run} is not waiting at ${name}${waits.length > 0 ? `; it waits at ${waits.join(", ")}` : answered ? "; it was answered already" : ""}`, {
+    hint: "`flow status` shows where it is",
+  });
+}
