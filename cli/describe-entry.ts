@@ -50,6 +50,12 @@ export function describeEntry(entry: Entry): string {
       return `timer ${entry.data.timer} fired`;
     case "gate.decided":
       return `${entry.data.instance} ${entry.data.decision === "approve" ? "approved" : "rejected"} by ${entry.data.approver.name}${entry.data.comment === null ? "" : `: ${entry.data.comment}`}`;
+    case "run.paused":
+      return `run paused by ${entry.data.by}: nothing more is dispatched`;
+    case "run.unpaused":
+      return `run let go on by ${entry.data.by}`;
+    case "run.cancelled":
+      return `run cancelled by ${entry.data.by}`;
     case "notification.sent": {
       const { delivered, attempts } = entry.data.record;
       const last = attempts.at(-1);

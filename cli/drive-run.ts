@@ -63,6 +63,12 @@ export async function driveToEnd(driver: RunDriver, store: Store, progress: RunP
       }
       return exitCodes.ok;
     }
+    case "paused":
+      io.err(`run ${run} paused: nothing more is dispatched; \`flow resume ${run}\` lets it go on\n`);
+      return exitCodes.ok;
+    case "cancelled":
+      io.err(`run ${run} cancelled; nothing more of it runs\n`);
+      return exitCodes.failed;
     case "aborted":
       io.err(`run ${run} aborted: ${state.abortReason ?? "over its budget"}\n`);
       io.err(`\`flow resume ${run} --budget compute=…\` continues it with a fresh envelope\n`);

@@ -3,7 +3,8 @@ import { check } from "./commands/check.ts";
 import { exitCodes, UsageError } from "./exit-codes.ts";
 import { processIo, type CommandIo } from "./io.ts";
 import { parseBudget } from "./budget-option.ts";
-import { defaultParkAfterMs, parseParkAfter } from "./park-after.ts";
+import { durationOption } from "./duration.ts";
+import { defaultParkAfterMs } from "./park-after.ts";
 
 /**
  * The `flow` command line. Each command returns its exit code; this file
@@ -82,7 +83,7 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
 
   const parkAfterOption = () =>
     new Option("--park-after <duration>", "park (the process exits) when nothing runs and the next timer is further off than this; `flow tick` continues it")
-      .argParser(parseParkAfter)
+      .argParser(durationOption)
       .default(defaultParkAfterMs, "60s");
   const storeOption = () => new Option("--store <store>", "where runs are kept: sqlite:PATH, postgres://…, memory: (default: FLOW_STORE, else .flow/flow.db here)");
 
@@ -177,6 +178,23 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
         );
       },
     );
+
+  for (const [kind, description] of [
+    ["pause", "stop dispatching and let what is in flight finish; the run parks until `flow resume`"],
+    ["cancel", "stop the run for good: what is in flight is killed, nothing more of it runs"],
+  ] as const) {
+    program
+      .command(kind)
+      .description(description)
+      .argument("<run>", "the run's id, or a unique prefix of it")
+      .addOption(storeOption())
+      .option("--wait <duration>", "how long to wait for the process driving the run to carry it out", durationOption, 30_000)
+      .option("--json", "print the outcome as JSON", false)
+      .action(async (run: string, options: { store?: string; wait: number; json: boolean }) => {
+        const { control } = await import("./commands/control.ts");
+        code = await control(kind, { run, store: options.store, waitMs: options.wait, json: options.json }, io);
+      });
+  }
 
   program
     .command("tick")

@@ -1,4 +1,4 @@
-import { type Answer, RunDriver, StaleAnswer } from "../interpreter/host/run-driver.ts";
+import { type Answer, RunDriver, RunHeld, StaleAnswer } from "../interpreter/host/run-driver.ts";
 import type { Store } from "../interpreter/store/store.ts";
 import { driveToEnd } from "./drive-run.ts";
 import { driverOptions } from "./driver-options.ts";
@@ -30,6 +30,8 @@ export async function takeOver(store: Store, run: string, answer: Answer | undef
   } catch (error) {
     progress?.finish();
     if (error instanceof StaleAnswer) throw new UsageError(error.message, { hint: options.staleHint });
+    // Driven elsewhere: the caller may ask that process instead (`flow pause`, `flow cancel`).
+    if (error instanceof RunHeld) throw error;
     throw new UsageError((error as Error).message);
   }
   io.err(`${options.said(driver)}\n`);

@@ -241,6 +241,25 @@ function conformance(backend: Backend): void {
       });
     });
 
+    describe("control requests", () => {
+      it("keeps one request a run, a cancel standing over a pause and never the other way round, until it is cleared", async () => {
+        const store = await newStore();
+        await createRun(store, "r1");
+        await createRun(store, "r2");
+        expect(await store.controlRequest("r1")).toBeNull();
+        await store.requestControl("r1", { kind: "pause", by: "ann", at: 10 });
+        await store.requestControl("r1", { kind: "pause", by: "bob", at: 11 });
+        expect(await store.controlRequest("r1")).toEqual({ kind: "pause", by: "ann", at: 10 });
+        await store.requestControl("r1", { kind: "cancel", by: "bob", at: 12 });
+        await store.requestControl("r1", { kind: "pause", by: "cid", at: 13 });
+        expect(await store.controlRequest("r1")).toEqual({ kind: "cancel", by: "bob", at: 12 });
+        expect(await store.controlRequest("r2")).toBeNull();
+        await store.clearControl("r1");
+        expect(await store.controlRequest("r1")).toBeNull();
+        await expect(store.requestControl("nope", { kind: "cancel", by: "ann", at: 1 })).rejects.toThrow(UnknownRun);
+      });
+    });
+
     describe("leases", () => {
       it("grants a free lease, keeps it for its owner, and refuses it to another while held", async () => {
         const store = await newStore();

@@ -88,11 +88,13 @@ export async function approve(options: ApproveOptions, io: CommandIo): Promise<n
 
     const answer: Answer = {
       head: decision.head,
-      draft: {
-        kind: "gate.decided",
-        at: Date.now(),
-        data: { instance: decision.instance, decision: decision.decision, comment: decision.comment, approver: { name: trusted.name, key: decision.approver.key }, head: decision.head, signature: decision.signature },
-      },
+      drafts: [
+        {
+          kind: "gate.decided",
+          at: Date.now(),
+          data: { instance: decision.instance, decision: decision.decision, comment: decision.comment, approver: { name: trusted.name, key: decision.approver.key }, head: decision.head, signature: decision.signature },
+        },
+      ],
     };
     return await takeOver(
       store,

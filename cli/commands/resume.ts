@@ -1,13 +1,14 @@
-import { hostname, userInfo } from "node:os";
 import type { Budget } from "../../compiler/ir/cost.ts";
 import { readRun } from "../../interpreter/host/read-run.ts";
 import type { Answer, RunDriver } from "../../interpreter/host/run-driver.ts";
+import type { Draft } from "../../interpreter/ledger/entry.ts";
 import type { Store } from "../../interpreter/store/store.ts";
 import { ceilingsText } from "../describe-entry.ts";
 import { exitCodes } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
 import { findRun, openRunStore } from "../run-store.ts";
 import { takeOver } from "../take-over.ts";
+import { who } from "../who.ts";
 
 export interface ResumeOptions {
   readonly run: string;
@@ -29,14 +30,14 @@ export async function resume(options: ResumeOptions, io: CommandIo): Promise<num
   const store = await openRunStore(options.store);
   try {
     const record = await findRun(store, options.run);
-    if (record.status === "completed" || record.status === "failed") {
+    if (record.status === "completed" || record.status === "failed" || record.status === "cancelled") {
       // Its outcome, as `flow run` would have printed it: a resume of a finished run is a way to ask for it.
       const { status } = await import("./status.ts");
       io.err(`run ${record.id} has already ${record.status}; nothing to resume\n`);
       await status({ run: record.id, store: options.store, json: options.json }, { ...io, out: io.err });
       return record.status === "completed" ? exitCodes.ok : exitCodes.failed;
     }
-    const answer = options.budget === undefined ? undefined : await freshEnvelope(store, record.id, options.budget);
+    const answer = await answerFor(store, record.id, options.budget);
     const envelope = (driver: RunDriver) => (options.budget === undefined ? "" : ` with a fresh envelope (${ceilingsText(driver.core.state.budget.ceilings)})`);
     return await takeOver(
       store,
@@ -50,9 +51,15 @@ export async function resume(options: ResumeOptions, io: CommandIo): Promise<num
   }
 }
 
-/** `budget.set`: the run's ceilings with the given ones replaced, nothing spent; made against the head read here. */
-async function freshEnvelope(store: Store, run: string, given: Partial<Record<keyof Budget, number>>): Promise<Answer> {
+/**
+ * What taking the run over records besides the takeover: a fresh envelope
+ * (`budget.set`: the run's ceilings with the given ones replaced, nothing
+ * spent), and, for a paused run, that it may go on.
+ */
+async function answerFor(store: Store, run: string, given: Partial<Record<keyof Budget, number>> | undefined): Promise<Answer | undefined> {
   const { core } = await readRun(store, run);
-  const ceilings: Budget = { ...core.state.budget.ceilings, ...given };
-  return { head: core.state.head.hash, draft: { kind: "budget.set", at: Date.now(), data: { ceilings, by: `${userInfo().username}@${hostname()}` } } };
+  const drafts: Draft[] = [];
+  if (core.state.status === "paused") drafts.push({ kind: "run.unpaused", at: Date.now(), data: { by: who() } });
+  if (given !== undefined) drafts.push({ kind: "budget.set", at: Date.now(), data: { ceilings: { ...core.state.budget.ceilings, ...given }, by: who() } });
+  return drafts.length === 0 ? undefined : { head: core.state.head.hash, drafts };
 }

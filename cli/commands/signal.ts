@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import { hostname, userInfo } from "node:os";
 import { splitInstance } from "../../interpreter/core/plan.ts";
 import { validateValue } from "../../interpreter/core/validate-value.ts";
 import { readRun } from "../../interpreter/host/read-run.ts";
@@ -8,6 +7,7 @@ import type { Json } from "../../interpreter/ledger/entry.ts";
 import { UsageError } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
 import { parkedInstance } from "../parked-instance.ts";
+import { who } from "../who.ts";
 import { findRun, openRunStore } from "../run-store.ts";
 import { takeOver } from "../take-over.ts";
 
@@ -43,7 +43,7 @@ export async function signal(options: SignalOptions, io: CommandIo): Promise<num
     if (problem !== null) {
       throw new UsageError(`the signal "${barrier.signal}" takes a value of its type, and this one ${problem}`, { hint: "nothing was recorded; send a value of the declared type" });
     }
-    const answer: Answer = { head: core.state.head.hash, draft: { kind: "signal.received", at: Date.now(), data: { instance, value, by: `${userInfo().username}@${hostname()}` } } };
+    const answer: Answer = { head: core.state.head.hash, drafts: [{ kind: "signal.received", at: Date.now(), data: { instance, value, by: who() } }] };
     return await takeOver(store, record.id, answer, { ...options, said: () => `run ${record.id}: signal "${barrier.signal}" delivered at ${instance}`, staleHint: "send it again" }, io);
   } finally {
     await store.close();

@@ -183,6 +183,15 @@ function record(state: RunState, entry: Entry, plan: RunPlan): void {
       state.signals.set(entry.data.instance, entry.data.value);
       unpark(state, entry.data.instance);
       return;
+    case "run.paused":
+      state.status = "paused";
+      return;
+    case "run.unpaused":
+      if (state.status === "paused") state.status = state.parked.size > 0 ? "parked" : "running";
+      return;
+    case "run.cancelled":
+      state.status = "cancelled";
+      return;
     case "notification.sent":
       // A record of what the world was told; nothing the run decides on.
       return;

@@ -29,7 +29,7 @@ import { validateValue } from "./validate-value.ts";
  * over, and the walk goes on to the next, except at a barrier.
  */
 export function decide(state: RunState, plan: RunPlan, memo: DecideMemo): Draft[] {
-  if (state.status === "completed" || state.status === "failed" || state.status === "aborted") return [];
+  if (state.status !== "running" && state.status !== "parked") return [];
   return new Walk(state, plan, memo).run();
 }
 

@@ -90,8 +90,11 @@ export interface RunState {
   readonly args: Readonly<Record<string, Json>>;
   readonly seed: string;
   readonly options: RunOptions;
-  /** `aborted`: stopped by its budget; a new envelope (`budget.set`) lets it go on. */
-  status: "running" | "parked" | "aborted" | "completed" | "failed";
+  /**
+   * `aborted`: stopped by its budget; a new envelope (`budget.set`) lets it
+   * go on. `paused`: by someone, until `run.unpaused`. `cancelled`: for good.
+   */
+  status: "running" | "parked" | "paused" | "aborted" | "completed" | "failed" | "cancelled";
   readonly vertices: Map<string, VertexState>;
   /** Step results by journal id. */
   readonly journal: Map<string, JournalRecord>;

@@ -33,16 +33,30 @@ export interface DriverOptions {
   readonly notify?: (notice: ParkNoticeInput) => Promise<DeliveryRecord>;
 }
 
-/** A world entry recorded as the driver takes a run over, with what it saw the ledger's head to be (an approval signed against that head). */
+/** World entries recorded as the driver takes a run over, with what their maker saw the ledger's head to be (an approval signed against that head). */
 export interface Answer {
-  readonly draft: Draft;
+  readonly drafts: readonly Draft[];
   readonly head: string;
 }
 
-export type DriveOutcome = "completed" | "failed" | "parked" | "aborted" | "interrupted";
+/** The run's lease is held by a live process: it is being driven elsewhere. */
+export class RunHeld extends Error {
+  constructor(
+    readonly run: string,
+    readonly holder: Lease,
+  ) {
+    super(`run ${run} is being driven by ${holder.owner} (its lease runs until ${new Date(holder.expiresAt).toISOString()})`);
+    this.name = "RunHeld";
+  }
+}
+
+export type DriveOutcome = "completed" | "failed" | "parked" | "paused" | "aborted" | "cancelled" | "interrupted";
 
 /** How long a lease lasts without renewal; a live driver renews it every third of that. */
 const leaseTtl = 30_000;
+
+/** How often a driver looks for a pause or cancel left for its run (`flow pause`, `flow cancel`). */
+const controlEvery = 500;
 
 /**
  * Drives one run: the only code that both decides (through RunCore) and
@@ -123,7 +137,7 @@ export class RunDriver {
     const at = options.clock();
     const resumed: Draft = { kind: "run.resumed", at, data: { by: lease.owner } };
     // The answer arrives as the process takes the run over: one time for both.
-    await driver.commit(core.advance(answer === undefined ? [resumed] : [resumed, { ...answer.draft, at } as Draft]));
+    await driver.commit(core.advance([resumed, ...(answer?.drafts ?? []).map((draft) => ({ ...draft, at }) as Draft)]));
     return driver;
   }
 
@@ -133,13 +147,15 @@ export class RunDriver {
     this.renewal = setInterval(() => {
       this.options.store.renewLease(this.run, this.lease.epoch, this.options.clock(), leaseTtl).catch((error: Error) => this.fail(error));
     }, leaseTtl / 3);
+    this.controls = setInterval(() => void this.lookForControl().catch((error: Error) => this.fail(error)), controlEvery);
     try {
       for (;;) {
         if (this.failure !== null) throw this.failure;
         if (this.inbox.length === 0) {
           const status = this.core.state.status;
           if (this.stopping.signal.aborted) break;
-          if (status === "completed" || status === "failed" || status === "aborted") break;
+          if (status === "completed" || status === "failed" || status === "aborted" || status === "cancelled") break;
+          if (status === "paused" && this.inFlight.size === 0) break;
           // Nothing in flight and nothing due soon (a gate's timeout is days off): the run is rows only from here.
           if (this.inFlight.size === 0 && (this.timers.size === 0 || this.nextTimer() - this.options.clock() > (this.options.parkAfterMs ?? 60_000))) break;
           await new Promise<void>((resolve) => (this.wake = resolve));
@@ -150,19 +166,50 @@ export class RunDriver {
       }
     } finally {
       if (this.renewal !== null) clearInterval(this.renewal);
+      if (this.controls !== null) clearInterval(this.controls);
       for (const timer of this.timers.values()) clearTimeout(timer);
       this.stopping.abort();
       await Promise.allSettled([...this.inFlight]);
     }
+    if (this.cancelledBy !== null && this.failure === null) {
+      // What was in flight has been stopped and has settled: the cancellation is the ledger's last word.
+      await this.commit(this.core.advance([{ kind: "run.cancelled", at: this.options.clock(), data: { by: this.cancelledBy } }]), false);
+      await this.options.store.clearControl(this.run);
+    }
     // A run whose end is recorded has ended, even when it was stopped as it did.
     const ended = this.core.state.status === "completed" || this.core.state.status === "failed";
-    const outcome: DriveOutcome = this.failure !== null || (this.stoppedByUser && !ended) ? "interrupted" : this.outcome();
+    const outcome: DriveOutcome = this.failure !== null || (this.stoppedByUser && !ended && this.cancelledBy === null) ? "interrupted" : this.outcome();
     await this.options.store.setRunStatus(this.run, outcome === "interrupted" ? "interrupted" : (outcome as RunStatus), this.options.clock());
     await this.options.store.releaseLease(this.run, this.lease.epoch);
     return outcome;
   }
 
   private stoppedByUser = false;
+  private controls: NodeJS.Timeout | null = null;
+  private cancelledBy: string | null = null;
+  private pausedBy: string | null = null;
+
+  /**
+   * Carries out what `flow pause` or `flow cancel` left in the store for
+   * this run: a pause is recorded and the run drains; a cancel stops what
+   * is in flight (its processes killed) and is recorded once it has.
+   */
+  private async lookForControl(): Promise<void> {
+    if (this.cancelledBy !== null || this.stopping.signal.aborted) return;
+    const request = await this.options.store.controlRequest(this.run);
+    if (request === null) return;
+    if (request.kind === "cancel") {
+      this.cancelledBy = request.by;
+      this.stoppedByUser = true;
+      this.stopping.abort();
+      this.wake?.();
+      return;
+    }
+    if (this.pausedBy !== null) return;
+    this.pausedBy = request.by;
+    this.submit([{ kind: "run.paused", at: this.options.clock(), data: { by: request.by } }]);
+    await this.options.store.clearControl(this.run);
+  }
 
   /** Gives the run up without driving it (`flow run --detach` hands it to another process). */
   async release(): Promise<void> {
@@ -326,9 +373,7 @@ export class StaleAnswer extends Error {
 async function takeLease(options: DriverOptions, run: string): Promise<Lease> {
   const owner = `${hostname()}:${process.pid}`;
   const taken = await options.store.acquireLease(run, owner, options.clock(), leaseTtl, (holder) => holderIsGone(holder));
-  if ("heldBy" in taken) {
-    throw new Error(`run ${run} is being driven by ${taken.heldBy.owner} (its lease runs until ${new Date(taken.heldBy.expiresAt).toISOString()})`);
-  }
+  if ("heldBy" in taken) throw new RunHeld(run, taken.heldBy);
   return taken.granted;
 }
 

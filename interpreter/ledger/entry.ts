@@ -136,6 +136,12 @@ export const Entry = z.discriminatedUnion("kind", [
       signature: z.string(),
     }),
   ),
+  /** The world: someone paused the run (`flow pause`): nothing more is dispatched, what is in flight finishes. */
+  entry("run.paused", z.strictObject({ by: z.string() })),
+  /** The world: someone let a paused run go on (`flow resume`). */
+  entry("run.unpaused", z.strictObject({ by: z.string() })),
+  /** The world: someone cancelled the run (`flow cancel`): what was in flight was stopped, nothing more runs. */
+  entry("run.cancelled", z.strictObject({ by: z.string() })),
   /** The world: the park notification for `instance` was POSTed to the project's webhook, each attempt as it went. */
   entry("notification.sent", z.strictObject({ instance: z.string(), record: DeliveryRecord })),
   /** The world: the value a `wait signal` waits for (`flow signal`), validated against its type before it was recorded. */
@@ -189,6 +195,9 @@ export const entryOrigin: { readonly [K in EntryKind]: "world" | "decided" | "bo
   "gate.defaulted": "decided",
   "signal.received": "world",
   "notification.sent": "world",
+  "run.paused": "world",
+  "run.unpaused": "world",
+  "run.cancelled": "world",
   "budget.refused": "decided",
   "budget.set": "world",
   "run.aborted": "decided",

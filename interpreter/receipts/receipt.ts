@@ -22,7 +22,7 @@ const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 const Millis = z.int().nonnegative();
 
 /** Where the run stood at the head: its state's status (core/state.ts). */
-export const ReceiptStatus = z.enum(["running", "parked", "aborted", "completed", "failed"]);
+export const ReceiptStatus = z.enum(["running", "parked", "paused", "aborted", "completed", "failed", "cancelled"]);
 export type ReceiptStatus = z.infer<typeof ReceiptStatus>;
 
 /** What became of a vertex instance by the head. `running`: scheduled, in flight, or waiting for a retry. */
@@ -182,6 +182,9 @@ export function receiptOf(entries: readonly Entry[]): ReceiptBody {
       case "barrier.passed":
       case "signal.received":
       case "notification.sent":
+      case "run.paused":
+      case "run.unpaused":
+      case "run.cancelled":
       case "timer.set":
       case "timer.fired":
         break;

@@ -5,6 +5,7 @@ import { type LeaseAnswer, decideLease, firstLease, releasedExpiry } from "./lea
 import { type StoreTables, migrate } from "./schema.ts";
 import { RunExists, UnknownRun } from "./store-errors.ts";
 import {
+  type ControlRequest,
   type Lease,
   type RunRecord,
   type RunStatus,
@@ -251,6 +252,28 @@ class KyselyStore implements Store {
     await this.write((trx) =>
       trx.updateTable("leases").set({ expires_at: releasedExpiry }).where("run", "=", run).where("epoch", "=", epoch).execute(),
     );
+  }
+
+  async requestControl(run: string, request: ControlRequest): Promise<void> {
+    await this.write(async (trx) => {
+      await this.checkRunExists(trx, run);
+      const row = { run, kind: request.kind, by: request.by, at: request.at };
+      await trx
+        .insertInto("controls")
+        .values(row)
+        // A cancel replaces whatever stands; a pause does not replace a cancel.
+        .onConflict((oc) => (request.kind === "cancel" ? oc.column("run").doUpdateSet({ kind: row.kind, by: row.by, at: row.at }) : oc.column("run").doNothing()))
+        .execute();
+    });
+  }
+
+  async controlRequest(run: string): Promise<ControlRequest | null> {
+    const row = await this.db.selectFrom("controls").select(["kind", "by", "at"]).where("run", "=", run).executeTakeFirst();
+    return row === undefined ? null : { kind: row.kind as ControlRequest["kind"], by: row.by, at: Number(row.at) };
+  }
+
+  async clearControl(run: string): Promise<void> {
+    await this.write((trx) => trx.deleteFrom("controls").where("run", "=", run).execute());
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@ import { checkBatchSeqs, checkFirstSeq } from "./written-seqs.ts";
 import { type LeaseAnswer, decideLease, firstLease, releasedExpiry } from "./lease-rule.ts";
 import { RunExists, UnknownRun } from "./store-errors.ts";
 import {
+  type ControlRequest,
   type Lease,
   type RunRecord,
   type RunStatus,
@@ -33,6 +34,7 @@ class MemoryStore implements Store {
   readonly kind = "memory";
   private readonly runs = new Map<string, MemoryRun>();
   private readonly leases = new Map<string, Lease>();
+  private readonly controls = new Map<string, ControlRequest>();
 
   async createRun(run: RunRecord, first: StoredEntry): Promise<void> {
     checkFirstSeq(run.id, first);
@@ -112,6 +114,20 @@ class MemoryStore implements Store {
   async releaseLease(run: string, epoch: number): Promise<void> {
     const current = this.leases.get(run);
     if (current?.epoch === epoch) this.leases.set(run, { ...current, expiresAt: releasedExpiry });
+  }
+
+  async requestControl(run: string, request: ControlRequest): Promise<void> {
+    this.existing(run);
+    if (request.kind === "cancel" || !this.controls.has(run)) this.controls.set(run, { ...request });
+  }
+
+  async controlRequest(run: string): Promise<ControlRequest | null> {
+    const request = this.controls.get(run);
+    return request === undefined ? null : { ...request };
+  }
+
+  async clearControl(run: string): Promise<void> {
+    this.controls.delete(run);
   }
 
   async close(): Promise<void> {}

@@ -23,6 +23,8 @@ export interface StoreTables {
   snapshots: { run: string; seq: number; text: string };
   /** One row per run that was ever leased, kept after release so that epochs never repeat. */
   leases: { run: string; owner: string; epoch: number; expires_at: number };
+  /** A pause or cancel asked of the process driving a run (`flow pause`, `flow cancel`), until it is carried out. */
+  controls: { run: string; kind: string; by: string; at: number };
   /** One row: the version of the schema the tables are at. */
   flow_schema: { version: number };
 }
@@ -31,7 +33,7 @@ export interface StoreTables {
 type Migration = (db: Transaction<any>) => Promise<void>;
 
 /** Migration `i` takes the schema from version `i` to `i + 1`. Add new ones at the end; never change a released one. */
-const migrations: readonly Migration[] = [createTables];
+const migrations: readonly Migration[] = [createTables, createControls];
 
 export const schemaVersion = migrations.length;
 
@@ -101,5 +103,15 @@ async function createTables(db: Transaction<any>): Promise<void> {
     .addColumn("owner", "text", (c) => c.notNull())
     .addColumn("epoch", "integer", (c) => c.notNull())
     .addColumn("expires_at", "bigint", (c) => c.notNull())
+    .execute();
+}
+
+async function createControls(db: Transaction<any>): Promise<void> {
+  await db.schema
+    .createTable("controls")
+    .addColumn("run", "text", (c) => c.primaryKey())
+    .addColumn("kind", "text", (c) => c.notNull())
+    .addColumn("by", "text", (c) => c.notNull())
+    .addColumn("at", "bigint", (c) => c.notNull())
     .execute();
 }

@@ -12,7 +12,14 @@
  * epoch that is no longer current is `StaleLease`.
  */
 
-export type RunStatus = "running" | "parked" | "aborted" | "completed" | "failed" | "interrupted";
+export type RunStatus = "running" | "parked" | "paused" | "aborted" | "completed" | "failed" | "cancelled" | "interrupted";
+
+/** What `flow pause` and `flow cancel` ask of the process driving a run, and who asked. */
+export interface ControlRequest {
+  readonly kind: "pause" | "cancel";
+  readonly by: string;
+  readonly at: number;
+}
 
 export interface RunRecord {
   readonly id: string;
@@ -111,5 +118,15 @@ export interface Store {
   renewLease(run: string, epoch: number, now: number, ttl: number): Promise<void>;
   /** Frees the lease for the next owner; does nothing under an epoch that is no longer current. */
   releaseLease(run: string, epoch: number): Promise<void>;
+  /**
+   * Leaves a request for whichever process drives the run (it looks every
+   * second): one per run, a cancel standing over a pause, a pause never
+   * over a cancel.
+   */
+  requestControl(run: string, request: ControlRequest): Promise<void>;
+  /** The request standing for the run, or null. */
+  controlRequest(run: string): Promise<ControlRequest | null>;
+  /** Clears the run's request once it is carried out. */
+  clearControl(run: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,0 +1,120 @@
+import { execFile, execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { binary, runFlow } from "./support/run-cli.ts";
+
+/**
+ * `flow pause` and `flow cancel` of a run another process is driving, as
+ * users type them: the driver finds the request in the store and carries
+ * it out; and of a run nobody drives, carried out by the command itself.
+ */
+
+function project(marker: string): string {
+  const cwd = mkdtempSync(join(tmpdir(), "flow-control-"));
+  writeFileSync(
+    join(cwd, "main.flow"),
+    `import { sh } from "std/sandbox"
+
+node work(n: int) -> int
+  effects { proc }
+  budget  { compute: 10s }
+{
+  let r = sh("sleep 0.4 # ${marker}")
+  return n
+}
+
+workflow main(ns: List<int, max 20>) -> List<int>
+  budget { compute: 5m }
+  grants { proc }
+{
+  return for n in ns concurrency 2 { work(n) }
+}
+`,
+  );
+  return cwd;
+}
+
+/** `flow run` in the background: the driving process. */
+function drive(cwd: string, items: number): Promise<{ code: number; stderr: string }> {
+  const ns = JSON.stringify(Array.from({ length: items }, (_, i) => i + 1));
+  return new Promise((resolve) => {
+    execFile(binary, ["run", "main.flow", "--arg", `ns=${ns}`], { cwd }, (error, _stdout, stderr) =>
+      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stderr }),
+    );
+  });
+}
+
+async function runningRun(cwd: string): Promise<string> {
+  for (let i = 0; i < 100; i++) {
+    const runs = JSON.parse(runFlow(["runs", "--json"], { cwd }).stdout) as { id: string; status: string }[];
+    const run = runs[0];
+    if (run !== undefined && runFlow(["logs", run.id], { cwd }).stdout.includes("completed →")) return run.id;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("the run never got going");
+}
+
+const kinds = (cwd: string, run: string) => runFlow(["export", run], { cwd }).stdout.trim().split("\n").map((t) => (JSON.parse(t) as { kind: string }).kind);
+
+describe("flow pause", () => {
+  it("asks the driving process, which stops dispatching, lets what is in flight finish and parks; flow resume lets it go on", async () => {
+    const cwd = project(`flow-pause-${process.pid}`);
+    const driving = drive(cwd, 12);
+    const run = await runningRun(cwd);
+    const paused = runFlow(["pause", run], { cwd });
+    expect(paused.code, paused.stderr).toBe(0);
+    expect(paused.stderr).toContain(`run ${run} is driven by`);
+    expect(paused.stderr).toContain(`run ${run} is paused`);
+    const driver = await driving;
+    expect(driver.code).toBe(0);
+    expect(driver.stderr).toContain(`run ${run} paused: nothing more is dispatched`);
+    const ledger = kinds(cwd, run);
+    const at = ledger.indexOf("run.paused");
+    expect(at).toBeGreaterThan(0);
+    // After the pause: what was in flight ended, nothing was scheduled.
+    expect(ledger.slice(at).filter((k) => k === "vertex.scheduled")).toEqual([]);
+    expect(ledger.filter((k) => k === "vertex.started").length).toBe(ledger.filter((k) => k === "vertex.completed").length);
+    expect(ledger.filter((k) => k === "vertex.completed").length).toBeLessThan(12);
+
+    const resumed = runFlow(["resume", run], { cwd });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toBe("[1,2,3,4,5,6,7,8,9,10,11,12]\n");
+    expect(kinds(cwd, run)).toContain("run.unpaused");
+    expect(runFlow(["replay", run], { cwd }).code).toBe(0);
+  });
+});
+
+describe("flow cancel", () => {
+  it("asks the driving process, which kills what is in flight and records the cancellation; nothing more runs", async () => {
+    const marker = `flow-cancel-${process.pid}-${Date.now()}`;
+    const cwd = project(marker);
+    const driving = drive(cwd, 12);
+    const run = await runningRun(cwd);
+    const cancelled = runFlow(["cancel", run], { cwd });
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    expect(cancelled.stderr).toContain(`run ${run} is cancelled`);
+    const driver = await driving;
+    expect(driver.code).toBe(1);
+    expect(driver.stderr).toContain(`run ${run} cancelled`);
+    expect(execFileSync("ps", ["-eo", "args"], { encoding: "utf8" })).not.toContain(marker);
+    expect(kinds(cwd, run).at(-1)).toBe("run.cancelled");
+    expect(runFlow(["resume", run], { cwd }).stderr).toContain(`run ${run} has already cancelled`);
+    expect(runFlow(["cancel", run], { cwd }).stderr).toContain(`run ${run} has already been cancelled`);
+    expect(runFlow(["replay", run], { cwd }).code).toBe(0);
+  });
+
+  it("cancels a run nobody drives (paused) itself", async () => {
+    const cwd = project("unused");
+    const driving = drive(cwd, 6);
+    const run = await runningRun(cwd);
+    expect(runFlow(["pause", run], { cwd }).code).toBe(0);
+    await driving;
+    const cancelled = runFlow(["cancel", run], { cwd });
+    expect(cancelled.code).toBe(1);
+    expect(cancelled.stderr).toContain(`run ${run}: cancelled by`);
+    expect(kinds(cwd, run).slice(-2)).toEqual(["run.resumed", "run.cancelled"]);
+    expect(runFlow(["replay", run], { cwd }).code).toBe(0);
+  });
+});
