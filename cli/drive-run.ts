@@ -1,7 +1,5 @@
 import { relative } from "node:path";
 import type { DriveOutcome, RunDriver } from "../interpreter/host/run-driver.ts";
-import type { Store } from "../interpreter/store/store.ts";
-import { issueReceipt } from "./commands/receipt.ts";
 import { exitCodes } from "./exit-codes.ts";
 import type { CommandIo } from "./io.ts";
 import type { RunProgress } from "./run-progress.ts";
@@ -16,7 +14,7 @@ const interruptedExit = 130;
  * line of JSON, or the whole report with `--json`), everything else to
  * standard error.
  */
-export async function driveToEnd(driver: RunDriver, store: Store, progress: RunProgress | null, io: CommandIo, json: boolean): Promise<number> {
+export async function driveToEnd(driver: RunDriver, progress: RunProgress | null, io: CommandIo, json: boolean): Promise<number> {
   const stop = () => driver.stop();
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
@@ -30,11 +28,8 @@ export async function driveToEnd(driver: RunDriver, store: Store, progress: RunP
   }
   const state = driver.core.state;
   const run = driver.run;
-  // Whenever a run parks, stops or ends, its account so far is signed and kept (.flow/receipts/).
-  if (outcome !== "interrupted") {
-    const { file } = await issueReceipt(store, run);
-    io.err(`receipt: ${relative(process.cwd(), file)}\n`);
-  }
+  // Whenever a run parks, stops or ends, the driver signs and keeps its account so far (.flow/receipts/).
+  if (driver.lastAccount !== null) io.err(`receipt: ${relative(process.cwd(), driver.lastAccount)}\n`);
   if (json) {
     io.out(
       `${JSON.stringify({ run, status: outcome, result: state.result, failures: state.failures, parked: Object.fromEntries(state.parked), entries: state.head.seq + 1, head: state.head.hash }, null, 2)}\n`,

@@ -5,15 +5,18 @@ import type { DriverOptions } from "../interpreter/host/run-driver.ts";
 import { deliver } from "../interpreter/host/webhook-delivery.ts";
 import { processDriver } from "../interpreter/sandbox/process.ts";
 import type { Store } from "../interpreter/store/store.ts";
+import { issueReceipt } from "./commands/receipt.ts";
 import { readProjectConfig } from "./project-config.ts";
 
 /**
  * How every command that drives a run drives it (`run`, `resume`,
  * `approve`, `signal`, `tick`): the process sandbox, work trees under
- * `.flow/work`, the wall clock, and the project's webhook told of each park.
+ * `.flow/work`, the wall clock, the project's webhook told of each park,
+ * and a signed receipt issued every so often (hourly by default) and
+ * whenever the run is let go.
  */
 export function driverOptions(store: Store, options: { readonly parkAfterMs: number; readonly onEntries?: (sealed: readonly Sealed[]) => void }): DriverOptions {
-  const webhook = readProjectConfig().webhook;
+  const { webhook, receipts } = readProjectConfig();
   return {
     store,
     sandbox: processDriver,
@@ -21,6 +24,18 @@ export function driverOptions(store: Store, options: { readonly parkAfterMs: num
     clock: () => Date.now(),
     parkAfterMs: options.parkAfterMs,
     ...(options.onEntries === undefined ? {} : { onEntries: options.onEntries }),
+    account: {
+      everyMs: receipts?.everyMs ?? 3_600_000,
+      issue: async (run) => {
+        const { file, receipt } = await issueReceipt(store, run);
+        // The file is the record; the webhook, when there is one, hears of it too, as best it can.
+        if (webhook !== undefined) {
+          const body = { text: `receipt of run ${run} up to entry ${receipt.body.head.seq} (${receipt.body.status})`, flow: { event: "receipt", receipt } };
+          await deliver(webhook.url, body, { attempts: 1, backoffMs: 0, timeoutMs: webhook.timeoutMs, clock: () => Date.now() });
+        }
+        return file;
+      },
+    },
     ...(webhook === undefined
       ? {}
       : {

@@ -42,6 +42,8 @@ export const ProjectConfig = z.strictObject({
       return { ...webhook, url };
     })
     .optional(),
+  /** How often a driven run's receipt is issued besides when it parks, stops or ends. */
+  receipts: z.strictObject({ everyMs: z.int().positive() }).optional(),
 });
 export type ProjectConfig = z.infer<typeof ProjectConfig>;
 

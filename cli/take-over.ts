@@ -40,5 +40,5 @@ export async function takeOver(store: Store, run: string, answer: Answer | undef
     io.err(`\`flow resume ${run}\` continues it\n`);
     return exitCodes.ok;
   }
-  return await driveToEnd(driver, store, progress, io, options.json);
+  return await driveToEnd(driver, progress, io, options.json);
 }

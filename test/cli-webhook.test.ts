@@ -47,20 +47,28 @@ afterEach(() => {
 });
 
 /** A receiver that answers each POST with the next status of `statuses` (the last one from then on). */
-async function receiver(statuses: readonly number[]): Promise<{ url: string; received: Received[] }> {
+async function receiver(statuses: readonly number[]): Promise<{ url: string; received: Received[]; receipts: Received["body"][] }> {
   const received: Received[] = [];
+  const receipts: Received["body"][] = [];
   server = createServer((request: IncomingMessage, response) => {
     let text = "";
     request.setEncoding("utf8");
     request.on("data", (chunk: string) => (text += chunk));
     request.on("end", () => {
-      received.push({ contentType: request.headers["content-type"], body: JSON.parse(text) as Received["body"] });
+      const body = JSON.parse(text) as Received["body"];
+      // Receipts come here too (best effort): they are counted apart, and answered 200.
+      if (body.flow["event"] === "receipt") {
+        receipts.push(body);
+        response.end("ok");
+        return;
+      }
+      received.push({ contentType: request.headers["content-type"], body });
       response.statusCode = statuses[Math.min(received.length - 1, statuses.length - 1)] as number;
       response.end(response.statusCode === 200 ? "ok" : "try later");
     });
   });
   await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(server!.address() as AddressInfo).port}/hook`, received };
+  return { url: `http://127.0.0.1:${(server!.address() as AddressInfo).port}/hook`, received, receipts };
 }
 
 function project(url: string): string {
@@ -104,6 +112,8 @@ describe("the park notification", () => {
     expect(texts).toContain("compute");
     expect(texts).toContain(`flow approve ${run} merge`);
     expect(body.flow).toMatchObject({ run, instance: "approve:merge", waitingFor: 'approval "merge"', show: ["core", "web", "plan-3\n"] });
+    // The receipt made as the run was let go went there too.
+    expect(hook.receipts.map((r) => r.text)).toEqual([expect.stringMatching(new RegExp(`^receipt of run ${run} up to entry \\d+ \\(parked\\)$`))]);
 
     const sent = recorded(cwd, run).filter((e) => e.kind === "notification.sent");
     expect(sent).toHaveLength(1);

@@ -54,7 +54,7 @@ export async function run(options: RunCommandOptions, io: CommandIo): Promise<nu
     );
     if (options.detach) return await detach(driver, options, io);
     io.err(`run ${driver.run}: ${workflow} (${options.path})\n`);
-    return await driveToEnd(driver, store, progress, io, options.json);
+    return await driveToEnd(driver, progress, io, options.json);
   } finally {
     await store.close();
   }

@@ -4,7 +4,6 @@ import { driverOptions } from "../driver-options.ts";
 import { exitCodes } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
 import { openRunStore } from "../run-store.ts";
-import { issueReceipt } from "./receipt.ts";
 
 export interface TickOptions {
   readonly store: string | undefined;
@@ -35,7 +34,6 @@ export async function tick(options: TickOptions, io: CommandIo): Promise<number>
         const driver = await RunDriver.resume(driverOptions(store, { parkAfterMs: options.parkAfterMs }), record.id);
         outcome = await driver.drive();
         if (outcome === "failed" || outcome === "aborted" || outcome === "interrupted") code = exitCodes.failed;
-        if (outcome !== "interrupted") await issueReceipt(store, record.id);
       } catch (error) {
         outcome = `left: ${(error as Error).message}`;
       }

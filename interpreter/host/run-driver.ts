@@ -29,6 +29,8 @@ export interface DriverOptions {
    * are waited for here. Default 60 s.
    */
   readonly parkAfterMs?: number;
+  /** Every so often while the run is driven, and whenever it is let go: the account of it so far (a signed receipt). */
+  readonly account?: { readonly everyMs: number; readonly issue: (run: string) => Promise<string> };
   /** Tells the world a run parked (the project's webhook); what it answered is recorded (`notification.sent`). */
   readonly notify?: (notice: ParkNoticeInput) => Promise<DeliveryRecord>;
 }
@@ -148,6 +150,12 @@ export class RunDriver {
       this.options.store.renewLease(this.run, this.lease.epoch, this.options.clock(), leaseTtl).catch((error: Error) => this.fail(error));
     }, leaseTtl / 3);
     this.controls = setInterval(() => void this.lookForControl().catch((error: Error) => this.fail(error)), controlEvery);
+    const account = this.options.account;
+    if (account !== undefined) {
+      this.accounts = setInterval(() => {
+        account.issue(this.run).then((file) => (this.lastAccount = file), (error: Error) => this.fail(error));
+      }, account.everyMs);
+    }
     try {
       for (;;) {
         if (this.failure !== null) throw this.failure;
@@ -167,6 +175,7 @@ export class RunDriver {
     } finally {
       if (this.renewal !== null) clearInterval(this.renewal);
       if (this.controls !== null) clearInterval(this.controls);
+      if (this.accounts !== null) clearInterval(this.accounts);
       for (const timer of this.timers.values()) clearTimeout(timer);
       this.stopping.abort();
       await Promise.allSettled([...this.inFlight]);
@@ -177,8 +186,13 @@ export class RunDriver {
       await this.options.store.clearControl(this.run);
     }
     // A run whose end is recorded has ended, even when it was stopped as it did.
-    const ended = this.core.state.status === "completed" || this.core.state.status === "failed";
+    const ended = this.core.state.status === "completed" || this.core.state.status === "failed" || this.core.state.status === "cancelled";
     const outcome: DriveOutcome = this.failure !== null || (this.stoppedByUser && !ended && this.cancelledBy === null) ? "interrupted" : this.outcome();
+    if (!ended && outcome !== "interrupted") {
+      // Let go to wait (parked, paused, aborted): whoever takes it up next reads this snapshot, not the whole ledger.
+      await this.options.store.saveSnapshot(this.run, { seq: this.core.state.head.seq, text: snapshotText(this.core.state) });
+    }
+    if (outcome !== "interrupted" && this.options.account !== undefined) this.lastAccount = await this.options.account.issue(this.run);
     await this.options.store.setRunStatus(this.run, outcome === "interrupted" ? "interrupted" : (outcome as RunStatus), this.options.clock());
     await this.options.store.releaseLease(this.run, this.lease.epoch);
     return outcome;
@@ -186,6 +200,9 @@ export class RunDriver {
 
   private stoppedByUser = false;
   private controls: NodeJS.Timeout | null = null;
+  private accounts: NodeJS.Timeout | null = null;
+  /** Where the last account of the run went (a receipt's file), if one was issued. */
+  lastAccount: string | null = null;
   private cancelledBy: string | null = null;
   private pausedBy: string | null = null;
 
