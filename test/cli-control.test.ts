@@ -61,7 +61,7 @@ const kinds = (cwd: string, run: string) => runFlow(["export", run], { cwd }).st
 describe("flow pause", () => {
   it("asks the driving process, which stops dispatching, lets what is in flight finish and parks; flow resume lets it go on", async () => {
     const cwd = project(`flow-pause-${process.pid}`);
-    const driving = drive(cwd, 12);
+    const driving = drive(cwd, 20);
     const run = await runningRun(cwd);
     const paused = runFlow(["pause", run], { cwd });
     expect(paused.code, paused.stderr).toBe(0);
@@ -76,11 +76,11 @@ describe("flow pause", () => {
     // After the pause: what was in flight ended, nothing was scheduled.
     expect(ledger.slice(at).filter((k) => k === "vertex.scheduled")).toEqual([]);
     expect(ledger.filter((k) => k === "vertex.started").length).toBe(ledger.filter((k) => k === "vertex.completed").length);
-    expect(ledger.filter((k) => k === "vertex.completed").length).toBeLessThan(12);
+    expect(ledger.filter((k) => k === "vertex.completed").length).toBeLessThan(20);
 
     const resumed = runFlow(["resume", run], { cwd });
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(resumed.stdout).toBe("[1,2,3,4,5,6,7,8,9,10,11,12]\n");
+    expect(resumed.stdout).toBe(`${JSON.stringify(Array.from({ length: 20 }, (_, i) => i + 1))}\n`);
     expect(kinds(cwd, run)).toContain("run.unpaused");
     expect(runFlow(["replay", run], { cwd }).code).toBe(0);
   });
@@ -90,7 +90,7 @@ describe("flow cancel", () => {
   it("asks the driving process, which kills what is in flight and records the cancellation; nothing more runs", async () => {
     const marker = `flow-cancel-${process.pid}-${Date.now()}`;
     const cwd = project(marker);
-    const driving = drive(cwd, 12);
+    const driving = drive(cwd, 20);
     const run = await runningRun(cwd);
     const cancelled = runFlow(["cancel", run], { cwd });
     expect(cancelled.code, cancelled.stderr).toBe(0);
@@ -107,7 +107,7 @@ describe("flow cancel", () => {
 
   it("cancels a run nobody drives (paused) itself", async () => {
     const cwd = project("unused");
-    const driving = drive(cwd, 6);
+    const driving = drive(cwd, 20);
     const run = await runningRun(cwd);
     expect(runFlow(["pause", run], { cwd }).code).toBe(0);
     await driving;
