@@ -30,6 +30,7 @@ export async function driveToEnd(driver: RunDriver, progress: RunProgress | null
   const run = driver.run;
   // Whenever a run parks, stops or ends, the driver signs and keeps its account so far (.flow/receipts/).
   if (driver.lastAccount !== null) io.err(`receipt: ${relative(process.cwd(), driver.lastAccount)}\n`);
+  if (driver.accountFailure !== null) io.err(`warning: no receipt was written: ${driver.accountFailure.message}\n`);
   if (json) {
     io.out(
       `${JSON.stringify({ run, status: outcome, result: state.result, failures: state.failures, parked: Object.fromEntries(state.parked), entries: state.head.seq + 1, head: state.head.hash }, null, 2)}\n`,

@@ -288,9 +288,10 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     .option("--json", "print the receipt itself (canonical JSON) instead of a summary; with --verify, the verdict as JSON", false)
     .option("--verify <file>", "check a receipt file instead: exit 0 when it holds, 1 when it does not")
     .option("-o, --output <file>", "write the receipt here instead of .flow/receipts/RUN-SEQ.json")
-    .action(async (run: string | undefined, options: { store?: string; json: boolean; verify?: string; output?: string }) => {
+    .option("--key <key>", "with --verify: the public key it must be signed with (default: this project's runner key)")
+    .action(async (run: string | undefined, options: { store?: string; json: boolean; verify?: string; output?: string; key?: string }) => {
       const { receipt } = await import("./commands/receipt.ts");
-      code = await receipt({ run, store: options.store, json: options.json, verify: options.verify, out: options.output }, io);
+      code = await receipt({ run, store: options.store, json: options.json, verify: options.verify, out: options.output, key: options.key }, io);
     });
 
   program

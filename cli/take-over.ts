@@ -15,6 +15,8 @@ export interface TakeOverOptions {
   readonly said: (driver: RunDriver) => string;
   /** What to do when the run moved on from the head the answer was made against. */
   readonly staleHint: string;
+  /** A run another process drives is the caller's to handle (it asks that process instead): RunHeld is thrown as it is. */
+  readonly heldIsMine?: boolean;
 }
 
 /**
@@ -30,8 +32,11 @@ export async function takeOver(store: Store, run: string, answer: Answer | undef
   } catch (error) {
     progress?.finish();
     if (error instanceof StaleAnswer) throw new UsageError(error.message, { hint: options.staleHint });
-    // Driven elsewhere: the caller may ask that process instead (`flow pause`, `flow cancel`).
-    if (error instanceof RunHeld) throw error;
+    if (error instanceof RunHeld) {
+      // Driven elsewhere: `flow pause` and `flow cancel` ask that process instead; anything else waits for it to let go.
+      if (options.heldIsMine === true) throw error;
+      throw new UsageError(error.message, { hint: "it is being driven now; answer it once it parks (`flow status` says when)" });
+    }
     throw new UsageError((error as Error).message);
   }
   io.err(`${options.said(driver)}\n`);

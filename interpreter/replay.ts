@@ -53,6 +53,8 @@ export async function replayLedger(texts: Iterable<string> | AsyncIterable<reado
   /** What replay has produced and the recording must show next, in order. */
   const expected: Produced[] = [];
   const bodies = new Map<string, RunningBody>();
+  /** The last takeover read (`run.resumed`): its seq and the head it links to. */
+  let takeover: { readonly seq: number; readonly prev: string } | null = null;
 
   /** A produced entry as the live run would have written it here, after the recorded entry before it, for the report. */
   const sealedHere = (produced: Produced, recorded: string | null): string => sealPieces(produced.pieces, recordedPrev(recorded) ?? "?".repeat(64)).text;
@@ -137,9 +139,16 @@ export async function replayLedger(texts: Iterable<string> | AsyncIterable<reado
     // From the world: taken as recorded; the body it feeds is run on.
     entry ??= parsed(text);
     if (entry === undefined) return { kind: "invalid", seq, reason: "an entry that is not a JSON object" };
-    // A decision at a gate is someone's signature: it holds, or the recording is not what they signed.
-    if (entry.kind === "gate.decided" && !signatureHolds(recordedDecision(ready.state.run, entry))) {
-      return { kind: "invalid", seq, reason: `the decision at ${entry.data.instance} is not signed by the key it names` };
+    // A decision at a gate is someone's signature: it holds, or the recording is not what they signed; and it is
+    // recorded with the takeover it was made for, on the head it was signed against (the head that takeover links to).
+    if (entry.kind === "run.resumed") takeover = { seq, prev: entry.prev };
+    if (entry.kind === "gate.decided") {
+      if (!signatureHolds(recordedDecision(ready.state.run, entry))) {
+        return { kind: "invalid", seq, reason: `the decision at ${entry.data.instance} is not signed by the key it names` };
+      }
+      if (takeover?.seq !== seq - 1 || takeover.prev !== entry.data.head) {
+        return { kind: "invalid", seq, reason: `the decision at ${entry.data.instance} was signed against another head than the one it was recorded on` };
+      }
     }
     try {
       inBatch(entry.kind);

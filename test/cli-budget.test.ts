@@ -1,8 +1,11 @@
 import { execFileSync } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { Receipt } from "../interpreter/receipts/receipt.ts";
+import { receiptText, signReceipt } from "../interpreter/receipts/signature.ts";
 import { runFlow } from "./support/run-cli.ts";
 
 /**
@@ -12,7 +15,7 @@ import { runFlow } from "./support/run-cli.ts";
  * before it is dispatched.
  */
 
-function project(marker: string): { cwd: string; flow: (...args: string[]) => ReturnType<typeof runFlow> } {
+function project(marker: string, concurrency = 2, ceiling = "3500ms"): { cwd: string; flow: (...args: string[]) => ReturnType<typeof runFlow> } {
   const cwd = mkdtempSync(join(tmpdir(), "flow-budget-"));
   writeFileSync(
     join(cwd, "main.flow"),
@@ -27,10 +30,10 @@ node work(n: int) -> int
 }
 
 workflow main(ns: List<int, max 10>) -> List<int>
-  budget { compute: 3500ms }
+  budget { compute: ${ceiling} }
   grants { proc }
 {
-  return for n in ns concurrency 2 { work(n) }
+  return for n in ns concurrency ${concurrency} { work(n) }
 }
 `,
   );
@@ -91,6 +94,18 @@ describe("a fan-out that exhausts its budget midway", () => {
     const text = readFileSync(join(p.cwd, file), "utf8");
     writeFileSync(join(p.cwd, "changed.json"), text.replace('"aborted"', '"complete"'));
     expect(p.flow("receipt", "--verify", "changed.json").code).toBe(1);
+    // The same body signed with another key holds as a signature, and is still not this project's receipt.
+    const real = JSON.parse(text) as Receipt;
+    const forged = receiptText(signReceipt({ ...real.body, status: "completed", aborts: [] }, { name: "runner", privateKey: generateKeyPairSync("ed25519").privateKey }));
+    writeFileSync(join(p.cwd, "forged.json"), forged);
+    const foreign = p.flow("receipt", "--verify", "forged.json");
+    expect(foreign.code).toBe(1);
+    expect(foreign.stdout).toContain("not this project's runner key");
+    // Elsewhere, with no runner key, only the key given vouches.
+    const elsewhere = mkdtempSync(join(tmpdir(), "flow-receipt-elsewhere-"));
+    writeFileSync(join(elsewhere, "r.json"), text);
+    expect(runFlow(["receipt", "--verify", "r.json"], { cwd: elsewhere }).stdout).toContain("which nothing here vouches for");
+    expect(runFlow(["receipt", "--verify", "r.json", "--key", real.signer.key], { cwd: elsewhere }).code).toBe(0);
 
     // Resumed without a new envelope: still stopped.
     const again = p.flow("resume", run);
@@ -105,6 +120,18 @@ describe("a fan-out that exhausts its budget midway", () => {
     expect(ran(p.cwd, run)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     const replay = p.flow("replay", run);
     expect(replay.code, replay.stdout).toBe(0);
+  });
+
+  it("prices the attempts one pass dispatches together: each after those before it, and none after a refusal", () => {
+    const p = project(`flow-budget-pass-${process.pid}`, 4, "1500ms");
+    const started = p.flow("run", "main.flow", "--arg", "ns=[1,2,3,4]");
+    expect(started.code, started.stderr).toBe(1);
+    const run = runIdOf(started.stderr);
+    const ledger = p.flow("export", run).stdout.trim().split("\n").map((t) => JSON.parse(t) as { kind: string });
+    // One second of worst case reserved leaves half a second: the second is refused, and the pass stops there.
+    expect(ledger.filter((e) => e.kind === "vertex.scheduled")).toHaveLength(1);
+    expect(ledger.filter((e) => e.kind === "budget.refused")).toHaveLength(1);
+    expect(ledger.at(-1)?.kind).toBe("run.aborted");
   });
 
   it("takes --budget as units and amounts, and says what a wrong one should be", () => {

@@ -39,13 +39,15 @@ export async function control(kind: "pause" | "cancel", options: ControlOptions,
     if (head === null) throw new UsageError(`run ${record.id} has no entries`);
     const draft: Draft = kind === "pause" ? { kind: "run.paused", at: Date.now(), data: { by } } : { kind: "run.cancelled", at: Date.now(), data: { by } };
     try {
-      return await takeOver(
+      const code = await takeOver(
         store,
         record.id,
         { head: head.hash, drafts: [draft] },
-        { parkAfterMs: 0, json: options.json, detach: false, said: () => `run ${record.id}: ${kind === "pause" ? "paused" : "cancelled"} by ${by}`, staleHint: "try again" },
+        { parkAfterMs: 0, json: options.json, detach: false, heldIsMine: true, said: () => `run ${record.id}: ${kind === "pause" ? "paused" : "cancelled"} by ${by}`, staleHint: "try again" },
         io,
       );
+      // Done as asked is a success, whatever a cancelled run means to the process that was driving it.
+      return (await store.getRun(record.id))?.status === (kind === "pause" ? "paused" : "cancelled") ? exitCodes.ok : code;
     } catch (error) {
       if (!(error instanceof RunHeld)) throw error;
       return await ask(store, record.id, kind, by, error, options, io);

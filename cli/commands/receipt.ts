@@ -13,7 +13,7 @@ import type { Store } from "../../interpreter/store/store.ts";
 import { exitCodes, UsageError } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
 import { findRun, openRunStore } from "../run-store.ts";
-import { runnerKey } from "../runner-key.ts";
+import { runnerKey, runnerKeyFile } from "../runner-key.ts";
 
 export interface ReceiptOptions {
   /** The run to make a receipt of (its id or a unique prefix). */
@@ -24,6 +24,8 @@ export interface ReceiptOptions {
   readonly verify: string | undefined;
   /** Where to write the receipt instead of `.flow/receipts/RUN-SEQ.json`. */
   readonly out: string | undefined;
+  /** With `--verify`: the public key the receipt must be signed with; else this project's runner key. */
+  readonly key: string | undefined;
 }
 
 /**
@@ -161,6 +163,17 @@ async function verifyFile(path: string, options: ReceiptOptions, io: CommandIo):
     return exitCodes.failed;
   }
   const { body, signer } = verdict.receipt;
+  // A signature that holds says the receipt is as its signer wrote it; who the signer may be is this side's to say.
+  const vouched = options.key ?? (existsSync(runnerKeyFile()) ? runnerKey().key : null);
+  if (vouched !== signer.key) {
+    const why =
+      vouched === null
+        ? `its signature holds for key ${keyFingerprint(signer.key)}…, which nothing here vouches for (this project has no runner key)`
+        : `it is signed with key ${keyFingerprint(signer.key)}…, not ${options.key === undefined ? "this project's runner key" : "the key given"} (${keyFingerprint(vouched)}…)`;
+    io.out(options.json ? `${JSON.stringify({ file: path, ok: false, reason: why }, null, 2)}\n` : `does not hold: ${path}: ${why}\n`);
+    if (vouched === null && !options.json) io.err("give the runner's public key: `flow receipt --verify FILE --key KEY`\n");
+    return exitCodes.failed;
+  }
   const ledger = await compareWithLedger(body, options.store);
   const ok = ledger.kind !== "differs";
   if (options.json) {

@@ -59,7 +59,7 @@ function record(state: RunState, entry: Entry, plan: RunPlan): void {
           reserve(state, plan, key, -1);
         }
       }
-      if (state.status === "parked") state.status = "running";
+      if (state.status === "parked" && state.parked.size === 0) state.status = "running";
       state.resetAt = entry.seq;
       return;
     case "run.completed":
@@ -191,6 +191,8 @@ function record(state: RunState, entry: Entry, plan: RunPlan): void {
       return;
     case "run.cancelled":
       state.status = "cancelled";
+      // It waits for nothing any more.
+      state.parked.clear();
       return;
     case "notification.sent":
       // A record of what the world was told; nothing the run decides on.

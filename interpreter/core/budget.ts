@@ -34,8 +34,12 @@ export function setEnvelope(budget: BudgetState, ceilings: Budget): void {
 /** Reserves (`sign` 1) or releases (-1) an attempt's worst case as it is dispatched or ends. */
 export function reserve(state: RunState, plan: RunPlan, instance: string, sign: 1 | -1): void {
   const cost = plan.vertices.get(splitInstance(instance).id)?.cost.perAttempt;
-  if (cost === undefined) return;
-  for (const unit of reservedUnits) state.budget.reserved[unit] += sign * figure(cost[unit]);
+  if (cost !== undefined) reserveIn(state.budget.reserved, cost, sign);
+}
+
+/** Adds (or takes back) an attempt's worst case to what is held back (wall time aside). */
+export function reserveIn(reserved: Spent, cost: CostVector, sign: 1 | -1): void {
+  for (const unit of reservedUnits) reserved[unit] += sign * figure(cost[unit]);
 }
 
 /**
@@ -47,16 +51,22 @@ export function reserve(state: RunState, plan: RunPlan, instance: string, sign: 
 export function chargeWall(state: RunState, at: number): void {
   const { budget } = state;
   if (at <= budget.clock) return;
-  if (state.status === "running") budget.spent.wall += at - budget.clock;
+  // Parked at one gate while attempts elsewhere still run, the run is still at work.
+  if (state.status === "running" || (state.status === "parked" && state.active > 0)) budget.spent.wall += at - budget.clock;
   budget.clock = at;
 }
 
 /** What stops an attempt with this worst case from being dispatched now: the first unit it would breach, or null. */
-export function refusal(budget: BudgetState, cost: CostVector): { readonly unit: CostUnit; readonly need: number | null; readonly remaining: number } | null {
+export function refusal(
+  budget: BudgetState,
+  cost: CostVector,
+  /** Held back besides the attempts in flight: those dispatched in the same pass. */
+  alsoReserved: Spent,
+): { readonly unit: CostUnit; readonly need: number | null; readonly remaining: number } | null {
   for (const unit of units) {
     const ceiling = budget.ceilings[unit];
     if (ceiling === null) continue;
-    const remaining = ceiling - budget.spent[unit] - (unit === "wall" ? 0 : budget.reserved[unit]);
+    const remaining = ceiling - budget.spent[unit] - (unit === "wall" ? 0 : budget.reserved[unit] + alsoReserved[unit]);
     const amount = cost[unit];
     // An attempt with no bound in a unit the run limits cannot be priced: it is not dispatched on trust.
     if (typeof amount !== "number") return { unit, need: null, remaining };

@@ -4,9 +4,9 @@ import type { CostVector } from "../../compiler/ir/cost.ts";
 import type { Retry } from "../../compiler/ir/unit.ts";
 import type { Barrier } from "../../compiler/ir/workflow.ts";
 import { StdFailure } from "../../stdlib/runtime/implementation.ts";
-import type { Draft, Failure, Json } from "../ledger/entry.ts";
+import type { Draft, Failure, Json, Spent } from "../ledger/entry.ts";
 import { Blocked, evaluatePure, Frame, NotReady, type Scope } from "./evaluate.ts";
-import { abortReason, refusal } from "./budget.ts";
+import { abortReason, refusal, reserveIn } from "./budget.ts";
 import type { DecideMemo } from "./memo.ts";
 import { instanceKey, type RunPlan } from "./plan.ts";
 import type { RunState } from "./state.ts";
@@ -65,6 +65,9 @@ class Walk {
    */
   private readonly concludedVertices = new Map<string, Concluded>();
   private readonly concludedFanOuts = new Map<string, Concluded>();
+  /** The worst cases of the attempts this pass dispatches, and whether it refused one (then it dispatches no more). */
+  private readonly dispatched: Spent = { tokens: 0, usd: 0, compute: 0, wall: 0 };
+  private refused = false;
 
   constructor(
     private readonly state: RunState,
@@ -79,8 +82,10 @@ class Walk {
     const result = this.block(this.plan.workflow.body, new Frame(this.scope("")), "", { pending: false, blocked: false }, sink);
     const { budget } = this.state;
     if (budget.stopped && this.state.active === 0 && this.drafts.length === 0 && result.pending) {
-      // A dispatch was refused and what was in flight has drained: the run stops here, whole, until a new envelope.
-      this.emit({ kind: "run.aborted", at: this.state.at, data: { reason: abortReason(budget), spent: { ...budget.spent }, ceilings: budget.ceilings } });
+      // A dispatch was refused and what was in flight has drained. A run that has already failed fails (a new envelope
+      // would only pay for work whose end is known); any other stops here, whole, until a new envelope.
+      if (sink.length > 0) this.emit({ kind: "run.failed", at: this.state.at, data: { failures: sink } });
+      else this.emit({ kind: "run.aborted", at: this.state.at, data: { reason: abortReason(budget), spent: { ...budget.spent }, ceilings: budget.ceilings } });
       return this.drafts;
     }
     if (result.pending || this.state.active > 0 || this.drafts.length > 0) return this.drafts;
@@ -329,17 +334,20 @@ class Walk {
   }
 
   private schedule(key: string, attempt: number, args: Readonly<Record<string, Json>>, resumed: boolean, cost: CostVector): void {
-    if (this.slots <= 0 || this.state.budget.stopped) {
+    if (this.slots <= 0 || this.state.budget.stopped || this.refused) {
       // It waits for a free slot, or for a new envelope: something outside its item.
       this.item.external = true;
       return;
     }
-    const refused = refusal(this.state.budget, cost);
+    // Priced after what this pass has already dispatched too: its entries are applied only once the pass is over.
+    const refused = refusal(this.state.budget, cost, this.dispatched);
     if (refused !== null) {
       this.item.external = true;
+      this.refused = true;
       this.emit({ kind: "budget.refused", at: this.state.at, vertex: key, attempt, data: refused });
       return;
     }
+    reserveIn(this.dispatched, cost, 1);
     this.slots--;
     this.emit({ kind: "vertex.scheduled", at: this.state.at, vertex: key, attempt, data: { args, resumed } });
   }

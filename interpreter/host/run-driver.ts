@@ -126,7 +126,7 @@ export class RunDriver {
     if (refusal !== null) throw new Error(`run ${run} cannot be resumed: ${refusal}`);
     const lease = await takeLease(options, run);
     const driver = new RunDriver(options, core, lease);
-    if (core.state.status === "completed" || core.state.status === "failed") {
+    if (core.state.status === "completed" || core.state.status === "failed" || core.state.status === "cancelled") {
       if (answer === undefined) return driver;
       await driver.release();
       throw new Error(`run ${run} has already ${core.state.status}`);
@@ -158,7 +158,7 @@ export class RunDriver {
     }
     try {
       for (;;) {
-        if (this.failure !== null) throw this.failure;
+        if (this.failure !== null) break;
         if (this.inbox.length === 0) {
           const status = this.core.state.status;
           if (this.stopping.signal.aborted) break;
@@ -172,6 +172,8 @@ export class RunDriver {
         }
         await this.commit(this.core.advance(this.inbox.splice(0).flat()));
       }
+    } catch (error) {
+      this.failure ??= error as Error;
     } finally {
       if (this.renewal !== null) clearInterval(this.renewal);
       if (this.controls !== null) clearInterval(this.controls);
@@ -180,24 +182,60 @@ export class RunDriver {
       this.stopping.abort();
       await Promise.allSettled([...this.inFlight]);
     }
-    if (this.cancelledBy !== null && this.failure === null) {
+    // Whatever happened, the run is let go: its status says where it stands and its lease is free for the next driver.
+    let outcome: DriveOutcome = "interrupted";
+    try {
+      if (this.failure === null) outcome = await this.letGo();
+    } catch (error) {
+      this.failure ??= error as Error;
+    } finally {
+      await this.options.store.setRunStatus(this.run, outcome, this.options.clock());
+      await this.options.store.releaseLease(this.run, this.lease.epoch);
+    }
+    if (this.failure !== null) throw this.failure;
+    return outcome;
+  }
+
+  /**
+   * What the run is left as: a cancel or a pause left for it since the
+   * driver last looked is carried out (nothing is in flight now); the
+   * cancellation, if any, recorded last; a snapshot for a run left to wait;
+   * its account issued (a receipt it could not write is reported, and
+   * does not undo the run).
+   */
+  private async letGo(): Promise<DriveOutcome> {
+    const settled = (): boolean => ["completed", "failed", "cancelled"].includes(this.core.state.status);
+    if (this.cancelledBy === null && !settled()) {
+      const last = await this.options.store.controlRequest(this.run);
+      if (last?.kind === "cancel") this.cancelledBy = last.by;
+      else if (last?.kind === "pause" && this.core.state.status !== "paused") {
+        await this.commit(this.core.advance([{ kind: "run.paused", at: this.options.clock(), data: { by: last.by } }]), false);
+        await this.options.store.clearControl(this.run);
+      }
+    }
+    if (this.cancelledBy !== null && this.core.state.status !== "cancelled") {
       // What was in flight has been stopped and has settled: the cancellation is the ledger's last word.
       await this.commit(this.core.advance([{ kind: "run.cancelled", at: this.options.clock(), data: { by: this.cancelledBy } }]), false);
       await this.options.store.clearControl(this.run);
     }
     // A run whose end is recorded has ended, even when it was stopped as it did.
-    const ended = this.core.state.status === "completed" || this.core.state.status === "failed" || this.core.state.status === "cancelled";
-    const outcome: DriveOutcome = this.failure !== null || (this.stoppedByUser && !ended && this.cancelledBy === null) ? "interrupted" : this.outcome();
-    if (!ended && outcome !== "interrupted") {
+    const outcome: DriveOutcome = this.stoppedByUser && !settled() ? "interrupted" : this.outcome();
+    if (!settled() && outcome !== "interrupted") {
       // Let go to wait (parked, paused, aborted): whoever takes it up next reads this snapshot, not the whole ledger.
       await this.options.store.saveSnapshot(this.run, { seq: this.core.state.head.seq, text: snapshotText(this.core.state) });
     }
-    if (outcome !== "interrupted" && this.options.account !== undefined) this.lastAccount = await this.options.account.issue(this.run);
-    await this.options.store.setRunStatus(this.run, outcome === "interrupted" ? "interrupted" : (outcome as RunStatus), this.options.clock());
-    await this.options.store.releaseLease(this.run, this.lease.epoch);
+    if (outcome !== "interrupted" && this.options.account !== undefined) {
+      try {
+        this.lastAccount = await this.options.account.issue(this.run);
+      } catch (error) {
+        this.accountFailure = error as Error;
+      }
+    }
     return outcome;
   }
 
+  /** Why the run's account could not be issued as it was let go, if it could not. */
+  accountFailure: Error | null = null;
   private stoppedByUser = false;
   private controls: NodeJS.Timeout | null = null;
   private accounts: NodeJS.Timeout | null = null;
@@ -303,7 +341,7 @@ export class RunDriver {
         this.arm(entry.data.timer, entry.data.until);
         return;
       case "run.parked":
-        void this.options.store.setRunStatus(this.run, "parked", entry.at);
+        // The store says `parked` once the run is let go (other attempts may still be running now).
         this.announce(entry);
         return;
       default:
