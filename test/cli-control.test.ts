@@ -63,6 +63,7 @@ describe("flow pause", () => {
     const cwd = project(`flow-pause-${process.pid}`);
     const driving = drive(cwd, 20);
     const run = await runningRun(cwd);
+    expect(runFlow(["status", run], { cwd }).stdout).toMatch(/driver +\S+:\d+, a live process of this machine/);
     const paused = runFlow(["pause", run], { cwd });
     expect(paused.code, paused.stderr).toBe(0);
     expect(paused.stderr).toContain(`run ${run} is driven by`);

@@ -264,6 +264,7 @@ function conformance(backend: Backend): void {
       it("grants a free lease, keeps it for its owner, and refuses it to another while held", async () => {
         const store = await newStore();
         await createRun(store, "r1");
+        expect(await store.lease("r1")).toBeNull();
         expect(await store.acquireLease("r1", "w1", 1000, 100)).toEqual({
           granted: { run: "r1", owner: "w1", epoch: 1, expiresAt: 1100 },
         });
@@ -273,6 +274,7 @@ function conformance(backend: Backend): void {
         expect(await store.acquireLease("r1", "w2", 1100, 100)).toEqual({
           heldBy: { run: "r1", owner: "w1", epoch: 1, expiresAt: 1150 },
         });
+        expect(await store.lease("r1")).toEqual({ run: "r1", owner: "w1", epoch: 1, expiresAt: 1150 });
       });
 
       it("passes an expired lease to another owner with the next epoch, and fences the old one", async () => {

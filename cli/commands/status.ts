@@ -1,5 +1,6 @@
 import type { RunCore } from "../../interpreter/core/advance.ts";
 import { readRun } from "../../interpreter/host/read-run.ts";
+import { driverOf } from "../../interpreter/host/run-driver.ts";
 import { brief } from "../describe-entry.ts";
 import { UsageError } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
@@ -23,6 +24,7 @@ export async function status(options: StatusOptions, io: CommandIo): Promise<num
       throw new UsageError((error as Error).message, { hint: "`flow replay` checks the whole ledger" });
     }
     const state = core.state;
+    const driver = await driverOf(store, record.id, Date.now());
     const counts: Record<string, number> = {};
     for (const vertex of state.vertices.values()) counts[vertex.status] = (counts[vertex.status] ?? 0) + 1;
     const running = [...state.vertices.entries()].filter(([, v]) => v.status === "running" || v.status === "scheduled").map(([key, v]) => (v.attempt === 1 ? key : `${key} (attempt ${v.attempt})`));
@@ -38,6 +40,7 @@ export async function status(options: StatusOptions, io: CommandIo): Promise<num
       vertices: counts,
       running,
       parked: Object.fromEntries(state.parked),
+      driver: driver.kind === "none" ? null : { owner: driver.lease.owner, until: new Date(driver.lease.expiresAt).toISOString() },
       failures: state.failures,
       result: state.status === "completed" ? state.result : null,
     };
@@ -55,8 +58,12 @@ export async function status(options: StatusOptions, io: CommandIo): Promise<num
     for (const [at, what] of state.parked) lines.push(["parked", `${at}, waiting for ${what}`]);
     for (const { at, failure } of state.failures) lines.push(["failure", `${at}: ${failure.kind}: ${failure.message}`]);
     if (state.status === "completed") lines.push(["result", brief(state.result)]);
-    if (record.status === "running" || record.status === "interrupted" || record.status === "parked") {
-      lines.push(["next", `\`flow resume ${record.id}\` continues it, if no process is driving it now (\`flow logs ${record.id} --follow\` shows whether one is)`]);
+    if (driver.kind !== "none") {
+      lines.push(["driver", `${driver.lease.owner}${driver.kind === "live" ? ", a live process of this machine" : `, another machine (its lease runs until ${new Date(driver.lease.expiresAt).toISOString()})`}`]);
+    } else if (record.status === "running" || record.status === "interrupted") {
+      // The store says running, and nothing drives it: its process was killed (or the machine went down).
+      lines.push(["driver", `none${driver.last === null ? "" : `: ${driver.last.owner} let it go or is gone`}`]);
+      lines.push(["next", `\`flow resume ${record.id}\` continues it where it stopped`]);
     }
     for (const [label, text] of lines) io.out(`${label.padEnd(9)} ${text}\n`);
     return 0;

@@ -284,6 +284,8 @@ export class RunDriver {
   }
 
   private fail(error: Error): void {
+    // Once someone stopped the run (Ctrl-C, a cancel), what fails as its attempts are killed is the stopping's doing.
+    if (this.stoppedByUser) return;
     this.failure ??= error;
     this.stopping.abort();
     this.wake?.();
@@ -430,6 +432,19 @@ async function takeLease(options: DriverOptions, run: string): Promise<Lease> {
   const taken = await options.store.acquireLease(run, owner, options.clock(), leaseTtl, (holder) => holderIsGone(holder));
   if ("heldBy" in taken) throw new RunHeld(run, taken.heldBy);
   return taken.granted;
+}
+
+/**
+ * Who drives a run now, as far as this machine can tell: a live process
+ * holding its lease (here, or on another machine until its lease
+ * expires), or nobody (never leased, released, expired, or held by a
+ * process of this machine that is gone).
+ */
+export async function driverOf(store: Store, run: string, now: number): Promise<{ readonly kind: "live" | "elsewhere"; readonly lease: Lease } | { readonly kind: "none"; readonly last: Lease | null }> {
+  const lease = await store.lease(run);
+  if (lease === null || lease.expiresAt <= now) return { kind: "none", last: lease };
+  if (holderIsGone(lease)) return { kind: "none", last: lease };
+  return { kind: lease.owner.startsWith(`${hostname()}:`) ? "live" : "elsewhere", lease };
 }
 
 /** A holder on this machine whose process no longer exists has crashed: its lease may be taken over at once. */

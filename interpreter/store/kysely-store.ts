@@ -254,6 +254,11 @@ class KyselyStore implements Store {
     );
   }
 
+  async lease(run: string): Promise<Lease | null> {
+    const row = await this.db.selectFrom("leases").select(["owner", "epoch", "expires_at"]).where("run", "=", run).executeTakeFirst();
+    return row === undefined ? null : { run, owner: row.owner, epoch: Number(row.epoch), expiresAt: Number(row.expires_at) };
+  }
+
   async requestControl(run: string, request: ControlRequest): Promise<void> {
     await this.write(async (trx) => {
       await this.checkRunExists(trx, run);

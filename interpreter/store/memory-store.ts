@@ -116,6 +116,11 @@ class MemoryStore implements Store {
     if (current?.epoch === epoch) this.leases.set(run, { ...current, expiresAt: releasedExpiry });
   }
 
+  async lease(run: string): Promise<Lease | null> {
+    const lease = this.leases.get(run);
+    return lease === undefined ? null : { ...lease };
+  }
+
   async requestControl(run: string, request: ControlRequest): Promise<void> {
     this.existing(run);
     if (request.kind === "cancel" || !this.controls.has(run)) this.controls.set(run, { ...request });

@@ -116,6 +116,8 @@ export interface Store {
   ): Promise<{ readonly granted: Lease } | { readonly heldBy: Lease }>;
   /** Extends a lease still held under `epoch`; StaleLease otherwise. */
   renewLease(run: string, epoch: number, now: number, ttl: number): Promise<void>;
+  /** The run's lease as it stands (held, expired or released), or null when it was never leased. */
+  lease(run: string): Promise<Lease | null>;
   /** Frees the lease for the next owner; does nothing under an epoch that is no longer current. */
   releaseLease(run: string, epoch: number): Promise<void>;
   /**
