@@ -98,6 +98,8 @@ function trim(n: number): string {
 
 export function formatDuration(ms: number): string {
   if (ms === 0) return "0s";
+  // Under a minute, a part of a second is not dropped: 3500ms is 3.5s, not 3s.
+  if (ms >= 1000 && ms < 60_000 && ms % 1000 !== 0) return `${Number((ms / 1000).toFixed(3))}s`;
   const parts: string[] = [];
   let rest = Math.round(ms);
   // Hours, not days: budgets are written `compute: 150h`.
