@@ -39,8 +39,19 @@ export function driverOptions(store: Store, options: { readonly parkAfterMs: num
     ...(webhook === undefined
       ? {}
       : {
-          notify: (notice) =>
-            deliver(webhook.url, parkNotice(notice), { attempts: webhook.attempts, backoffMs: webhook.backoffMs, timeoutMs: webhook.timeoutMs, clock: () => Date.now() }),
+          notify: (parked) =>
+            deliver(webhook.url, parkNotice({ ...parked, approveHint: answerCommand(parked.run, parked.instance, parked.waitingFor) }), {
+              attempts: webhook.attempts,
+              backoffMs: webhook.backoffMs,
+              timeoutMs: webhook.timeoutMs,
+              clock: () => Date.now(),
+            }),
         }),
   };
+}
+
+/** The command that answers a run parked at `instance`: `flow approve RUN merge`, `flow signal RUN ready --data JSON`. */
+function answerCommand(run: string, instance: string, waitingFor: string): string {
+  const name = /"(.*)"$/.exec(waitingFor)?.[1] ?? instance;
+  return waitingFor.startsWith("approval ") ? `flow approve ${run} ${name}` : `flow signal ${run} ${name} --data JSON`;
 }

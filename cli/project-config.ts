@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { publicKeyPattern } from "../interpreter/gates/decision.ts";
 import { UsageError } from "./exit-codes.ts";
+import { readJsonFile } from "./json-file.ts";
 
 /**
  * The project's configuration, `flow.config.json` in the directory flow
@@ -52,12 +53,7 @@ export const configFile = "flow.config.json";
 export function readProjectConfig(dir = process.cwd()): ProjectConfig {
   const file = join(dir, configFile);
   if (!existsSync(file)) return { approvers: [] };
-  let value: unknown;
-  try {
-    value = JSON.parse(readFileSync(file, "utf8"));
-  } catch (error) {
-    throw new UsageError(`${configFile} is not JSON: ${(error as Error).message}`, { hint: `fix ${file}` });
-  }
+  const value = readJsonFile(file, `fix ${file}`);
   const parsed = ProjectConfig.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ParkNotice, type ParkNoticeInput, parkNotice, showCharLimit, showLineLimit, slackTextLimit } from "../interpreter/host/park-notice.ts";
-import { DeliveryRecord, deliver } from "../interpreter/host/webhook-delivery.ts";
+import { deliver } from "../interpreter/host/webhook-delivery.ts";
+import { DeliveryRecord } from "../interpreter/ledger/entry.ts";
 
 /** A webhook receiver on loopback: each request is kept, and `answer` (set per test) answers it. */
 let server: Server;

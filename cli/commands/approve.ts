@@ -1,12 +1,11 @@
-import { readFileSync, writeFileSync } from "node:fs";
-import { z } from "zod";
-import { keyFingerprint, type SignedDecision, signatureHolds, signDecision } from "../../interpreter/gates/decision.ts";
+import { writeFileSync } from "node:fs";
+import { keyFingerprint, SignedDecision, signatureHolds, signDecision } from "../../interpreter/gates/decision.ts";
 import { readRun } from "../../interpreter/host/read-run.ts";
 import type { Answer } from "../../interpreter/host/run-driver.ts";
-import { GateDecision } from "../../interpreter/ledger/entry.ts";
 import { loadKey } from "../approver-keys.ts";
 import { exitCodes, UsageError } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
+import { readJsonFile } from "../json-file.ts";
 import { notParked, parkedInstance } from "../parked-instance.ts";
 import { configFile, readProjectConfig } from "../project-config.ts";
 import { findRun, openRunStore } from "../run-store.ts";
@@ -30,15 +29,6 @@ export interface ApproveOptions {
   readonly json: boolean;
 }
 
-const DecisionFile = z.strictObject({
-  run: z.string(),
-  instance: z.string(),
-  decision: GateDecision,
-  comment: z.string().nullable(),
-  head: z.string(),
-  approver: z.strictObject({ name: z.string(), key: z.string() }),
-  signature: z.string(),
-});
 
 /**
  * `flow approve RUN GATE [--reject] [--comment …]`: decides at a gate the
@@ -113,13 +103,7 @@ export async function approve(options: ApproveOptions, io: CommandIo): Promise<n
 }
 
 function readDecision(file: string): SignedDecision {
-  let value: unknown;
-  try {
-    value = JSON.parse(readFileSync(file, "utf8"));
-  } catch (error) {
-    throw new UsageError(`${file}: not a decision flow can read: ${(error as Error).message}`, { hint: "`flow approve RUN GATE --sign-only FILE` writes one" });
-  }
-  const parsed = DecisionFile.safeParse(value);
+  const parsed = SignedDecision.safeParse(readJsonFile(file, "`flow approve RUN GATE --sign-only FILE` writes one"));
   if (!parsed.success) throw new UsageError(`${file}: not a signed decision: ${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message}`);
   return parsed.data;
 }

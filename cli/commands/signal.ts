@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { splitInstance } from "../../interpreter/core/plan.ts";
 import { validateValue } from "../../interpreter/core/validate-value.ts";
 import { readRun } from "../../interpreter/host/read-run.ts";
@@ -6,6 +5,7 @@ import type { Answer } from "../../interpreter/host/run-driver.ts";
 import type { Json } from "../../interpreter/ledger/entry.ts";
 import { UsageError } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
+import { readJsonFile } from "../json-file.ts";
 import { parkedInstance } from "../parked-instance.ts";
 import { who } from "../who.ts";
 import { findRun, openRunStore } from "../run-store.ts";
@@ -54,14 +54,9 @@ function readValue(options: SignalOptions): Json {
   if ((options.data === undefined) === (options.dataFile === undefined)) {
     throw new UsageError("give the signal's value: `--data JSON` or `--data-file FILE`", { hint: `flow signal RUN NAME --data '{"ok": true}'` });
   }
-  let text: string;
+  if (options.dataFile !== undefined) return readJsonFile(options.dataFile, "a signal's value is JSON: strings are quoted") as Json;
   try {
-    text = options.data ?? readFileSync(options.dataFile as string, "utf8");
-  } catch (error) {
-    throw new UsageError(`cannot read \`${options.dataFile}\`: ${(error as Error).message}`);
-  }
-  try {
-    return JSON.parse(text) as Json;
+    return JSON.parse(options.data as string) as Json;
   } catch (error) {
     throw new UsageError(`the signal's value is not JSON: ${(error as Error).message}`, { hint: "strings are quoted: --data '\"yes\"'" });
   }

@@ -24,6 +24,7 @@ export async function tick(options: TickOptions, io: CommandIo): Promise<number>
   let code: number = exitCodes.ok;
   try {
     const now = Date.now();
+    const drive = driverOptions(store, { parkAfterMs: options.parkAfterMs });
     for (const record of await store.listRuns()) {
       if (record.status !== "parked") continue;
       const { core } = await readRun(store, record.id);
@@ -31,7 +32,7 @@ export async function tick(options: TickOptions, io: CommandIo): Promise<number>
       if (!due) continue;
       let outcome: string;
       try {
-        const driver = await RunDriver.resume(driverOptions(store, { parkAfterMs: options.parkAfterMs }), record.id);
+        const driver = await RunDriver.resume(drive, record.id);
         outcome = await driver.drive();
         if (outcome === "failed" || outcome === "aborted" || outcome === "interrupted") code = exitCodes.failed;
       } catch (error) {

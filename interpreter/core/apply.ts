@@ -55,8 +55,7 @@ function record(state: RunState, entry: Entry, plan: RunPlan): void {
       for (const [key, vertex] of state.vertices) {
         if (vertex.status === "scheduled" || vertex.status === "running") {
           vertex.status = "interrupted";
-          state.active--;
-          reserve(state, plan, key, -1);
+          leaveFlight(state, plan, key);
         }
       }
       if (state.status === "parked" && state.parked.size === 0) state.status = "running";
@@ -116,8 +115,7 @@ function record(state: RunState, entry: Entry, plan: RunPlan): void {
       const vertex = vertexOf(state, entry);
       vertex.status = "completed";
       vertex.result = entry.data.result;
-      state.active--;
-      reserve(state, plan, entry.vertex, -1);
+      leaveFlight(state, plan, entry.vertex);
       return;
     }
     case "vertex.failed":
@@ -125,8 +123,7 @@ function record(state: RunState, entry: Entry, plan: RunPlan): void {
       const vertex = vertexOf(state, entry);
       vertex.status = "failed";
       vertex.failure = entry.data.failure;
-      state.active--;
-      reserve(state, plan, entry.vertex, -1);
+      leaveFlight(state, plan, entry.vertex);
       return;
     }
     case "vertex.retrying": {
@@ -221,6 +218,12 @@ function decideGate(state: RunState, instance: string, gate: GateState): void {
 function unpark(state: RunState, instance: string): void {
   state.parked.delete(instance);
   if (state.status === "parked" && state.parked.size === 0) state.status = "running";
+}
+
+/** An attempt is no longer in flight: it frees its place in the run-wide concurrency and its reservation of the budget. */
+function leaveFlight(state: RunState, plan: RunPlan, instance: string): void {
+  state.active--;
+  reserve(state, plan, instance, -1);
 }
 
 function vertexOf(state: RunState, entry: { readonly vertex: string; readonly seq: number }): VertexState {

@@ -1,6 +1,7 @@
 import { createPublicKey, type KeyObject, sign, verify } from "node:crypto";
+import { z } from "zod";
 import { canonicalJson } from "../../compiler/ir/canonical-json.ts";
-import type { EntryOf, GateDecision } from "../ledger/entry.ts";
+import { type EntryOf, GateDecision } from "../ledger/entry.ts";
 
 /**
  * A decision at a gate, signed: what `flow approve` records. The approver's
@@ -9,15 +10,16 @@ import type { EntryOf, GateDecision } from "../ledger/entry.ts";
  * they decided, so a signature answers one gate of one run as it stood,
  * and cannot be replayed onto another, or onto the same gate later.
  */
-export interface SignedDecision {
-  readonly run: string;
-  readonly instance: string;
-  readonly decision: GateDecision;
-  readonly comment: string | null;
-  readonly head: string;
-  readonly approver: { readonly name: string; readonly key: string };
-  readonly signature: string;
-}
+export const SignedDecision = z.strictObject({
+  run: z.string(),
+  instance: z.string(),
+  decision: GateDecision,
+  comment: z.string().nullable(),
+  head: z.string(),
+  approver: z.strictObject({ name: z.string(), key: z.string() }),
+  signature: z.string(),
+});
+export type SignedDecision = z.infer<typeof SignedDecision>;
 
 /** The bytes the signature covers. */
 export function decisionPayload(d: Omit<SignedDecision, "approver" | "signature">): Buffer {

@@ -4,10 +4,9 @@ import { join } from "node:path";
 import { RunCore, type Sealed } from "../core/advance.ts";
 import { snapshotText } from "../core/snapshot.ts";
 import { emptyHead, seal } from "../ledger/chain.ts";
-import type { Draft, Entry, EntryOf } from "../ledger/entry.ts";
+import type { DeliveryRecord, Draft, Entry, EntryOf } from "../ledger/entry.ts";
 import type { SandboxDriver } from "../sandbox/sandbox.ts";
 import type { ParkNoticeInput } from "./park-notice.ts";
-import type { DeliveryRecord } from "./webhook-delivery.ts";
 import type { Lease, RunStatus, Store } from "../store/store.ts";
 import { runAttempt } from "./attempt.ts";
 import { readRun } from "./read-run.ts";
@@ -32,7 +31,7 @@ export interface DriverOptions {
   /** Every so often while the run is driven, and whenever it is let go: the account of it so far (a signed receipt). */
   readonly account?: { readonly everyMs: number; readonly issue: (run: string) => Promise<string> };
   /** Tells the world a run parked (the project's webhook); what it answered is recorded (`notification.sent`). */
-  readonly notify?: (notice: ParkNoticeInput) => Promise<DeliveryRecord>;
+  readonly notify?: (parked: Omit<ParkNoticeInput, "approveHint">) => Promise<DeliveryRecord>;
 }
 
 /** World entries recorded as the driver takes a run over, with what their maker saw the ledger's head to be (an approval signed against that head). */
@@ -356,8 +355,6 @@ export class RunDriver {
     const notify = this.options.notify;
     if (notify === undefined) return;
     const { state } = this.core;
-    const name = /"(.*)"$/.exec(entry.data.waitingFor)?.[1] ?? entry.data.instance;
-    const hint = entry.data.waitingFor.startsWith("approval ") ? `flow approve ${this.run} ${name}` : `flow signal ${this.run} ${name} --data JSON`;
     const task = notify({
       run: this.run,
       workflow: state.workflow,
@@ -366,7 +363,6 @@ export class RunDriver {
       show: entry.data.show,
       spent: { ...state.budget.spent },
       ceilings: state.budget.ceilings,
-      approveHint: hint,
     })
       .then((record) => this.submit([{ kind: "notification.sent", at: this.options.clock(), data: { instance: entry.data.instance, record } }]))
       .catch((error: Error) => this.fail(error));

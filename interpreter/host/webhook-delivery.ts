@@ -1,5 +1,5 @@
 import { setTimeout as wait } from "node:timers/promises";
-import { z } from "zod";
+import type { DeliveryAttempt, DeliveryRecord } from "../ledger/entry.ts";
 
 /**
  * Delivers a notification: POSTs a JSON body to a webhook, retrying what
@@ -15,20 +15,6 @@ import { z } from "zod";
  * The URL is never recorded: a Slack webhook URL is a secret (whoever has
  * it can post to the channel), and the record is meant for the ledger.
  */
-
-/** One POST: when it began (the caller's clock), the status if an answer came, why it did not deliver, how long it took (ms). */
-export const DeliveryAttempt = z.strictObject({
-  at: z.number().nonnegative(),
-  /** The HTTP status; null when no answer came (no connection, the timeout). */
-  status: z.int().nullable(),
-  /** Why this attempt did not deliver; null when it did (a 2xx). */
-  error: z.string().nullable(),
-  ms: z.number().nonnegative(),
-});
-export type DeliveryAttempt = z.infer<typeof DeliveryAttempt>;
-
-export const DeliveryRecord = z.strictObject({ delivered: z.boolean(), attempts: z.array(DeliveryAttempt).min(1) });
-export type DeliveryRecord = z.infer<typeof DeliveryRecord>;
 
 export interface DeliveryOptions {
   /** How many POSTs at most, the first included. */

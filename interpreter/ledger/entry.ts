@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { Budget, CostUnit } from "../../compiler/ir/cost.ts";
 import { Ir } from "../../compiler/ir/schema.ts";
-import { DeliveryRecord } from "../host/webhook-delivery.ts";
 
 /**
  * A ledger entry: one fact of a run, in the order the run learnt it. A run
@@ -57,6 +56,24 @@ const stepRef = { index: z.int().nonnegative(), op: z.string(), id: Hex64, args:
 /** What a run has spent of its envelope: tokens, US dollars, compute and wall milliseconds. */
 export const Spent = z.strictObject({ tokens: z.number().nonnegative(), usd: z.number().nonnegative(), compute: z.number().nonnegative(), wall: z.number().nonnegative() });
 export type Spent = z.infer<typeof Spent>;
+
+/**
+ * A notification's delivery, as the ledger records it (host/webhook-delivery.ts
+ * makes it): every POST, never the URL (a webhook URL is a secret).
+ */
+/** One POST: when it began (the caller's clock), the status if an answer came, why it did not deliver, how long it took (ms). */
+export const DeliveryAttempt = z.strictObject({
+  at: z.number().nonnegative(),
+  /** The HTTP status; null when no answer came (no connection, the timeout). */
+  status: z.int().nullable(),
+  /** Why this attempt did not deliver; null when it did (a 2xx). */
+  error: z.string().nullable(),
+  ms: z.number().nonnegative(),
+});
+export type DeliveryAttempt = z.infer<typeof DeliveryAttempt>;
+
+export const DeliveryRecord = z.strictObject({ delivered: z.boolean(), attempts: z.array(DeliveryAttempt).min(1) });
+export type DeliveryRecord = z.infer<typeof DeliveryRecord>;
 
 export const GateDecision = z.enum(["approve", "reject"]);
 export type GateDecision = z.infer<typeof GateDecision>;
