@@ -4,6 +4,7 @@ import { parkNotice } from "../interpreter/host/park-notice.ts";
 import type { DriverOptions } from "../interpreter/host/run-driver.ts";
 import { deliver } from "../interpreter/host/webhook-delivery.ts";
 import { processDriver } from "../interpreter/sandbox/process.ts";
+import { Sandboxes } from "../interpreter/sandbox/sandboxes.ts";
 import type { Store } from "../interpreter/store/store.ts";
 import { issueReceipt } from "./commands/receipt.ts";
 import { readProjectConfig } from "./project-config.ts";
@@ -19,7 +20,7 @@ export function driverOptions(store: Store, options: { readonly parkAfterMs: num
   const { webhook, receipts } = readProjectConfig();
   return {
     store,
-    sandbox: processDriver,
+    sandboxes: Sandboxes.only(processDriver),
     workRoot: resolve(".flow", "work"),
     clock: () => Date.now(),
     parkAfterMs: options.parkAfterMs,

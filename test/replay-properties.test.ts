@@ -8,6 +8,7 @@ import type { Sealed } from "../interpreter/core/advance.ts";
 import { RunDriver } from "../interpreter/host/run-driver.ts";
 import type { Entry, Json } from "../interpreter/ledger/entry.ts";
 import { processDriver } from "../interpreter/sandbox/process.ts";
+import { Sandboxes } from "../interpreter/sandbox/sandboxes.ts";
 import { replayLedger } from "../interpreter/replay.ts";
 import { openMemoryStore } from "../interpreter/store/memory-store.ts";
 import { openSqliteStore } from "../interpreter/store/sqlite-store.ts";
@@ -396,7 +397,7 @@ workflow main(log: string) -> int
     const holder: { driver: RunDriver | null } = { driver: null };
     const options = {
       store,
-      sandbox: processDriver,
+      sandboxes: Sandboxes.only(processDriver),
       workRoot: join(dir, "work"),
       clock: () => Date.now(),
       onEntries: (sealed: readonly Sealed[]) => {

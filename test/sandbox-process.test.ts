@@ -4,13 +4,13 @@ import { afterAll, describe, expect, it } from "vitest";
 import { processDriver } from "../interpreter/sandbox/process.ts";
 import { outputLimitBytes } from "../interpreter/sandbox/run-shell.ts";
 import type { ExecOptions, SandboxSession } from "../interpreter/sandbox/sandbox.ts";
-import { failureOf, TempDirs } from "./support/std-runtime.ts";
+import { failureOf, TempDirs, testRequest } from "./support/std-runtime.ts";
 
 const dirs = new TempDirs();
 afterAll(() => dirs.removeAll());
 
 async function session(): Promise<SandboxSession> {
-  return processDriver.acquire({ workTree: await dirs.make(), effects: [], profile: null, start: { kind: "keep" } });
+  return processDriver.acquire(testRequest(await dirs.make(), "process"));
 }
 
 const options = (more: Partial<ExecOptions> = {}): ExecOptions => ({ timeoutMs: null, env: {}, signal: new AbortController().signal, ...more });
@@ -38,12 +38,12 @@ async function eventually(check: () => Promise<boolean>, ms = 3000): Promise<boo
 describe("the process driver", () => {
   it("acquires a work tree, creating it when missing and keeping what is there", async () => {
     const workTree = join(await dirs.make(), "nested", "tree");
-    const first = await processDriver.acquire({ workTree, effects: [], profile: null, start: { kind: "keep" } });
+    const first = await processDriver.acquire(testRequest(workTree, "process"));
     expect(first.workTree).toBe(workTree);
     expect((await stat(workTree)).isDirectory()).toBe(true);
     await first.writeFile("kept.txt", "x");
     await first.release();
-    const again = await processDriver.acquire({ workTree, effects: [], profile: null, start: { kind: "keep" } });
+    const again = await processDriver.acquire(testRequest(workTree, "process"));
     expect(await again.readFile("kept.txt")).toBe("x");
   });
 
@@ -51,7 +51,7 @@ describe("the process driver", () => {
     it("runs sh -c in the work tree and returns exit, stdout and stderr", async () => {
       const s = await session();
       const result = await s.exec("pwd; echo out; echo err >&2; exit 3", options());
-      expect(result).toEqual({ exit: 3, stdout: `${await realpath(s.workTree)}\nout\n`, stderr: "err\n", timedOut: false });
+      expect(result).toEqual({ exit: 3, stdout: `${await realpath(s.workTree)}\nout\n`, stderr: "err\n", timedOut: false, outOfMemory: false });
     });
 
     it("reports a command killed by a signal as 128 + its number", async () => {

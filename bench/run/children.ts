@@ -8,6 +8,7 @@ import type { Draft } from "../../interpreter/ledger/entry.ts";
 import { RunDriver, type DriverOptions } from "../../interpreter/host/run-driver.ts";
 import { replayLedger } from "../../interpreter/replay.ts";
 import { processDriver } from "../../interpreter/sandbox/process.ts";
+import { Sandboxes } from "../../interpreter/sandbox/sandboxes.ts";
 import { openMemoryStore } from "../../interpreter/store/memory-store.ts";
 import { openSqliteStore } from "../../interpreter/store/sqlite-store.ts";
 import type { Store } from "../../interpreter/store/store.ts";
@@ -87,7 +88,7 @@ function driverOptions(
 ): DriverOptions {
   return {
     store,
-    sandbox: processDriver,
+    sandboxes: Sandboxes.only(processDriver),
     workRoot,
     clock: () => Date.now(),
     onEntries,

@@ -4,16 +4,19 @@ import { BodyRun, type BodyProgress } from "../core/body-run.ts";
 import { evaluatePure, Frame } from "../core/evaluate.ts";
 import { type RunPlan, splitInstance } from "../core/plan.ts";
 import type { JournalRecord, RunState } from "../core/state.ts";
-import type { Draft, Json } from "../ledger/entry.ts";
-import type { SandboxDriver, SandboxSession, WorkTreeStart } from "../sandbox/sandbox.ts";
+import type { Draft, Json, SandboxUse } from "../ledger/entry.ts";
+import type { SandboxSession, WorkTreeStart } from "../sandbox/sandbox.ts";
+import type { Sandboxes } from "../sandbox/sandboxes.ts";
 
 /** What an attempt needs from the run it belongs to. */
 export interface AttemptContext {
   readonly plan: RunPlan;
   readonly state: RunState;
-  readonly sandbox: SandboxDriver;
+  readonly sandboxes: Sandboxes;
   /** The directory under which each vertex instance has its work tree. */
   readonly workRoot: string;
+  /** The project's store of checkpointed work trees' files. */
+  readonly objects: string;
   /** Hands entries to the run loop, in order; they are recorded in one go. */
   readonly submit: (drafts: Draft[]) => void;
   /** The world's time, in ms since the epoch. */
@@ -60,7 +63,9 @@ export async function runAttempt(
     const vertexState = state.vertices.get(instance);
     const carried = vertexState?.carried ?? null;
     let body: BodyRun;
+    let sandboxUse: SandboxUse;
     try {
+      sandboxUse = context.sandboxes.use(unit.sandbox, unit.name, unit.effects);
       body = new BodyRun(plan, state.run, instance, attempt, unit, args, state.journal, [...(vertexState?.checkpoints ?? [])], carried?.ids);
     } catch (error) {
       return abort("Failed", (error as Error).message);
@@ -77,7 +82,8 @@ export async function runAttempt(
     const sandbox = async (): Promise<SandboxSession | null> => {
       if (held.session !== null) return held.session;
       try {
-        held.session = await context.sandbox.acquire({ workTree: `${context.workRoot}/${instance}`, effects: unit.effects, profile: unit.sandbox, start });
+        const { driver, profile } = context.sandboxes.resolve(unit.sandbox, unit.name);
+        held.session = await driver.acquire({ workTree: `${context.workRoot}/${instance}`, effects: unit.effects, profile, start, objects: context.objects });
       } catch (error) {
         abort("Transient", `could not start a sandbox for \`${instance}\`: ${(error as Error).message}`);
         return null;
@@ -98,19 +104,23 @@ export async function runAttempt(
     let at = clock();
     let progress: BodyProgress = body.resume(at);
     if (!(await saveCheckpoints(progress.drafts))) return;
-    submit([{ kind: "vertex.started", at, vertex: instance, attempt, data: { workTree: instance } }, ...progress.drafts]);
+    submit([{ kind: "vertex.started", at, vertex: instance, attempt, data: { workTree: instance, sandbox: sandboxUse } }, ...progress.drafts]);
     while (progress.kind === "step") {
       const { request } = progress;
       const session = await sandbox();
       if (session === null) return;
       const began = clock();
+      const cpuBefore = await session.cpuMs();
       const reply = await runStep(session, request.op, request.id, request.args, controller.signal);
       if (ended || controller.signal.aborted) return;
       at = clock();
       progress = body.resume(at, reply);
       if (!(await saveCheckpoints(progress.drafts))) return;
-      // The sandbox's account of the step: the time it held the step, its charge against the run's compute.
-      const data = { index: request.index, op: request.op, id: request.id, args: request.args, compute: Math.max(0, at - began) };
+      // The sandbox's account of the step, its charge against the run's compute: the CPU time its processes used where
+      // the driver counts it (a cgroup), else the time the step held the sandbox.
+      const cpuAfter = cpuBefore === null ? null : await session.cpuMs();
+      const compute = cpuBefore === null || cpuAfter === null ? Math.max(0, at - began) : Math.max(0, Math.round(cpuAfter - cpuBefore));
+      const data = { index: request.index, op: request.op, id: request.id, args: request.args, compute };
       const stepEntry: Draft =
         "failure" in reply
           ? { kind: "step.failed", at, vertex: instance, attempt, data: { ...data, failure: reply.failure } }

@@ -5,7 +5,7 @@ import { RunCore, type Sealed } from "../core/advance.ts";
 import { snapshotText } from "../core/snapshot.ts";
 import { emptyHead, seal } from "../ledger/chain.ts";
 import type { DeliveryRecord, Draft, Entry, EntryOf } from "../ledger/entry.ts";
-import type { SandboxDriver } from "../sandbox/sandbox.ts";
+import type { Sandboxes } from "../sandbox/sandboxes.ts";
 import type { ParkNoticeInput } from "./park-notice.ts";
 import type { Lease, RunStatus, Store } from "../store/store.ts";
 import { runAttempt } from "./attempt.ts";
@@ -13,9 +13,12 @@ import { readRun } from "./read-run.ts";
 
 export interface DriverOptions {
   readonly store: Store;
-  readonly sandbox: SandboxDriver;
+  /** Which driver and settings each sandbox profile means. */
+  readonly sandboxes: Sandboxes;
   /** Where runs get their work trees (`.flow/work`): each vertex instance's is `RUN/INSTANCE` under it, so runs never share one. */
   readonly workRoot: string;
+  /** Where checkpoints keep work trees' files, each content once; default `WORKROOT/.objects` (no run id starts with a dot). */
+  readonly objects?: string;
   readonly clock: () => number;
   /** Told of every entry once it is durable, in order: the progress display, `--json`. */
   readonly onEntries?: (sealed: readonly Sealed[]) => void;
@@ -320,8 +323,9 @@ export class RunDriver {
           {
             plan: this.core.plan,
             state: this.core.state,
-            sandbox: this.options.sandbox,
+            sandboxes: this.options.sandboxes.forRun(this.core.state.options.sandbox),
             workRoot: join(this.options.workRoot, this.run),
+            objects: this.options.objects ?? join(this.options.workRoot, ".objects"),
             submit: this.submit,
             clock: this.options.clock,
             stopped: this.stopping.signal,

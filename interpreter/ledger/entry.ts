@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Budget, CostUnit } from "../../compiler/ir/cost.ts";
 import { Ir } from "../../compiler/ir/schema.ts";
+import { DriverName, Isolation } from "../sandbox/profile.ts";
 
 /**
  * A ledger entry: one fact of a run, in the order the run learnt it. A run
@@ -28,6 +29,10 @@ export const Json: z.ZodType<Json> = z.json();
 
 /** Why something failed: a std failure kind (`Timeout`, `Transient`, …) or a user kind from `fail`. */
 export const Failure = z.strictObject({ kind: z.string(), message: z.string() });
+
+/** What a vertex's sandbox was: its driver, how much that isolates, the profile, and the effects it allowed (`net`, `fs.write`). */
+export const SandboxUse = z.strictObject({ driver: DriverName, isolation: Isolation, profile: z.string(), effects: z.array(z.string()) });
+export type SandboxUse = z.infer<typeof SandboxUse>;
 export type Failure = z.infer<typeof Failure>;
 
 const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
@@ -81,6 +86,8 @@ export type GateDecision = z.infer<typeof GateDecision>;
 export const RunOptions = z.strictObject({
   /** How many vertex instances may run at once across the whole run. */
   concurrency: z.int().positive(),
+  /** `flow run --sandbox DRIVER`: every node on this driver, whatever its profile says; kept for every process that drives the run. */
+  sandbox: DriverName.optional(),
 });
 export type RunOptions = z.infer<typeof RunOptions>;
 
@@ -106,8 +113,8 @@ export const Entry = z.discriminatedUnion("kind", [
 
   /** Decided: the instance runs (again after a crash, when `resumed`) with these arguments. */
   vertexEntry("vertex.scheduled", z.strictObject({ args: z.record(z.string(), Json), resumed: z.boolean() })),
-  /** The world: a sandbox was acquired and the body began. */
-  vertexEntry("vertex.started", z.strictObject({ workTree: z.string() })),
+  /** The world: the body began, in this work tree, with this sandbox (ledgers before sandboxes had drivers say none). */
+  vertexEntry("vertex.started", z.strictObject({ workTree: z.string(), sandbox: SandboxUse.optional() })),
   /** The world: a step ran and returned this (its recorded form). */
   vertexEntry("step.completed", z.strictObject({ ...stepRef, result: Json })),
   /** The world: a step failed. */

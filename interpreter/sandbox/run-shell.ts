@@ -17,7 +17,7 @@ export const outputLimitBytes = 10 * 1024 * 1024;
  */
 const inheritedVariables = ["PATH", "HOME", "USER", "LOGNAME", "TMPDIR", "TZ"] as const;
 
-function commandEnvironment(env: Readonly<Record<string, string>>): Record<string, string> {
+export function commandEnvironment(env: Readonly<Record<string, string>>): Record<string, string> {
   const base: Record<string, string> = { PATH: "/usr/local/bin:/usr/bin:/bin", LANG: "C.UTF-8", LC_ALL: "C.UTF-8" };
   for (const name of inheritedVariables) {
     const value = process.env[name];
@@ -27,8 +27,8 @@ function commandEnvironment(env: Readonly<Record<string, string>>): Record<strin
 }
 
 /**
- * Runs `/bin/sh -c command` in `cwd` as the leader of a process group of
- * its own, so that a timeout or an abort kills everything it started, not
+ * Runs `argv` (`/bin/sh -c command`, or a sandbox's launcher around it) in
+ * `cwd` as the leader of a process group of its own, so that a timeout or an abort kills everything it started, not
  * only the shell. The group is also killed when the shell exits: a
  * background process left behind would outlive the step that started it,
  * which a journaled step cannot account for (and it would hold the output
@@ -39,21 +39,38 @@ function commandEnvironment(env: Readonly<Record<string, string>>): Record<strin
  * with the signal's reason once the group is gone.
  */
 export function runShell(
-  command: string,
+  argv: readonly [string, ...string[]],
   cwd: string,
-  options: ExecOptions,
-  /** Told the group's id once it runs and again once it is gone (process.ts records it, to end it after a crash). */
+  options: ExecOptions & {
+    /** The launcher's own environment, when it is not the command's (a sandbox that clears it and sets its own). */
+    readonly launcherEnv?: Readonly<Record<string, string>>;
+    /** More descriptors for the child, from fd 3 on (a seccomp filter for bwrap). */
+    readonly extraFds?: readonly number[];
+  },
+  /** Told the group's id once it runs and again once it is gone (host-tree.ts records it, to end it after a crash). */
   track?: { readonly started: (group: number) => void; readonly ended: (group: number) => void },
 ): Promise<ExecResult> {
-  const { signal } = options;
+  const { signal, onOutput } = options;
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
-    const child = spawn("/bin/sh", ["-c", command], { cwd, env: commandEnvironment(options.env), detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const [file, ...args] = argv;
+    const child = spawn(file, args, {
+      cwd,
+      env: options.launcherEnv ?? commandEnvironment(options.env),
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe", ...(options.extraFds ?? [])],
+    });
     if (child.pid !== undefined) track?.started(child.pid);
     const stdout = new CappedOutput();
     const stderr = new CappedOutput();
-    child.stdout.on("data", (chunk: Buffer) => stdout.add(chunk));
-    child.stderr.on("data", (chunk: Buffer) => stderr.add(chunk));
+    child.stdout?.on("data", (chunk: Buffer) => {
+      stdout.add(chunk);
+      onOutput?.("stdout", chunk);
+    });
+    child.stderr?.on("data", (chunk: Buffer) => {
+      stderr.add(chunk);
+      onOutput?.("stderr", chunk);
+    });
 
     let timedOut = false;
     const killGroup = (): void => {
@@ -81,7 +98,7 @@ export function runShell(
       if (child.pid !== undefined) track?.ended(child.pid);
       if (signal.aborted) return reject(signal.reason);
       const exit = code ?? 128 + (signalName === null ? 0 : constants.signals[signalName]);
-      resolve({ exit, stdout: stdout.text(), stderr: stderr.text() + stdout.note("stdout") + stderr.note("stderr"), timedOut });
+      resolve({ exit, stdout: stdout.text(), stderr: stderr.text() + stdout.note("stdout") + stderr.note("stderr"), timedOut, outOfMemory: false });
     });
   });
 }

@@ -1,13 +1,17 @@
 import type { Effect } from "../../compiler/ir/effect.ts";
+import type { DriverName, Isolation, ResolvedProfile } from "./profile.ts";
 
 /**
- * Where a node's steps run. One interface, several drivers: `process` (a
+ * Where a node's steps run. One interface, three drivers: `process` (a
  * child process in a per-vertex work tree, no isolation: development and
- * machines without the others), later `bwrap` and `microvm` (issue 6),
- * which enforce the declared effects. A session is one node attempt's
- * sandbox; every step of the attempt goes through it, so a driver that
- * runs the tree elsewhere (a VM) forwards them.
+ * machines without the others), `bwrap` (Linux namespaces, a seccomp
+ * filter, cgroup limits) and `microvm` (a QEMU microVM), the last two
+ * enforcing the declared effects. A session is one node attempt's
+ * sandbox; every step of the attempt goes through it.
  *
+ * The work tree always lives on this machine (a VM mounts it), so reading,
+ * writing and listing its files happen here (./host-tree.ts), confined to
+ * the tree and to the effects granted; commands run inside the sandbox.
  * Paths given to a session are relative to its work tree; one that leaves
  * the tree (`../x`, an absolute path, a symlink out) is refused.
  */
@@ -18,6 +22,8 @@ export interface ExecResult {
   readonly stderr: string;
   /** The command was killed because its timeout passed. */
   readonly timedOut: boolean;
+  /** The command was killed because the sandbox reached its memory limit. */
+  readonly outOfMemory: boolean;
 }
 
 export interface ExecOptions {
@@ -26,6 +32,8 @@ export interface ExecOptions {
   readonly env: Readonly<Record<string, string>>;
   /** Aborted when the attempt is given up (its timeout, the run stopping): the command is killed. */
   readonly signal: AbortSignal;
+  /** Told each chunk of output as it comes (a live log); what the result returns is the same bytes, whole. */
+  readonly onOutput?: (stream: "stdout" | "stderr", chunk: Buffer) => void;
 }
 
 export interface SandboxSession {
@@ -40,6 +48,13 @@ export interface SandboxSession {
   listFiles(glob: string): Promise<string[]>;
   /** Keeps a copy of the work tree as it is now under `name` (a `checkpoint` in the body), for a retry to start from. */
   saveCheckpoint(name: string): Promise<void>;
+  /**
+   * The CPU time the sandbox's processes have used since it was acquired,
+   * in ms, as the kernel counts it (a cgroup, a VM's threads); null when the
+   * driver cannot tell, and a step is charged the time it held the sandbox.
+   */
+  cpuMs(): Promise<number | null>;
+  /** Ends every process of the sandbox; the work tree stays (it is the node's result, and a resumed attempt goes on in it). */
   release(): Promise<void>;
 }
 
@@ -57,11 +72,14 @@ export interface SandboxRequest {
   readonly start: WorkTreeStart;
   /** The unit's `effects` clause: what the sandbox must allow and, in isolating drivers, all it allows. */
   readonly effects: readonly Effect[];
-  /** The unit's `sandbox "profile"`, null for the default. */
-  readonly profile: string | null;
+  /** The profile the unit's `sandbox "NAME"` (or the project's default) names. */
+  readonly profile: ResolvedProfile;
+  /** Where checkpoints of work trees keep their files: one store per project, each content once. */
+  readonly objects: string;
 }
 
 export interface SandboxDriver {
-  readonly name: string;
+  readonly name: DriverName;
+  readonly isolation: Isolation;
   acquire(request: SandboxRequest): Promise<SandboxSession>;
 }

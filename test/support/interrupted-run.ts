@@ -9,6 +9,7 @@ import { type DriveOutcome, type DriverOptions, RunDriver } from "../../interpre
 import { checkLink, emptyHead, type ChainHead } from "../../interpreter/ledger/chain.ts";
 import type { Entry, EntryOf, Json } from "../../interpreter/ledger/entry.ts";
 import { processDriver } from "../../interpreter/sandbox/process.ts";
+import { Sandboxes } from "../../interpreter/sandbox/sandboxes.ts";
 import type { Snapshot, Store } from "../../interpreter/store/store.ts";
 
 /**
@@ -66,7 +67,7 @@ export async function drivePiecewise(openStore: () => Promise<Store>, options: P
   };
   const driverOptions = (store: Store): DriverOptions => ({
     store: keepingSnapshots(store, snapshots, resumedFrom),
-    sandbox: processDriver,
+    sandboxes: Sandboxes.only(processDriver),
     workRoot,
     clock: () => Date.now(),
     onEntries,

@@ -10,6 +10,7 @@ import type { Sealed } from "../../interpreter/core/advance.ts";
 import { RunDriver } from "../../interpreter/host/run-driver.ts";
 import type { Json } from "../../interpreter/ledger/entry.ts";
 import { processDriver } from "../../interpreter/sandbox/process.ts";
+import { Sandboxes } from "../../interpreter/sandbox/sandboxes.ts";
 import type { Store } from "../../interpreter/store/store.ts";
 
 /** Compiles a program given as text (one file, std imports only) and returns its IR. */
@@ -25,7 +26,7 @@ export async function runProgram(store: Store, ir: Ir, workflow: string, args: R
   const entries: Sealed[] = [];
   const workRoot = mkdtempSync(join(tmpdir(), "flow-run-"));
   const driver = await RunDriver.start(
-    { store, sandbox: processDriver, workRoot, clock: () => Date.now(), onEntries: (sealed) => entries.push(...sealed) },
+    { store, sandboxes: Sandboxes.only(processDriver), workRoot, clock: () => Date.now(), onEntries: (sealed) => entries.push(...sealed) },
     { kind: "run.started", at: Date.now(), data: { irHash: irHash(ir), ir, workflow, args, seed: "0".repeat(64), options: { concurrency } } },
     "main.flow",
   );

@@ -5,7 +5,9 @@ import { expect } from "vitest";
 import { stdTable } from "../../compiler/verify-ir/std-table.ts";
 import type { Json } from "../../interpreter/ledger/entry.ts";
 import { processDriver } from "../../interpreter/sandbox/process.ts";
-import type { SandboxSession } from "../../interpreter/sandbox/sandbox.ts";
+import type { Effect } from "../../compiler/ir/effect.ts";
+import { builtInProfile, type DriverName, type ResolvedProfile } from "../../interpreter/sandbox/profile.ts";
+import type { SandboxRequest, SandboxSession, WorkTreeStart } from "../../interpreter/sandbox/sandbox.ts";
 import type { Args, Implementation, StdFailure, StepContext, Value } from "../../stdlib/runtime/implementation.ts";
 import { implementations, opId } from "../../stdlib/runtime/index.ts";
 
@@ -74,8 +76,31 @@ export class TempDirs {
   }
 }
 
+/** Every effect a node can be granted, whole. */
+export const allEffects: readonly Effect[] = (["fs.read", "fs.write", "proc", "net", "llm", "clock"] as const).map((name) => ({ name, scope: null }));
+
+/** The built-in profile, on `driver`, changed by `more`. */
+export function testProfile(driver: DriverName, more: Partial<ResolvedProfile> = {}): ResolvedProfile {
+  return { ...builtInProfile, name: "default", driver, ...more };
+}
+
+/** A request for a sandbox on `workTree`, granting every effect unless told otherwise; objects beside the tree. */
+export function testRequest(
+  workTree: string,
+  driver: DriverName,
+  more: { readonly effects?: readonly Effect[]; readonly start?: WorkTreeStart; readonly profile?: Partial<ResolvedProfile> } = {},
+): SandboxRequest {
+  return {
+    workTree,
+    effects: more.effects ?? allEffects,
+    profile: testProfile(driver, more.profile),
+    start: more.start ?? { kind: "keep" },
+    objects: `${workTree}.objects`,
+  };
+}
+
 /** A `process` session on a fresh work tree, and a step context for it. */
 export async function processContext(dirs: TempDirs, stepId = testStepId): Promise<StepContext & { readonly session: SandboxSession }> {
-  const session = await processDriver.acquire({ workTree: await dirs.make(), effects: [], profile: null, start: { kind: "keep" } });
+  const session = await processDriver.acquire(testRequest(await dirs.make(), "process"));
   return { session, stepId, signal: new AbortController().signal };
 }

@@ -19,6 +19,7 @@ import { RunDriver } from "../../../interpreter/host/run-driver.ts";
 import type { Json } from "../../../interpreter/ledger/entry.ts";
 import { processDriver } from "../../../interpreter/sandbox/process.ts";
 import type { SandboxDriver } from "../../../interpreter/sandbox/sandbox.ts";
+import { Sandboxes } from "../../../interpreter/sandbox/sandboxes.ts";
 import { openStore } from "../../../interpreter/store/open-store.ts";
 
 const [irFile, spec, argsText] = process.argv.slice(2);
@@ -42,7 +43,7 @@ const stopsAtRestore: SandboxDriver = {
 const store = await openStore(spec, process.cwd());
 const at = Date.now();
 const driver = await RunDriver.start(
-  { store, sandbox: stopsAtRestore, workRoot: resolve(".flow", "work"), clock: () => Date.now() },
+  { store, sandboxes: Sandboxes.only(stopsAtRestore), workRoot: resolve(".flow", "work"), clock: () => Date.now() },
   { kind: "run.started", at, data: { irHash: hash, ir, workflow, args: JSON.parse(argsText) as Record<string, Json>, seed: "0".repeat(64), options: { concurrency: 16 } } },
   irFile,
 );

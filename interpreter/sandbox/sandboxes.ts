@@ -1,0 +1,68 @@
+import type { Effect } from "../../compiler/ir/effect.ts";
+import type { SandboxUse } from "../ledger/entry.ts";
+import { type DriverName, findProfile, noSandboxSettings, type ResolvedProfile, type SandboxSettings } from "./profile.ts";
+import type { SandboxDriver } from "./sandbox.ts";
+
+/** A unit names a profile the project does not define. */
+export class UnknownProfile extends Error {
+  constructor(
+    readonly profile: string,
+    readonly unit: string,
+  ) {
+    super(`\`${unit}\` asks for sandbox profile "${profile}", which the project does not define`);
+    this.name = "UnknownProfile";
+  }
+}
+
+/**
+ * The project's sandboxes: which driver and settings each profile means.
+ * A node's `sandbox "NAME"` (or the project's default) picks a profile;
+ * the profile names a driver, `auto` meaning `auto` here (bwrap where it
+ * works); `flow run --sandbox DRIVER` puts every profile on one driver.
+ */
+export class Sandboxes {
+  constructor(
+    private readonly settings: SandboxSettings,
+    private readonly drivers: Readonly<Record<DriverName, () => SandboxDriver>>,
+    private readonly choice: { readonly auto: DriverName; readonly override: DriverName | null },
+  ) {}
+
+  /** Every profile on one driver, with default settings: tests, benchmarks, and the process driver's stand-ins. */
+  static only(driver: SandboxDriver): Sandboxes {
+    const one = () => driver;
+    return new Sandboxes(noSandboxSettings, { process: one, bwrap: one, microvm: one }, { auto: driver.name, override: driver.name });
+  }
+
+  /** These sandboxes with every profile on `driver` (a run started with `--sandbox`), unless they are on one already. */
+  forRun(driver: DriverName | undefined): Sandboxes {
+    if (driver === undefined || this.choice.override !== null) return this;
+    return new Sandboxes(this.settings, this.drivers, { ...this.choice, override: driver });
+  }
+
+  /** The driver and profile for a unit's `sandbox` clause (null: the project's default). */
+  resolve(name: string | null, unit: string): { readonly driver: SandboxDriver; readonly profile: ResolvedProfile } {
+    const profile = findProfile(this.settings, name);
+    if (profile === undefined) throw new UnknownProfile(name ?? this.settings.default, unit);
+    const driverName = this.choice.override ?? (profile.driver === "auto" ? this.choice.auto : profile.driver);
+    return { driver: this.drivers[driverName](), profile: { ...profile, name: name ?? this.settings.default, driver: driverName } };
+  }
+
+  /** How a vertex of `unit` runs, for the ledger. */
+  use(name: string | null, unit: string, effects: readonly Effect[]): SandboxUse {
+    const { driver, profile } = this.resolve(name, unit);
+    return { driver: driver.name, isolation: driver.isolation, profile: profile.name, effects: effects.map(effectText) };
+  }
+
+  /** Each unit whose profile the project does not define: checked before a run starts, not at hour 19. */
+  undefinedProfiles(units: Iterable<{ readonly name: string; readonly sandbox: string | null }>): UnknownProfile[] {
+    const problems: UnknownProfile[] = [];
+    for (const unit of units) {
+      if (findProfile(this.settings, unit.sandbox) === undefined) problems.push(new UnknownProfile(unit.sandbox ?? this.settings.default, unit.name));
+    }
+    return problems;
+  }
+}
+
+function effectText(effect: Effect): string {
+  return effect.scope === null ? effect.name : `${effect.name}(${JSON.stringify(effect.scope)})`;
+}
