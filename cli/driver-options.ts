@@ -3,7 +3,10 @@ import type { Sealed } from "../interpreter/core/advance.ts";
 import { parkNotice } from "../interpreter/host/park-notice.ts";
 import type { DriverOptions } from "../interpreter/host/run-driver.ts";
 import { deliver } from "../interpreter/host/webhook-delivery.ts";
+import { bwrapDriver, bwrapWorks } from "../interpreter/sandbox/bwrap/bwrap.ts";
 import { processDriver } from "../interpreter/sandbox/process.ts";
+import { type DriverName, noSandboxSettings, type SandboxSettings } from "../interpreter/sandbox/profile.ts";
+import type { SandboxDriver } from "../interpreter/sandbox/sandbox.ts";
 import { Sandboxes } from "../interpreter/sandbox/sandboxes.ts";
 import type { Store } from "../interpreter/store/store.ts";
 import { issueReceipt } from "./commands/receipt.ts";
@@ -11,16 +14,16 @@ import { readProjectConfig } from "./project-config.ts";
 
 /**
  * How every command that drives a run drives it (`run`, `resume`,
- * `approve`, `signal`, `tick`): the process sandbox, work trees under
+ * `approve`, `signal`, `tick`): the project's sandbox profiles, work trees under
  * `.flow/work`, the wall clock, the project's webhook told of each park,
  * and a signed receipt issued every so often (hourly by default) and
  * whenever the run is let go.
  */
 export function driverOptions(store: Store, options: { readonly parkAfterMs: number; readonly onEntries?: (sealed: readonly Sealed[]) => void }): DriverOptions {
-  const { webhook, receipts } = readProjectConfig();
+  const { webhook, receipts, sandbox } = readProjectConfig();
   return {
     store,
-    sandboxes: Sandboxes.only(processDriver),
+    sandboxes: projectSandboxes(sandbox ?? noSandboxSettings),
     workRoot: resolve(".flow", "work"),
     clock: () => Date.now(),
     parkAfterMs: options.parkAfterMs,
@@ -49,6 +52,31 @@ export function driverOptions(store: Store, options: { readonly parkAfterMs: num
             }),
         }),
   };
+}
+
+/**
+ * The drivers behind the project's profiles, each made when first used;
+ * `auto` is bwrap where a test sandbox starts, else the process driver.
+ */
+export function projectSandboxes(settings: SandboxSettings): Sandboxes {
+  const projectDir = process.cwd();
+  let bwrap: SandboxDriver | null = null;
+  let auto: DriverName | null = null;
+  return new Sandboxes(
+    settings,
+    {
+      process: () => processDriver,
+      bwrap: () => {
+        if (bwrap !== null) return bwrap;
+        if (!bwrapWorks()) throw new Error("the bwrap driver needs bubblewrap, and `bwrap` is not installed here or cannot make a sandbox (apt install bubblewrap)");
+        return (bwrap = bwrapDriver({ projectDir }));
+      },
+      microvm: () => {
+        throw new Error("the microvm driver is not part of this version of flow yet (use bwrap or process)");
+      },
+    },
+    { auto: () => (auto ??= bwrapWorks() ? "bwrap" : "process"), override: null },
+  );
 }
 
 /** The command that answers a run parked at `instance`: `flow approve RUN merge`, `flow signal RUN ready --data JSON`. */

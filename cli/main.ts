@@ -5,6 +5,7 @@ import { processIo, type CommandIo } from "./io.ts";
 import { parseBudget } from "./budget-option.ts";
 import { durationOption } from "./duration.ts";
 import { defaultParkAfterMs } from "./park-after.ts";
+import type { DriverName } from "../interpreter/sandbox/profile.ts";
 
 /**
  * The `flow` command line. Each command returns its exit code; this file
@@ -97,17 +98,31 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     .addOption(storeOption())
     .option("--concurrency <n>", "at most this many vertices run at once", (v) => Number(v), 16)
     .option("--detach", "start the run and leave it to a background process; print its id", false)
+    .addOption(
+      new Option("--sandbox <driver>", "run every node on this sandbox driver, whatever its profile says (kept for the whole run)").choices(["process", "bwrap", "microvm"]),
+    )
     .addOption(parkAfterOption())
     .option("--json", "print the outcome as one JSON report on stdout", false)
     .action(
       async (
         path: string,
         workflow: string | undefined,
-        options: { arg: string[]; args?: string; store?: string; concurrency: number; detach: boolean; parkAfter: number; json: boolean },
+        options: { arg: string[]; args?: string; store?: string; concurrency: number; detach: boolean; sandbox?: DriverName; parkAfter: number; json: boolean },
       ) => {
       const { run } = await import("./commands/run.ts");
       code = await run(
-        { path, workflow, args: options.arg, argsFile: options.args, store: options.store, detach: options.detach, concurrency: options.concurrency, parkAfterMs: options.parkAfter, json: options.json },
+        {
+          path,
+          workflow,
+          args: options.arg,
+          argsFile: options.args,
+          store: options.store,
+          detach: options.detach,
+          concurrency: options.concurrency,
+          sandbox: options.sandbox,
+          parkAfterMs: options.parkAfter,
+          json: options.json,
+        },
         io,
       );
       },

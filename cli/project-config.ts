@@ -2,13 +2,15 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { publicKeyPattern } from "../interpreter/gates/decision.ts";
+import { SandboxSettings } from "../interpreter/sandbox/profile.ts";
 import { UsageError } from "./exit-codes.ts";
 import { readJsonFile } from "./json-file.ts";
 
 /**
  * The project's configuration, `flow.config.json` in the directory flow
  * runs from, committed with the workflows it governs: who may decide at
- * its gates (their public keys).
+ * its gates (their public keys), where parked runs are announced, and the
+ * sandboxes its nodes run in.
  */
 export const ProjectConfig = z.strictObject({
   /** The people whose signed decisions the project's gates accept. */
@@ -45,6 +47,8 @@ export const ProjectConfig = z.strictObject({
     .optional(),
   /** How often a driven run's receipt is issued besides when it parks, stops or ends. */
   receipts: z.strictObject({ everyMs: z.int().positive() }).optional(),
+  /** Sandbox profiles by name, and the one nodes without a `sandbox "NAME"` clause get (interpreter/sandbox/profile.ts). */
+  sandbox: SandboxSettings.optional(),
 });
 export type ProjectConfig = z.infer<typeof ProjectConfig>;
 

@@ -59,7 +59,7 @@ describe("a fan-out that exhausts its budget midway", () => {
   it("refuses the dispatches that would breach it, drains, aborts cleanly; flow resume --budget completes it; the ledger replays", () => {
     const marker = `flow-budget-${process.pid}-${Date.now()}`;
     const p = project(marker);
-    const started = p.flow("run", "main.flow", "--arg", "ns=[1,2,3,4,5,6,7,8,9,10]");
+    const started = p.flow("run", "main.flow", "--sandbox", "process", "--arg", "ns=[1,2,3,4,5,6,7,8,9,10]");
     expect(started.code, started.stderr).toBe(1);
     const run = runIdOf(started.stderr);
     expect(started.stderr).toMatch(/work\[\d\] refused: it may need 1\.0 s of compute, \d+ ms remain/);
@@ -124,7 +124,7 @@ describe("a fan-out that exhausts its budget midway", () => {
 
   it("prices the attempts one pass dispatches together: each after those before it, and none after a refusal", () => {
     const p = project(`flow-budget-pass-${process.pid}`, 4, "1500ms");
-    const started = p.flow("run", "main.flow", "--arg", "ns=[1,2,3,4]");
+    const started = p.flow("run", "main.flow", "--sandbox", "process", "--arg", "ns=[1,2,3,4]");
     expect(started.code, started.stderr).toBe(1);
     const run = runIdOf(started.stderr);
     const ledger = p.flow("export", run).stdout.trim().split("\n").map((t) => JSON.parse(t) as { kind: string });

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { bwrapWorks } from "../interpreter/sandbox/bwrap/bwrap.ts";
 import { repoRoot, runFlow } from "./support/run-cli.ts";
 
 /** `flow run` and the commands around a run, as a user types them, on the default store (`.flow/flow.db` in the directory). */
@@ -31,9 +32,11 @@ describe("flow run", () => {
   });
 
   it("runs the sweep of this repository end to end, and status, logs, export and replay read it back", () => {
-    const cwd = project();
+    // The repository lies outside the project: its default profile shares it with the sandboxes, read-only.
+    const cwd = project({ "flow.config.json": JSON.stringify({ sandbox: { profiles: { default: { share: [repoRoot] } } } }) });
     const result = runFlow(["run", example("todo-sweep.flow"), "--arg", `repo=file://${repoRoot}`], { cwd });
     expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(bwrapWorks() ? /^sandbox: bwrap \(isolation Linux namespaces/m : /^sandbox: process \(isolation none/m);
     const sweep = JSON.parse(result.stdout) as { dirs: number; files: number; busiest: unknown[] };
     expect(sweep.dirs).toBeGreaterThan(5);
     expect(sweep.files).toBeGreaterThan(100);

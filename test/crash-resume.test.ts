@@ -136,7 +136,7 @@ describe.concurrent("crash and resume with the real command line", () => {
       const [{ dir }, child] = await Promise.all([retryRestoreIn("retry-restore"), bundleRestoreChild(root)]);
 
       // Uninterrupted: the retry starts from the checkpoint's tree, where the first attempt's junk.txt is not.
-      const whole = await flow(bin, ["run", retryRestore, "--arg", `marker=${join(dir, "whole.marker")}`, "--store", `sqlite:${join(dir, "whole.db")}`], mkdtempSync(join(dir, "whole-")));
+      const whole = await flow(bin, ["run", retryRestore, "--sandbox", "process", "--arg", `marker=${join(dir, "whole.marker")}`, "--store", `sqlite:${join(dir, "whole.db")}`], mkdtempSync(join(dir, "whole-")));
       expect(whole.stdout, whole.stderr).toBe(`${JSON.stringify("base.txt\n")}\n`);
 
       // Killed once the retry is decided and durable, before its tree is restored (restore-child.ts stops there).
@@ -165,7 +165,7 @@ describe.concurrent("crash and resume with the real command line", () => {
       const run = "20260101-000000-5ea1ed";
       const at = Date.now();
       const args = { marker: join(dir, "marker") };
-      const first = seal(run, emptyHead, { kind: "run.started", at, data: { irHash: hash, ir, workflow: "retry_restore", args, seed: "0".repeat(64), options: { concurrency: 16 } } });
+      const first = seal(run, emptyHead, { kind: "run.started", at, data: { irHash: hash, ir, workflow: "retry_restore", args, seed: "0".repeat(64), options: { concurrency: 16, sandbox: "process" } } });
       await store.createRun(
         { id: run, workflow: "retry_restore", source: retryRestore, irHash: hash, createdAt: at, status: "running", updatedAt: at },
         { seq: 0, kind: "run.started", text: first.text, hash: first.entry.hash },

@@ -88,7 +88,7 @@ describe("receiptOf a recorded run", () => {
     expect(ReceiptBody.safeParse(body).success).toBe(true);
     const first = entries[0] as EntryOf<"run.started">;
     const last = entries.at(-1)!;
-    expect(body).toMatchObject({ v: 1, run: first.run, workflow: "main", irHash: first.data.irHash, head: { seq: last.seq, hash: last.hash }, status: "completed" });
+    expect(body).toMatchObject({ v: 2, run: first.run, workflow: "main", irHash: first.data.irHash, head: { seq: last.seq, hash: last.hash }, status: "completed" });
     expect(body.ceilings).toEqual({ tokens: null, usd: null, compute: 600_000, wall: null });
     expect(body.ceilingsSet).toBeNull();
     expect(body.spentAgainstCeilings).toEqual(body.spent);
@@ -104,6 +104,9 @@ describe("receiptOf a recorded run", () => {
     expect(one).toMatchObject({ vertex: "step", unit: "step", attempts: 2, outcome: "completed", tokens: 0, usd: 0, byModel: {} });
     expect(one.retries).toEqual([{ attempt: 2, reason: { kind: "Transient", message: "not yet for 1" }, delay: 5 }]);
     expect(two).toMatchObject({ vertex: "step", unit: "step", attempts: 1, outcome: "completed", retries: [] });
+    // The run's sandboxes: the process driver, which isolates nothing, and the receipt says so.
+    expect(one.sandbox).toEqual({ driver: "process", isolation: "none", profile: "default", effects: expect.arrayContaining(["proc"]) });
+    expect(body.isolation).toBe("none");
     for (const item of [one, two]) {
       const recorded = ofKind(entries, "vertex.checkpoint").filter((e) => e.vertex === item.instance);
       expect(item.checkpoints).toEqual(recorded.map((e) => ({ attempt: e.attempt, label: e.data.label })));

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { isolationText } from "../isolation-text.ts";
 import { dirname, resolve } from "node:path";
 import type { Budget } from "../../compiler/ir/cost.ts";
 import { formatValue, units } from "../../compiler/cost.ts";
@@ -98,13 +99,15 @@ function summary(receipt: Receipt): string {
   const field = (label: string, text: string) => lines.push(`${label.padEnd(9)} ${text}`);
   field("receipt", `run ${b.run} · workflow ${b.workflow} · ${b.status} · entries 0–${b.head.seq}, head ${b.head.hash.slice(0, 12)}…`);
   field("signed", `by ${receipt.signer.name} (key ${keyFingerprint(receipt.signer.key)}…)`);
+  if (b.isolation !== null) field("isolation", isolationText(b.isolation));
   lines.push("");
   if (b.lineItems.length === 0) lines.push("  no vertex ran");
   else {
-    const rows: string[][] = [["vertex", "unit", "outcome", "attempts", "compute", "wall"]];
+    const rows: string[][] = [["vertex", "unit", "outcome", "attempts", "compute", "wall", "sandbox"]];
     const notes = new Map<number, string[]>();
     for (const item of b.lineItems) {
-      rows.push([item.instance, item.unit ?? "?", item.outcome, String(item.attempts), formatValue(item.compute, "compute"), formatValue(item.wall, "wall")]);
+      const sandbox = item.sandbox === null ? "-" : `${item.sandbox.driver} (${item.sandbox.profile})`;
+      rows.push([item.instance, item.unit ?? "?", item.outcome, String(item.attempts), formatValue(item.compute, "compute"), formatValue(item.wall, "wall"), sandbox]);
       const under = [
         ...item.retries.map((r) => `retried: attempt ${r.attempt} after ${formatValue(r.delay, "wall")}, because ${r.reason.kind}: ${r.reason.message}`),
         ...item.checkpoints.map((c) => `checkpoint "${c.label}" (attempt ${c.attempt})`),

@@ -5,7 +5,11 @@ import { join, resolve } from "node:path";
 import type { Ir } from "../../compiler/ir/schema.ts";
 import { RunDriver } from "../../interpreter/host/run-driver.ts";
 import { driveToEnd } from "../drive-run.ts";
+import type { DriverName } from "../../interpreter/sandbox/profile.ts";
+import type { SandboxDriver } from "../../interpreter/sandbox/sandbox.ts";
+import { SandboxUnavailable, type Sandboxes } from "../../interpreter/sandbox/sandboxes.ts";
 import { driverOptions } from "../driver-options.ts";
+import { isolationText } from "../isolation-text.ts";
 import { UsageError } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
 import { loadProgram } from "../load-program.ts";
@@ -21,6 +25,8 @@ export interface RunCommandOptions {
   readonly store: string | undefined;
   readonly detach: boolean;
   readonly concurrency: number;
+  /** `--sandbox`: every node on this driver, whatever its profile says. */
+  readonly sandbox: DriverName | undefined;
   /** `--park-after`: see DriverOptions.parkAfterMs. */
   readonly parkAfterMs: number;
   readonly json: boolean;
@@ -42,21 +48,31 @@ export async function run(options: RunCommandOptions, io: CommandIo): Promise<nu
   const store = await openRunStore(options.store);
   try {
     const progress = options.json || options.detach ? null : new RunProgress(io.err, io.colorErr, () => Date.now());
+    const drive = driverOptions(store, { parkAfterMs: options.parkAfterMs, onEntries: (sealed) => progress?.entries(sealed) });
+    const sandboxes = sandboxesOf(drive.sandboxes.forRun(options.sandbox), program.ir);
     const at = Date.now();
+    const runOptions = { concurrency: options.concurrency, ...(options.sandbox === undefined ? {} : { sandbox: options.sandbox }) };
     const driver = await RunDriver.start(
-      driverOptions(store, { parkAfterMs: options.parkAfterMs, onEntries: (sealed) => progress?.entries(sealed) }),
-      {
-        kind: "run.started",
-        at,
-        data: { irHash: program.hash, ir: program.ir, workflow, args, seed: randomBytes(32).toString("hex"), options: { concurrency: options.concurrency } },
-      },
+      drive,
+      { kind: "run.started", at, data: { irHash: program.hash, ir: program.ir, workflow, args, seed: randomBytes(32).toString("hex"), options: runOptions } },
       options.path,
     );
     if (options.detach) return await detach(driver, options, io);
     io.err(`run ${driver.run}: ${workflow} (${options.path})\n`);
+    for (const sandbox of sandboxes) io.err(`sandbox: ${sandbox.name} (isolation ${isolationText(sandbox.isolation)})\n`);
     return await driveToEnd(driver, progress, io, options.json);
   } finally {
     await store.close();
+  }
+}
+
+/** The drivers the program's nodes will run on, or a usage error naming each node that cannot have its sandbox here. */
+function sandboxesOf(sandboxes: Sandboxes, ir: Ir): SandboxDriver[] {
+  try {
+    return [...sandboxes.check(ir.units)].sort((a, b) => (a.name < b.name ? -1 : 1));
+  } catch (error) {
+    if (error instanceof SandboxUnavailable) throw new UsageError(error.message, { hint: error.hint });
+    throw error;
   }
 }
 

@@ -63,9 +63,10 @@ export async function runAttempt(
     const vertexState = state.vertices.get(instance);
     const carried = vertexState?.carried ?? null;
     let body: BodyRun;
-    let sandboxUse: SandboxUse;
+    // Only a node has a sandbox; a verifier is code that decides, run here.
+    let sandboxUse: SandboxUse | null = null;
     try {
-      sandboxUse = context.sandboxes.use(unit.sandbox, unit.name, unit.effects);
+      if (unit.kind === "node") sandboxUse = context.sandboxes.use(unit.sandbox, unit.name, unit.effects);
       body = new BodyRun(plan, state.run, instance, attempt, unit, args, state.journal, [...(vertexState?.checkpoints ?? [])], carried?.ids);
     } catch (error) {
       return abort("Failed", (error as Error).message);
@@ -104,7 +105,7 @@ export async function runAttempt(
     let at = clock();
     let progress: BodyProgress = body.resume(at);
     if (!(await saveCheckpoints(progress.drafts))) return;
-    submit([{ kind: "vertex.started", at, vertex: instance, attempt, data: { workTree: instance, sandbox: sandboxUse } }, ...progress.drafts]);
+    submit([{ kind: "vertex.started", at, vertex: instance, attempt, data: { workTree: instance, ...(sandboxUse === null ? {} : { sandbox: sandboxUse }) } }, ...progress.drafts]);
     while (progress.kind === "step") {
       const { request } = progress;
       const session = await sandbox();

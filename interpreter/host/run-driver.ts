@@ -98,6 +98,7 @@ export class RunDriver {
 
   /** Records a new run's first entry and first decisions. */
   static async start(options: DriverOptions, first: Draft & { kind: "run.started" }, source: string): Promise<RunDriver> {
+    options.sandboxes.forRun(first.data.options.sandbox).check(first.data.ir.units);
     const run = newRunId(first.at);
     const firstEntry = seal(run, emptyHead, first);
     const core = new RunCore(firstEntry.entry as EntryOf<"run.started">);
@@ -126,6 +127,7 @@ export class RunDriver {
     const { core, first } = await readRun(store, run);
     const refusal = RunCore.refusal(first, "hash");
     if (refusal !== null) throw new Error(`run ${run} cannot be resumed: ${refusal}`);
+    options.sandboxes.forRun(core.state.options.sandbox).check(core.plan.units.values());
     const lease = await takeLease(options, run);
     const driver = new RunDriver(options, core, lease);
     if (core.state.status === "completed" || core.state.status === "failed" || core.state.status === "cancelled") {

@@ -2,7 +2,8 @@ import { z } from "zod";
 import { RunCore } from "../core/advance.ts";
 import { Budget, CostUnit } from "../../compiler/ir/cost.ts";
 import { splitInstance } from "../core/plan.ts";
-import { type Entry, Failure, GateDecision, Spent } from "../ledger/entry.ts";
+import { type Entry, Failure, GateDecision, SandboxUse, Spent } from "../ledger/entry.ts";
+import { Isolation } from "../sandbox/profile.ts";
 
 /**
  * A receipt: what a run did and what it cost, up to one head of its
@@ -16,7 +17,7 @@ import { type Entry, Failure, GateDecision, Spent } from "../ledger/entry.ts";
  * reads it back with these schemas.
  */
 
-export const receiptVersion = 1;
+export const receiptVersion = 2;
 
 const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 const Millis = z.int().nonnegative();
@@ -54,6 +55,8 @@ export const LineItem = z.strictObject({
   wall: Millis,
   /** Each `vertex.checkpoint` passed, in order. */
   checkpoints: z.array(z.strictObject({ attempt: z.int().positive(), label: z.string() })),
+  /** The sandbox its latest attempt ran in (driver, isolation, profile, effects allowed); null if it never started, or its ledger predates the record. */
+  sandbox: SandboxUse.nullable(),
 });
 export type LineItem = z.infer<typeof LineItem>;
 
@@ -78,6 +81,12 @@ export const ReceiptBody = z.strictObject({
   spentAgainstCeilings: Spent,
   /** One per vertex instance, in the order the ledger first names them. */
   lineItems: z.array(LineItem),
+  /**
+   * The least isolation any vertex ran with: `none` if one ran on the
+   * `process` driver (its effects were checked, not enforced), then
+   * `namespaces` (bwrap), then `vm`; null when no vertex recorded its sandbox.
+   */
+  isolation: Isolation.nullable(),
   /** Attempts not dispatched because their worst case exceeded what remained (`budget.refused`). */
   refusals: z.array(
     z.strictObject({ seq: z.int().nonnegative(), instance: z.string(), attempt: z.int().positive(), unit: CostUnit, need: z.number().nonnegative().nullable(), remaining: z.number() }),
@@ -119,6 +128,7 @@ interface ItemTally {
   startedAt: number | null;
   endedAt: number | null;
   readonly checkpoints: LineItem["checkpoints"];
+  sandbox: SandboxUse | null;
 }
 
 /**
@@ -152,7 +162,7 @@ export function receiptOf(entries: readonly Entry[]): ReceiptBody {
     let item = items.get(instance);
     if (item === undefined) {
       const { id } = splitInstance(instance);
-      item = { instance, vertex: id, unit: units.get(id) ?? null, attempts: 0, retries: [], outcome: "running", compute: 0, startedAt: null, endedAt: null, checkpoints: [] };
+      item = { instance, vertex: id, unit: units.get(id) ?? null, attempts: 0, retries: [], outcome: "running", compute: 0, startedAt: null, endedAt: null, checkpoints: [], sandbox: null };
       items.set(instance, item);
     }
     return item;
@@ -198,6 +208,7 @@ export function receiptOf(entries: readonly Entry[]): ReceiptBody {
         const item = itemOf(entry.vertex);
         item.startedAt ??= entry.at;
         item.outcome = "running";
+        item.sandbox = entry.data.sandbox ?? item.sandbox;
         break;
       }
       case "step.completed":
@@ -259,8 +270,10 @@ export function receiptOf(entries: readonly Entry[]): ReceiptBody {
       compute: item.compute,
       wall: item.startedAt === null ? 0 : Math.max(0, end - item.startedAt),
       checkpoints: item.checkpoints,
+      sandbox: item.sandbox,
     };
   });
+  const isolations = new Set(lineItems.flatMap((item) => (item.sandbox === null ? [] : [item.sandbox.isolation])));
 
   return {
     v: receiptVersion,
@@ -276,6 +289,7 @@ export function receiptOf(entries: readonly Entry[]): ReceiptBody {
     spent: sumSpent(before, core.state.budget.spent),
     spentAgainstCeilings: { ...core.state.budget.spent },
     lineItems,
+    isolation: Isolation.options.find((level) => isolations.has(level)) ?? null,
     refusals,
     aborts,
     gates,

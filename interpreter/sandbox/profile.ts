@@ -70,8 +70,12 @@ export interface ResolvedProfile extends Omit<SandboxProfile, "driver"> {
   readonly driver: DriverName;
 }
 
-/** The profile a project without any `sandbox` settings runs every node with. */
-export const builtInProfile: SandboxProfile = SandboxProfile.parse({});
+/**
+ * The profile `default` is when the project does not define it: `auto`,
+ * and the project directory shared read-only (a workflow clones or reads
+ * the repository it lives in; `.flow` stays hidden).
+ */
+export const builtInProfile: SandboxProfile = SandboxProfile.parse({ share: ["."] });
 
 /** The settings of a project that gives none. */
 export const noSandboxSettings: SandboxSettings = { default: "default", profiles: {} };

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
+import type { Readable, Writable } from "node:stream";
 import type { ExecOptions, ExecResult } from "./sandbox.ts";
 
 /**
@@ -44,8 +45,8 @@ export function runShell(
   options: ExecOptions & {
     /** The launcher's own environment, when it is not the command's (a sandbox that clears it and sets its own). */
     readonly launcherEnv?: Readonly<Record<string, string>>;
-    /** More descriptors for the child, from fd 3 on (a seccomp filter for bwrap). */
-    readonly extraFds?: readonly number[];
+    /** Pipes for the child beyond stdio, from fd 3 on: bytes it reads (a seccomp filter), or text it writes (a status). */
+    readonly pipes?: readonly ExtraPipe[];
   },
   /** Told the group's id once it runs and again once it is gone (host-tree.ts records it, to end it after a crash). */
   track?: { readonly started: (group: number) => void; readonly ended: (group: number) => void },
@@ -58,8 +59,9 @@ export function runShell(
       cwd,
       env: options.launcherEnv ?? commandEnvironment(options.env),
       detached: true,
-      stdio: ["ignore", "pipe", "pipe", ...(options.extraFds ?? [])],
+      stdio: ["ignore", "pipe", "pipe", ...(options.pipes ?? []).map(() => "pipe" as const)],
     });
+    (options.pipes ?? []).forEach((pipe, index) => connect(pipe, child.stdio[3 + index] as Readable & Writable));
     if (child.pid !== undefined) track?.started(child.pid);
     const stdout = new CappedOutput();
     const stderr = new CappedOutput();
@@ -101,6 +103,19 @@ export function runShell(
       resolve({ exit, stdout: stdout.text(), stderr: stderr.text() + stdout.note("stdout") + stderr.note("stderr"), timedOut, outOfMemory: false });
     });
   });
+}
+
+/** A descriptor beyond stdio: `input` is written to the child and closed; what the child writes is handed to `output` once it closes. */
+export type ExtraPipe = { readonly input: Buffer } | { readonly output: (text: string) => void };
+
+function connect(pipe: ExtraPipe, stream: Readable & Writable): void {
+  if ("input" in pipe) {
+    stream.end(pipe.input);
+    return;
+  }
+  const chunks: Buffer[] = [];
+  stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+  stream.on("close", () => pipe.output(Buffer.concat(chunks).toString("utf8")));
 }
 
 /** A stream's bytes up to `outputLimitBytes`, decoded as UTF-8 at the end (so no character is split between chunks). */

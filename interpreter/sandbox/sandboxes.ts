@@ -2,6 +2,7 @@ import type { Effect } from "../../compiler/ir/effect.ts";
 import type { SandboxUse } from "../ledger/entry.ts";
 import { type DriverName, findProfile, noSandboxSettings, type ResolvedProfile, type SandboxSettings } from "./profile.ts";
 import type { SandboxDriver } from "./sandbox.ts";
+import type { Unit } from "../../compiler/ir/unit.ts";
 
 /** A unit names a profile the project does not define. */
 export class UnknownProfile extends Error {
@@ -11,6 +12,17 @@ export class UnknownProfile extends Error {
   ) {
     super(`\`${unit}\` asks for sandbox profile "${profile}", which the project does not define`);
     this.name = "UnknownProfile";
+  }
+}
+
+/** A run's nodes cannot all have their sandboxes here: an undefined profile, a driver this machine lacks. Said before anything runs. */
+export class SandboxUnavailable extends Error {
+  constructor(
+    readonly problems: readonly string[],
+    readonly hint: string,
+  ) {
+    super(problems.length === 1 ? (problems[0] as string) : `the run's sandboxes are not all available:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "SandboxUnavailable";
   }
 }
 
@@ -24,13 +36,14 @@ export class Sandboxes {
   constructor(
     private readonly settings: SandboxSettings,
     private readonly drivers: Readonly<Record<DriverName, () => SandboxDriver>>,
-    private readonly choice: { readonly auto: DriverName; readonly override: DriverName | null },
+    /** `auto`: asked the first time a profile says `auto`, since it probes the machine. */
+    private readonly choice: { readonly auto: () => DriverName; readonly override: DriverName | null },
   ) {}
 
   /** Every profile on one driver, with default settings: tests, benchmarks, and the process driver's stand-ins. */
   static only(driver: SandboxDriver): Sandboxes {
     const one = () => driver;
-    return new Sandboxes(noSandboxSettings, { process: one, bwrap: one, microvm: one }, { auto: driver.name, override: driver.name });
+    return new Sandboxes(noSandboxSettings, { process: one, bwrap: one, microvm: one }, { auto: () => driver.name, override: driver.name });
   }
 
   /** These sandboxes with every profile on `driver` (a run started with `--sandbox`), unless they are on one already. */
@@ -43,7 +56,7 @@ export class Sandboxes {
   resolve(name: string | null, unit: string): { readonly driver: SandboxDriver; readonly profile: ResolvedProfile } {
     const profile = findProfile(this.settings, name);
     if (profile === undefined) throw new UnknownProfile(name ?? this.settings.default, unit);
-    const driverName = this.choice.override ?? (profile.driver === "auto" ? this.choice.auto : profile.driver);
+    const driverName = this.choice.override ?? (profile.driver === "auto" ? this.choice.auto() : profile.driver);
     return { driver: this.drivers[driverName](), profile: { ...profile, name: name ?? this.settings.default, driver: driverName } };
   }
 
@@ -53,13 +66,27 @@ export class Sandboxes {
     return { driver: driver.name, isolation: driver.isolation, profile: profile.name, effects: effects.map(effectText) };
   }
 
-  /** Each unit whose profile the project does not define: checked before a run starts, not at hour 19. */
-  undefinedProfiles(units: Iterable<{ readonly name: string; readonly sandbox: string | null }>): UnknownProfile[] {
-    const problems: UnknownProfile[] = [];
+  /**
+   * Throws SandboxUnavailable unless every node can have its sandbox: its
+   * profile defined, its driver usable here. Checked before a run starts
+   * or is taken over, not at hour 19. Returns the drivers the nodes use.
+   */
+  check(units: Iterable<Unit>): Set<SandboxDriver> {
+    const problems: string[] = [];
+    const used = new Set<SandboxDriver>();
     for (const unit of units) {
-      if (findProfile(this.settings, unit.sandbox) === undefined) problems.push(new UnknownProfile(unit.sandbox ?? this.settings.default, unit.name));
+      if (unit.kind !== "node") continue;
+      try {
+        used.add(this.resolve(unit.sandbox, unit.name).driver);
+      } catch (error) {
+        problems.push((error as Error).message);
+      }
     }
-    return problems;
+    const profiles = Object.keys(this.settings.profiles);
+    if (problems.length > 0) {
+      throw new SandboxUnavailable(problems, profiles.length === 0 ? "define profiles under `sandbox.profiles` in flow.config.json" : `flow.config.json defines: ${profiles.join(", ")}`);
+    }
+    return used;
   }
 }
 

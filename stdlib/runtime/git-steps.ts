@@ -1,7 +1,7 @@
 import { formatDuration } from "../../compiler/cost.ts";
 import * as arg from "./arguments.ts";
 import { step } from "./define.ts";
-import { type Implementation, StdFailure, type StepContext } from "./implementation.ts";
+import { type Implementation, outOfMemory, StdFailure, type StepContext } from "./implementation.ts";
 
 /**
  * std/sandbox's `git.diff`, `git.status` and `git.commit`: git run by a
@@ -70,6 +70,7 @@ async function git(context: StepContext, op: string, script: string, timeoutMs: 
   // No optional locks: reading the status must not rewrite the index under another process.
   const result = await context.session.exec(script, { timeoutMs, env: { ...env, FLOW_STEP_ID: context.stepId, GIT_OPTIONAL_LOCKS: "0" }, signal: context.signal });
   if (result.timedOut) throw new StdFailure("Timeout", `\`${op}\` did not finish within ${formatDuration(timeoutMs)}`);
+  if (result.outOfMemory) throw new StdFailure("Failed", outOfMemory(`\`${op}\``));
   if (result.exit !== 0) throw new StdFailure("Failed", `\`${op}\` failed: ${result.stderr.trim() || `git exited with ${result.exit}`}`);
   return result.stdout;
 }

@@ -33,6 +33,11 @@ export class StdFailure extends Error {
   }
 }
 
+/** Why a command's sandbox killed it for its memory: said the same by every step that runs commands. */
+export function outOfMemory(what: string): string {
+  return `${what} was killed: its sandbox reached the memory limit of its profile (\`memoryMb\` in flow.config.json)`;
+}
+
 /** A pure function: the same arguments always give the same value, on every machine. */
 export interface PureFunction {
   readonly kind: "function";

@@ -3,7 +3,7 @@ import * as arg from "./arguments.ts";
 import { step } from "./define.ts";
 import { gitImplementations } from "./git-steps.ts";
 import { grep } from "./grep.ts";
-import { type Implementation, StdFailure } from "./implementation.ts";
+import { type Implementation, outOfMemory, StdFailure } from "./implementation.ts";
 import { jsonOrNull } from "./json-or-null.ts";
 import { splitLines } from "./split-lines.ts";
 
@@ -28,6 +28,7 @@ export const sandboxImplementations: Readonly<Record<string, Implementation>> = 
       const timeoutMs = arg.optionalNumber(args, "timeout");
       const result = await session.exec(command, { timeoutMs, env: { FLOW_STEP_ID: stepId }, signal });
       if (result.timedOut) throw new StdFailure("Timeout", `\`${command}\` was stopped when its timeout (${formatDuration(timeoutMs ?? 0)}) passed`);
+      if (result.outOfMemory) throw new StdFailure("Failed", outOfMemory(`\`${command}\``));
       return { exit: result.exit, stdout: result.stdout, stderr: result.stderr };
     },
     value: (recorded) => {

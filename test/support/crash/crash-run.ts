@@ -104,7 +104,8 @@ export class CrashRun {
 
   /** The arguments of its `flow run`. */
   runArgs(): string[] {
-    return ["run", crashWorkflow, "--args", this.argsFile, "--arg", `log=${this.log}`, "--store", this.store];
+    // The process driver: the side-effect log lies outside every work tree, where an isolating driver lets no step write.
+    return ["run", crashWorkflow, "--sandbox", "process", "--args", this.argsFile, "--arg", `log=${this.log}`, "--store", this.store];
   }
 
   spawn(args: readonly string[]): FlowProcess {

@@ -44,7 +44,7 @@ const store = await openStore(spec, process.cwd());
 const at = Date.now();
 const driver = await RunDriver.start(
   { store, sandboxes: Sandboxes.only(stopsAtRestore), workRoot: resolve(".flow", "work"), clock: () => Date.now() },
-  { kind: "run.started", at, data: { irHash: hash, ir, workflow, args: JSON.parse(argsText) as Record<string, Json>, seed: "0".repeat(64), options: { concurrency: 16 } } },
+  { kind: "run.started", at, data: { irHash: hash, ir, workflow, args: JSON.parse(argsText) as Record<string, Json>, seed: "0".repeat(64), options: { concurrency: 16, sandbox: "process" } } },
   irFile,
 );
 run = driver.run;

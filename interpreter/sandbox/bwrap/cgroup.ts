@@ -1,0 +1,189 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { mkdir, readFile, rmdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+
+/**
+ * Limits on a sandbox's memory, CPU share and processes, and its CPU time,
+ * through a cgroup of its own: v2 (one tree, `memory.max`, `cpu.max`,
+ * `pids.max`) where the unified hierarchy has those controllers, v1 (a
+ * tree per controller, as on a Firecracker host) otherwise. CPU time comes
+ * from the cgroup, not from rusage, which a pid namespace hides.
+ *
+ * A process joins by writing its pid to `cgroup.procs` before it execs
+ * bwrap (see bwrap.ts), so everything the sandbox starts is counted.
+ */
+export interface CgroupLimits {
+  readonly memoryBytes: number;
+  /** Cores: 0.5 is half of one core's time. */
+  readonly cpus: number;
+  readonly pids: number;
+}
+
+export type CgroupLayout =
+  | { readonly version: 2; readonly root: string }
+  | { readonly version: 1; readonly memory: string; readonly cpu: string; readonly cpuacct: string; readonly pids: string };
+
+/** The parent of flow's groups in each tree. */
+const parentName = "flow";
+/** The CFS period: 100 ms, the kernel's default. */
+const periodUs = 100_000;
+
+/** The cgroup layout flow can create groups in here, or null (no cgroupfs, or not writable: prlimit instead). */
+export function detectCgroups(root = "/sys/fs/cgroup"): CgroupLayout | null {
+  const controllers = readText(join(root, "cgroup.controllers"));
+  if (controllers !== null) {
+    const have = new Set(controllers.split(/\s+/));
+    if (have.has("memory") && have.has("cpu") && have.has("pids")) return writable(root) ? { version: 2, root } : null;
+  }
+  const memory = join(root, "memory");
+  const cpu = join(root, "cpu");
+  const cpuacct = join(root, "cpuacct");
+  const pids = join(root, "pids");
+  if (![memory, cpu, cpuacct, pids].every((dir) => existsSync(join(dir, "cgroup.procs")))) return null;
+  return [memory, cpu, cpuacct, pids].every(writable) ? { version: 1, memory, cpu, cpuacct, pids } : null;
+}
+
+/** A group's directory for each controller (in v2, one directory for all). */
+interface GroupDirs {
+  readonly memory: string;
+  readonly cpu: string;
+  readonly cpuacct: string;
+  readonly pids: string;
+}
+
+/** One sandbox's group: created with its limits, joined by its launcher, read for CPU time and OOM kills, removed at release. */
+export class Cgroup {
+  private constructor(
+    private readonly version: 1 | 2,
+    private readonly group: GroupDirs,
+  ) {}
+
+  static async create(layout: CgroupLayout, name: string, limits: CgroupLimits): Promise<Cgroup> {
+    const quota = String(Math.max(1_000, Math.round(limits.cpus * periodUs)));
+    switch (layout.version) {
+      case 2: {
+        const parent = join(layout.root, parentName);
+        await mkdir(parent, { recursive: true });
+        // Controllers reach a group only through its parents' subtree_control; the root and flow's parent hold no processes.
+        await writeFile(join(layout.root, "cgroup.subtree_control"), "+memory +cpu +pids").catch(() => undefined);
+        await writeFile(join(parent, "cgroup.subtree_control"), "+memory +cpu +pids");
+        const dir = join(parent, name);
+        await mkdir(dir, { recursive: true });
+        await writeFile(join(dir, "memory.max"), String(limits.memoryBytes));
+        await writeFile(join(dir, "memory.swap.max"), "0").catch(() => undefined);
+        await writeFile(join(dir, "cpu.max"), `${quota} ${periodUs}`);
+        await writeFile(join(dir, "pids.max"), String(limits.pids));
+        return new Cgroup(2, { memory: dir, cpu: dir, cpuacct: dir, pids: dir });
+      }
+      case 1: {
+        const group: GroupDirs = {
+          memory: join(layout.memory, parentName, name),
+          cpu: join(layout.cpu, parentName, name),
+          cpuacct: join(layout.cpuacct, parentName, name),
+          pids: join(layout.pids, parentName, name),
+        };
+        const { memory, cpu, pids } = group;
+        for (const dir of distinct(group)) await mkdir(dir, { recursive: true });
+        await writeFile(join(memory, "memory.limit_in_bytes"), String(limits.memoryBytes));
+        // Where swap is accounted, the limit holds for memory and swap together: the hog cannot page itself out of it.
+        if (existsSync(join(memory, "memory.memsw.limit_in_bytes"))) await writeFile(join(memory, "memory.memsw.limit_in_bytes"), String(limits.memoryBytes));
+        await writeFile(join(cpu, "cpu.cfs_period_us"), String(periodUs));
+        await writeFile(join(cpu, "cpu.cfs_quota_us"), quota);
+        await writeFile(join(pids, "pids.max"), String(limits.pids));
+        return new Cgroup(1, group);
+      }
+    }
+  }
+
+  /** The group `name` as an earlier process made it (to remove what a killed flow left). */
+  static existing(layout: CgroupLayout, name: string): Cgroup {
+    if (layout.version === 2) {
+      const dir = join(layout.root, parentName, name);
+      return new Cgroup(2, { memory: dir, cpu: dir, cpuacct: dir, pids: dir });
+    }
+    return new Cgroup(1, {
+      memory: join(layout.memory, parentName, name),
+      cpu: join(layout.cpu, parentName, name),
+      cpuacct: join(layout.cpuacct, parentName, name),
+      pids: join(layout.pids, parentName, name),
+    });
+  }
+
+  /** The names of the groups under flow's parent (in v1, the memory tree's). */
+  static names(layout: CgroupLayout): string[] {
+    const parent = join(layout.version === 2 ? layout.root : layout.memory, parentName);
+    return existsSync(parent) ? readdirSync(parent, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? [entry.name] : [])) : [];
+  }
+
+  /** The `cgroup.procs` files a launcher writes its pid to, one per tree. */
+  get procsFiles(): readonly string[] {
+    return distinct(this.group).map((dir) => join(dir, "cgroup.procs"));
+  }
+
+  /** CPU time used by the group's processes, alive or gone, in ms. */
+  async cpuMs(): Promise<number> {
+    switch (this.version) {
+      case 2: {
+        const stat = await readFile(join(this.group.cpu, "cpu.stat"), "utf8");
+        return Number(/^usage_usec (\d+)$/m.exec(stat)?.[1] ?? 0) / 1000;
+      }
+      case 1:
+        return Number((await readFile(join(this.group.cpuacct, "cpuacct.usage"), "utf8")).trim()) / 1e6;
+    }
+  }
+
+  /** How many times the kernel killed a process of the group for reaching its memory limit. */
+  async oomKills(): Promise<number> {
+    const file = join(this.group.memory, this.version === 2 ? "memory.events" : "memory.oom_control");
+    const text = await readFile(file, "utf8").catch(() => "");
+    return Number(/^oom_kill (\d+)$/m.exec(text)?.[1] ?? 0);
+  }
+
+  /** Kills every process still in the group, then removes it (retrying while the kernel still counts a dying process). */
+  async remove(): Promise<void> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      await this.killAll();
+      const results = await Promise.all(distinct(this.group).map((dir) => rmdir(dir).then(() => true, (error: NodeJS.ErrnoException) => error.code === "ENOENT")));
+      if (results.every(Boolean)) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error(`could not remove the sandbox's cgroup ${this.group.memory}: its processes did not end`);
+  }
+
+  private async killAll(): Promise<void> {
+    const pids = new Set<number>();
+    for (const file of this.procsFiles) {
+      const text = await readFile(file, "utf8").catch(() => "");
+      for (const line of text.split("\n")) if (line !== "") pids.add(Number(line));
+    }
+    for (const pid of pids) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // Gone already.
+      }
+    }
+  }
+}
+
+/** The group's directories, each once. */
+function distinct(group: GroupDirs): string[] {
+  return [...new Set([group.memory, group.cpu, group.cpuacct, group.pids])];
+}
+
+function readText(file: string): string | null {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+/** Whether this process may create a group under `dir` (root, or a delegated tree). */
+function writable(dir: string): boolean {
+  try {
+    return existsSync(dir) && (process.getuid?.() === 0 || readFileSync(join(dir, "cgroup.procs"), "utf8") !== null);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,261 @@
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Effect } from "../compiler/ir/effect.ts";
+import { bwrapDriver, bwrapWorks, flowGroups } from "../interpreter/sandbox/bwrap/bwrap.ts";
+import { Cgroup, detectCgroups } from "../interpreter/sandbox/bwrap/cgroup.ts";
+import type { ResolvedProfile } from "../interpreter/sandbox/profile.ts";
+import type { ExecOptions, SandboxSession } from "../interpreter/sandbox/sandbox.ts";
+import { implementations } from "../stdlib/runtime/index.ts";
+import { failureOf, TempDirs, testRequest, testStepId } from "./support/std-runtime.ts";
+
+/**
+ * The bwrap driver enforces what a node is granted: each effect with and
+ * without, the escapes a command might try, and the limits of its profile.
+ * Real bubblewrap, real cgroups (v1 on this machine), a real server on
+ * loopback. `.ci/run` installs bubblewrap, so these run in CI.
+ */
+
+const dirs = new TempDirs();
+afterAll(() => dirs.removeAll());
+
+const effect = (name: Effect["name"]): Effect => ({ name, scope: null });
+const options = (more: Partial<ExecOptions> = {}): ExecOptions => ({ timeoutMs: 20_000, env: {}, signal: new AbortController().signal, ...more });
+
+let projectDir = "";
+const sessions: SandboxSession[] = [];
+afterAll(async () => {
+  for (const session of sessions) await session.release();
+});
+
+async function sandbox(effects: readonly Effect["name"][], profile: Partial<ResolvedProfile> = {}): Promise<SandboxSession> {
+  const driver = bwrapDriver({ projectDir });
+  const session = await driver.acquire(testRequest(await dirs.make(), "bwrap", { effects: effects.map(effect), profile }));
+  sessions.push(session);
+  return session;
+}
+
+let server: Server;
+let port = 0;
+beforeAll(async () => {
+  projectDir = await dirs.make();
+  server = createServer((socket) => socket.end("hello from the host\n"));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  port = (server.address() as { port: number }).port;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+/** Reads the host's loopback server with bash's /dev/tcp: no client program needed. */
+const reachHost = () => `exec 3<>/dev/tcp/127.0.0.1/${port} && cat <&3`;
+
+describe.runIf(bwrapWorks())("the bwrap driver", () => {
+  describe("net", () => {
+    it("with `net`, a server on the host's 127.0.0.1 answers", async () => {
+      const s = await sandbox(["proc", "net"]);
+      const result = await s.exec(`bash -c '${reachHost()}'`, options());
+      expect(result).toMatchObject({ exit: 0, stdout: "hello from the host\n" });
+    });
+
+    it("without it, the sandbox has only its own loopback and the host's server is unreachable", async () => {
+      const s = await sandbox(["proc"]);
+      const result = await s.exec(`bash -c '${reachHost()}'`, options());
+      expect(result.exit).not.toBe(0);
+      expect(result.stderr).toMatch(/Connection refused/);
+      expect((await s.exec("ls /sys/class/net 2>/dev/null || cat /proc/net/dev", options())).stdout).not.toMatch(/eth0|ens/);
+    });
+  });
+
+  describe("fs.write", () => {
+    it("with it, the work tree is writable at /flow/work and the host sees the file", async () => {
+      const s = await sandbox(["proc", "fs.write"]);
+      const result = await s.exec("pwd && echo made > made.txt", options());
+      expect(result).toMatchObject({ exit: 0, stdout: "/flow/work\n" });
+      expect(await readFile(join(s.workTree, "made.txt"), "utf8")).toBe("made\n");
+    });
+
+    it("without it, the tree is read-only: the command's write fails and so does write_file", async () => {
+      const s = await sandbox(["proc", "fs.read"]);
+      await writeFile(join(s.workTree, "given.txt"), "given\n");
+      expect((await s.exec("cat given.txt", options())).stdout).toBe("given\n");
+      const result = await s.exec("echo changed > given.txt", options());
+      expect(result.exit).not.toBe(0);
+      expect(result.stderr).toMatch(/Read-only file system/);
+      expect(await readFile(join(s.workTree, "given.txt"), "utf8")).toBe("given\n");
+      expect((await failureOf(s.writeFile("x.txt", "x"))).message).toMatch(/not granted `fs.write`/);
+    });
+
+    it("without fs.read or fs.write, /flow/work is empty and the host's tree is not visible", async () => {
+      const s = await sandbox(["proc"]);
+      await writeFile(join(s.workTree, "secret.txt"), "no\n");
+      expect((await s.exec("ls -A /flow/work", options())).stdout).toBe("");
+      expect((await failureOf(s.readFile("secret.txt"))).message).toMatch(/not granted `fs.read`/);
+    });
+
+    it("even with it, nothing outside the tree is written: /usr, /etc and / are read-only, /tmp is the sandbox's own", async () => {
+      const s = await sandbox(["proc", "fs.write"]);
+      for (const target of ["/usr/flow-escape", "/etc/flow-escape", "/flow-escape"]) {
+        const result = await s.exec(`echo x > ${target}`, options());
+        expect(result.exit, target).not.toBe(0);
+        expect(existsSync(target), target).toBe(false);
+      }
+      const marker = `flow-sandbox-tmp-${process.pid}`;
+      expect((await s.exec(`echo x > /tmp/${marker} && cat /tmp/${marker}`, options())).stdout).toBe("x\n");
+      expect(existsSync(join("/tmp", marker))).toBe(false);
+    });
+  });
+
+  describe("proc", () => {
+    it("with it, a command starts child processes", async () => {
+      const s = await sandbox(["proc"]);
+      expect(await s.exec("ls / | wc -l", options())).toMatchObject({ exit: 0 });
+    });
+
+    it("without it, no child process starts (fork, vfork, clone and posix_spawn are refused) but the shell's builtins run", async () => {
+      const s = await sandbox(["fs.write"]);
+      const forked = await s.exec("ls /", options());
+      expect(forked.exit).not.toBe(0);
+      expect(forked.stderr).toMatch(/Cannot fork/);
+      expect(await s.exec("echo built-in; printf 'ok\\n' > note.txt", options())).toMatchObject({ exit: 0, stdout: "built-in\n" });
+      expect(await readFile(join(s.workTree, "note.txt"), "utf8")).toBe("ok\n");
+    });
+  });
+
+  describe("escapes", () => {
+    it("cannot remount /usr writable: every capability is dropped", async () => {
+      const s = await sandbox(["proc", "fs.write"]);
+      const result = await s.exec("mount -o remount,bind,rw /usr && touch /usr/flow-escape", options());
+      expect(result.exit).not.toBe(0);
+      expect(result.stderr).toMatch(/permission denied|Operation not permitted/i);
+      expect(existsSync("/usr/flow-escape")).toBe(false);
+    });
+
+    it("cannot read a host file outside its profile, nor the host's secrets in /etc", async () => {
+      const hostDir = await mkdtemp(join(tmpdir(), "flow-host-"));
+      await writeFile(join(hostDir, "private.txt"), "private\n");
+      const s = await sandbox(["proc", "fs.write"]);
+      const outside = await s.exec(`cat ${join(hostDir, "private.txt")}`, options());
+      expect(outside.exit).not.toBe(0);
+      expect(outside.stdout).toBe("");
+      const shadow = await s.exec("cat /etc/shadow", options());
+      expect(shadow.stderr).toMatch(/No such file/);
+    });
+
+    it("sees a shared directory read-only, with the project's .flow hidden", async () => {
+      await writeFile(join(projectDir, "shared.txt"), "shared\n");
+      const flowDir = join(projectDir, ".flow");
+      await mkdir(flowDir, { recursive: true });
+      await writeFile(join(flowDir, "runner.pem"), "key\n");
+      const s = await sandbox(["proc"], { share: ["."] });
+      expect((await s.exec(`cat ${projectDir}/shared.txt`, options())).stdout).toBe("shared\n");
+      expect((await s.exec(`ls -A ${flowDir}`, options())).stdout).toBe("");
+      expect((await s.exec(`echo x > ${projectDir}/shared.txt`, options())).exit).not.toBe(0);
+      expect(await readFile(join(projectDir, "shared.txt"), "utf8")).toBe("shared\n");
+    });
+
+    it("cannot raise its limits: no CAP_SYS_RESOURCE for a hard limit, no cgroup files to write", async () => {
+      const s = await sandbox(["proc"]);
+      const raise = await s.exec("ulimit -Hn $(( $(ulimit -Hn) + 1 ))", options());
+      expect(raise.exit).not.toBe(0);
+      const cgroup = await s.exec("echo max > /sys/fs/cgroup/pids/pids.max", options());
+      expect(cgroup.exit).not.toBe(0);
+    });
+
+    it("passes none of flow's environment but PATH, HOME, the locale and what the profile names", async () => {
+      process.env["FLOW_TEST_SECRET"] = "s3cret";
+      const s = await sandbox(["proc"], { env: { GREETING: "hi", TOKEN: "$FLOW_TEST_SECRET" } });
+      const names = (await s.exec("env | cut -d= -f1 | sort", options({ env: { FLOW_STEP_ID: testStepId } }))).stdout.trim().split("\n");
+      expect(names).toEqual(["FLOW_STEP_ID", "GREETING", "HOME", "LANG", "LC_ALL", "PATH", "PWD", "TOKEN"]);
+      expect((await s.exec("echo $TOKEN", options())).stdout).toBe("s3cret\n");
+    });
+  });
+
+  describe.runIf(detectCgroups() !== null)("limits and accounting", () => {
+    it("kills a memory hog at its limit, and the sh step fails saying so", async () => {
+      const s = await sandbox(["proc", "fs.write"], { memoryMb: 32 });
+      const hog = await s.exec("head -c 200000000 /dev/zero | tail -c 1 > /dev/null; x=$(head -c 100000000 /dev/zero | tr '\\0' a); echo survived", options());
+      expect(hog.outOfMemory).toBe(true);
+      expect(hog.stdout).not.toContain("survived");
+      const sh = implementations.get("std/sandbox:sh@1");
+      if (sh?.kind !== "step") throw new Error("no sh step");
+      const failure = await failureOf(sh.run({ session: s, stepId: testStepId, signal: new AbortController().signal }, { command: "x=$(head -c 100000000 /dev/zero | tr '\\0' a)", timeout: null }));
+      expect(failure).toEqual({ kind: "Failed", message: expect.stringMatching(/was killed: its sandbox reached the memory limit/) });
+      // The sandbox is still usable after the kill.
+      expect((await s.exec("echo alive", options())).stdout).toBe("alive\n");
+    });
+
+    it("holds its processes to the profile's pids", async () => {
+      const s = await sandbox(["proc"], { pids: 16 });
+      const result = await s.exec("for i in $(seq 40); do sleep 2 & done 2>&1; wait", options());
+      expect(result.stdout + result.stderr).toMatch(/Cannot fork|Resource temporarily unavailable/);
+    });
+
+    it("counts the CPU time its processes used, from the cgroup", async () => {
+      const s = await sandbox(["proc"]);
+      const before = (await s.cpuMs()) as number;
+      await s.exec("i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done", options());
+      const used = ((await s.cpuMs()) as number) - before;
+      expect(used).toBeGreaterThan(100);
+    });
+
+    it("gives a half-core profile at most about half a core", async () => {
+      const s = await sandbox(["proc"], { cpus: 0.5 });
+      const before = (await s.cpuMs()) as number;
+      const began = performance.now();
+      await s.exec("timeout 1 sh -c 'while :; do :; done'", options());
+      const wall = performance.now() - began;
+      const used = ((await s.cpuMs()) as number) - before;
+      expect(used / wall).toBeLessThan(0.7);
+    });
+
+    it("ends what a killed flow's groups still hold, and removes them, before its first sandbox (the reaper)", async () => {
+      const layout = detectCgroups();
+      if (layout === null) return;
+      // A pid no process has now: a flow that was killed.
+      const gone = spawnSync("sh", ["-c", "echo $$"], { encoding: "utf8" }).stdout.trim();
+      const stale = await Cgroup.create(layout, `${gone}-1`, { memoryBytes: 64 << 20, cpus: 1, pids: 16 });
+      // What a kill between a command's launch and bwrap's start leaves: a process in the group with no flow above it.
+      const orphan = spawn("sh", ["-c", `for f in ${stale.procsFiles.join(" ")}; do echo $$ > $f; done; exec sleep 60`], { detached: true, stdio: "ignore" });
+      const ended = new Promise<string | null>((resolve) => orphan.on("exit", (_code, signal) => resolve(signal)));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(flowGroups(layout)).toContain(`${gone}-1`);
+      await (await bwrapDriver({ projectDir }).acquire(testRequest(await dirs.make(), "bwrap", { effects: [effect("proc")] }))).release();
+      expect(flowGroups(layout)).not.toContain(`${gone}-1`);
+      expect(await ended).toBe("SIGKILL");
+    });
+
+    it("removes its group at release, killing what a command left behind", async () => {
+      const layout = detectCgroups();
+      if (layout === null) return;
+      const s = await bwrapDriver({ projectDir }).acquire(testRequest(await dirs.make(), "bwrap", { effects: [effect("proc")] }));
+      const mine = flowGroups(layout).filter((name) => name.startsWith(`${process.pid}-`));
+      expect(mine.length).toBeGreaterThan(0);
+      await s.release();
+      expect(flowGroups(layout).filter((name) => name.startsWith(`${process.pid}-`)).length).toBe(mine.length - 1);
+    });
+  });
+
+  it("kills the whole sandbox when a command's timeout passes", async () => {
+    const s = await sandbox(["proc"]);
+    const marker = `flow-timeout-${process.pid}-${Date.now()}`;
+    const result = await s.exec(`sh -c 'sleep 30; echo ${marker}' & sleep 30`, options({ timeoutMs: 300 }));
+    expect(result.timedOut).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const left = spawnSync("pgrep", ["-f", marker], { encoding: "utf8" }).stdout.trim();
+    expect(left).toBe("");
+  });
+
+  it("says why when bwrap cannot make the sandbox", async () => {
+    const s = await sandbox(["proc"], { base: "/nonexistent-root" });
+    await expect(s.exec("true", options())).rejects.toThrow(/could not start the sandbox: .*nonexistent-root/);
+  });
+
+  it("sees only its own processes: the pid namespace is its own", async () => {
+    const s = await sandbox(["proc"]);
+    const pids = (await s.exec("ls /proc | grep -E '^[0-9]+$' | wc -l", options())).stdout.trim();
+    expect(Number(pids)).toBeLessThan(10);
+  });
+});
