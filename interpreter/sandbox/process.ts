@@ -1,6 +1,7 @@
 import { HostTree } from "./host-tree.ts";
 import { runShell } from "./run-shell.ts";
 import type { ExecOptions, ExecResult, SandboxDriver, SandboxRequest, SandboxSession } from "./sandbox.ts";
+import { TreeSession } from "./tree-session.ts";
 
 /**
  * The `process` driver: commands run as child processes of this one, in a
@@ -18,35 +19,17 @@ export const processDriver: SandboxDriver = {
   },
 };
 
-class ProcessSession implements SandboxSession {
+class ProcessSession extends TreeSession {
   constructor(
-    private readonly tree: HostTree,
+    tree: HostTree,
     private readonly defaultTimeoutMs: number | null,
-  ) {}
-
-  get workTree(): string {
-    return this.tree.path;
+  ) {
+    super(tree);
   }
 
   exec(command: string, options: ExecOptions): Promise<ExecResult> {
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
     return runShell(["/bin/sh", "-c", command], this.tree.root, { ...options, timeoutMs }, this.tree.stepTracker(options.env["FLOW_STEP_ID"]));
-  }
-
-  readFile(path: string): Promise<string> {
-    return this.tree.readFile(path);
-  }
-
-  writeFile(path: string, text: string): Promise<number> {
-    return this.tree.writeFile(path, text);
-  }
-
-  listFiles(glob: string): Promise<string[]> {
-    return this.tree.listFiles(glob);
-  }
-
-  saveCheckpoint(name: string): Promise<void> {
-    return this.tree.saveCheckpoint(name);
   }
 
   async cpuMs(): Promise<number | null> {
