@@ -222,6 +222,8 @@ static void start_job(unsigned long id, char *payload, size_t length) {
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     setsid();
+    /* This agent is never the OOM killer's choice; the command must be, or a hog at its limit leaves nothing to kill. */
+    write_file("/proc/self/oom_score_adj", "0");
     snprintf(path, sizeof path, "%s/cgroup.procs", job->cgroup);
     if (write_file(path, "0") != 0) _exit(125);
     int null = open("/dev/null", O_RDONLY);
@@ -442,9 +444,12 @@ int main(void) {
   sigprocmask(SIG_BLOCK, &child, NULL);
   int children = signalfd(-1, &child, SFD_NONBLOCK | SFD_CLOEXEC);
 
+  /* kB. Keep back a 16th of the RAM, at least 48 MiB, for this agent, the kernel's buffers, 9p and the network: with
+     less (24 MiB was tried), a command at its limit left the guest too little to kill it in and it hung. */
   long long available = read_number_after("/proc/meminfo", "MemAvailable:");
-  /* kB; keep 24 MiB for this agent, the kernel's buffers and 9p. */
-  command_memory_max = available > 0 ? (available - 24 * 1024) * 1024 : 64LL * 1024 * 1024;
+  long long total = read_number_after("/proc/meminfo", "MemTotal:");
+  long long reserve = total / 16 > 48 * 1024 ? total / 16 : 48 * 1024;
+  command_memory_max = available > 0 ? (available - reserve) * 1024 : 64LL * 1024 * 1024;
   if (command_memory_max < 8LL * 1024 * 1024) command_memory_max = 8LL * 1024 * 1024;
   write_file("/proc/self/oom_score_adj", "-1000");
 
