@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -12,6 +12,7 @@ import { microvmDriver, type MicrovmDriver } from "../interpreter/sandbox/microv
 import { qemuCommand } from "../interpreter/sandbox/microvm/qemu-command.ts";
 import { reapOrphans } from "../interpreter/sandbox/microvm/runtime-dir.ts";
 import type { ExecOptions, SandboxSession } from "../interpreter/sandbox/sandbox.ts";
+import { bundleForNode } from "./support/bundle-for-node.ts";
 import { TempDirs, testRequest } from "./support/std-runtime.ts";
 
 /**
@@ -297,23 +298,8 @@ async function running(pid: number): Promise<boolean> {
   return stat !== "" && !stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
 }
 
-/** test/support/microvm-holder.ts bundled (with the build's plugin for the guest's `?raw` sources), to run as a plain node process. */
+/** test/support/microvm-holder.ts as a plain node program, its packages bundled in (it runs from a temporary directory). */
 async function bundleChild(): Promise<string> {
-  const { build } = await import("esbuild");
-  const root = fileURLToPath(new URL("..", import.meta.url));
-  const plugin = (await import(join(root, "scripts", "raw-import-plugin.mjs"))) as { rawImports: import("esbuild").Plugin };
-  const outDir = await dirs.make("flow-vm-holder-");
-  await mkdir(outDir, { recursive: true });
-  const outfile = join(outDir, "holder.mjs");
-  await build({
-    entryPoints: [join(root, "test", "support", "microvm-holder.ts")],
-    outfile,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    plugins: [plugin.rawImports],
-    logLevel: "warning",
-  });
-  return outfile;
+  const entry = fileURLToPath(new URL("./support/microvm-holder.ts", import.meta.url));
+  return bundleForNode(entry, join(await dirs.make("flow-vm-holder-"), "holder.mjs"), false);
 }

@@ -215,29 +215,29 @@ static void start_job(unsigned long id, char *payload, size_t length) {
 
   int out[2], err[2];
   if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) return send_text('F', id, "pipe: %s", strerror(errno));
+  /* Everything the child needs is prepared before it starts; it only makes system calls. */
+  char procs[160];
+  snprintf(procs, sizeof procs, "%s/cgroup.procs", job->cgroup);
+  char *argv[] = {"sh", "-c", fields[3], NULL};
+  int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  sigset_t none;
+  sigemptyset(&none);
   pid_t pid = fork();
-  if (pid < 0) return send_text('F', id, "fork: %s", strerror(errno));
   if (pid == 0) {
-    sigset_t none;
-    sigemptyset(&none);
+    /* The mask is the child's own (SIGCHLD stays blocked here, for the signalfd); exec keeps it, so it is cleared. */
     sigprocmask(SIG_SETMASK, &none, NULL);
     setsid();
     /* This agent is never the OOM killer's choice; the command must be, or a hog at its limit leaves nothing to kill. */
-    write_file("/proc/self/oom_score_adj", "0");
-    snprintf(path, sizeof path, "%s/cgroup.procs", job->cgroup);
-    if (write_file(path, "0") != 0) _exit(125);
-    int null = open("/dev/null", O_RDONLY);
+    if (write_file("/proc/self/oom_score_adj", "0") != 0 || write_file(procs, "0") != 0) _exit(125);
     dup2(null, 0);
     dup2(out[1], 1);
     dup2(err[1], 2);
-    if (chdir(fields[2]) != 0) {
-      dprintf(2, "flow: cannot enter %s: %s\n", fields[2], strerror(errno));
-      _exit(126);
-    }
-    char *argv[] = {"sh", "-c", fields[3], NULL};
+    if (chdir(fields[2]) != 0) _exit(126);
     execve("/bin/sh", argv, env);
     _exit(127);
   }
+  close(null);
+  if (pid < 0) return send_text('F', id, "fork: %s", strerror(errno));
   close(out[1]);
   close(err[1]);
   fcntl(out[0], F_SETFL, O_NONBLOCK);
@@ -477,6 +477,7 @@ int main(void) {
         } else if (wait < 0 || left < wait) wait = left;
       }
     }
+    if (count > 2 && (wait < 0 || wait > 1000)) wait = 1000;
     if (poll(fds, (nfds_t)count, (int)wait) < 0) continue;
 
     if (fds[0].revents != 0) {
@@ -490,7 +491,8 @@ int main(void) {
         usleep(2000);
       }
     }
-    if (fds[1].revents & POLLIN) {
+    {
+      /* Reaped on every wake-up, not only on SIGCHLD: cheap, and a job can never wait on a lost signal. */
       struct signalfd_siginfo info;
       while (read(children, &info, sizeof info) > 0) {
       }
