@@ -83,6 +83,13 @@ export function microvmDriver(options: MicrovmOptions = {}): MicrovmDriver {
     isolation: "vm",
     pool: poolFor,
     async acquire(request: SandboxRequest): Promise<SandboxSession> {
+      if (request.profile.share.length > 0) {
+        // Every clone has the template's devices, and the template has one share: more would need slots made at boot.
+        throw new MicrovmError(
+          `sandbox profile "${request.profile.name}" shares ${request.profile.share.join(", ")}, which the microvm driver cannot share yet`,
+          "Copy what the node needs into its work tree, or run the profile with the bwrap driver.",
+        );
+      }
       const pool = await poolFor(request.profile.base);
       const tree = await HostTree.prepare(request);
       const names = new Set(request.effects.map((effect) => effect.name));
