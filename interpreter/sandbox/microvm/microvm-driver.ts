@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { totalmem } from "node:os";
 import { join } from "node:path";
 import { HostTree } from "../host-tree.ts";
@@ -124,7 +124,12 @@ async function startPool(cacheDir: string, base: string | null, runtime: Promise
 
 /** A profile's own image (`base`) as it is, or the cache's, built or rebuilt when missing or stale. */
 async function imageFor(cacheDir: string, base: string | null): Promise<GuestImage> {
-  if (base === null) return (await ensureGuestImage(join(cacheDir, "image"))).image;
+  if (base === null) {
+    const outcome = await ensureGuestImage(join(cacheDir, "image"));
+    // The old image's templates would never be restored again (their key names the image): they are only disk.
+    if (outcome.kind === "built") await rm(join(cacheDir, "templates"), { recursive: true, force: true });
+    return outcome.image;
+  }
   const image = await loadGuestImage(base);
   if ("problem" in image) throw new MicrovmError(`the sandbox profile's base is not a guest image: ${image.problem}`, "Build one with `flow sandbox build`, or leave `base` out to use the cache's.");
   return image;
