@@ -4,6 +4,7 @@ import { parkNotice } from "../interpreter/host/park-notice.ts";
 import type { DriverOptions } from "../interpreter/host/run-driver.ts";
 import { deliver } from "../interpreter/host/webhook-delivery.ts";
 import { bwrapDriver, bwrapWorks } from "../interpreter/sandbox/bwrap/bwrap.ts";
+import { microvmDriver, microvmUnavailable } from "../interpreter/sandbox/microvm/microvm-driver.ts";
 import { processDriver } from "../interpreter/sandbox/process.ts";
 import { type DriverName, noSandboxSettings, type SandboxSettings } from "../interpreter/sandbox/profile.ts";
 import type { SandboxDriver } from "../interpreter/sandbox/sandbox.ts";
@@ -61,6 +62,8 @@ export function driverOptions(store: Store, options: { readonly parkAfterMs: num
 export function projectSandboxes(settings: SandboxSettings): Sandboxes {
   const projectDir = process.cwd();
   let bwrap: SandboxDriver | null = null;
+  // Made once per process: its VMs die with it (their parent-death signal), and the next driver's reaper removes what is left.
+  let microvm: SandboxDriver | null = null;
   let auto: DriverName | null = null;
   return new Sandboxes(
     settings,
@@ -72,7 +75,10 @@ export function projectSandboxes(settings: SandboxSettings): Sandboxes {
         return (bwrap = bwrapDriver({ projectDir }));
       },
       microvm: () => {
-        throw new Error("the microvm driver is not part of this version of flow yet (use bwrap or process)");
+        if (microvm !== null) return microvm;
+        const problem = microvmUnavailable();
+        if (problem !== null) throw new Error(problem);
+        return (microvm = microvmDriver());
       },
     },
     { auto: () => (auto ??= bwrapWorks() ? "bwrap" : "process"), override: null },

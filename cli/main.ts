@@ -332,6 +332,24 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
       code = fmt({ paths, check: options.check, stdin: options.stdin }, io);
     });
 
+  const sandbox = program.command("sandbox").description("the microVM sandbox's guest image, accelerator and templates");
+  sandbox
+    .command("build")
+    .description("build the microVM guest image from this machine's packages (when missing or stale), probe the accelerator, boot the default template")
+    .option("--force", "rebuild the image even when it is current", false)
+    .action(async (options: { force: boolean }) => {
+      const { sandboxBuild } = await import("./commands/sandbox.ts");
+      code = await sandboxBuild({ force: options.force }, io);
+    });
+  sandbox
+    .command("status")
+    .description("print the microVM cache: image files and what they were built from, the accelerator, the templates")
+    .option("--json", "print the status as JSON", false)
+    .action(async (options: { json: boolean }) => {
+      const { sandboxStatus } = await import("./commands/sandbox.ts");
+      code = await sandboxStatus({ json: options.json }, io);
+    });
+
   program
     .command("explain")
     .description("explain a diagnostic code, e.g. `flow explain FL0111`; with no code, list them all")

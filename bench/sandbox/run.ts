@@ -11,6 +11,11 @@
  * The process driver (no isolation) is the floor each isolating driver is
  * measured against; bwrap runs with every effect but `proc` denied, so its
  * seccomp filter and cgroup are both in the figure.
+ *
+ * Then the microvm driver (./microvm.ts), where QEMU is installed: cold
+ * boot against a clone restored from the template, and round trips.
+ * Targets: clone ready ≤ 200 ms against a cold boot of about 2 s, round
+ * trip ≤ 5 ms. BENCH_MICROVM=0 skips it.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,9 +23,11 @@ import { join } from "node:path";
 import type { Effect } from "../../compiler/ir/effect.ts";
 import { bwrapDriver, bwrapWorks } from "../../interpreter/sandbox/bwrap/bwrap.ts";
 import { detectCgroups } from "../../interpreter/sandbox/bwrap/cgroup.ts";
+import { microvmUnavailable } from "../../interpreter/sandbox/microvm/microvm-driver.ts";
 import { processDriver } from "../../interpreter/sandbox/process.ts";
 import { builtInProfile } from "../../interpreter/sandbox/profile.ts";
 import type { SandboxDriver, SandboxRequest } from "../../interpreter/sandbox/sandbox.ts";
+import { benchMicrovm } from "./microvm.ts";
 
 const cycles = Number(process.env["BENCH_CYCLES"] ?? 200);
 const trips = Number(process.env["BENCH_TRIPS"] ?? 200);
@@ -81,3 +88,13 @@ for (const driver of drivers) {
   }
 }
 rmSync(root, { recursive: true, force: true });
+
+if (process.env["BENCH_MICROVM"] !== "0" && microvmUnavailable() === null) {
+  const vm = await benchMicrovm();
+  const verdict = (value: number, target: number) => `${value <= target ? "meets" : "MISSES"} target (${(value / target).toFixed(2)}× target)`;
+  console.log(`\nmicrovm (${vm.accelerator}, ${vm.memoryMb} MiB, load ${vm.loadAverage.toFixed(1)})`);
+  console.log(`  cold boot to agent ready   ${ms(vm.coldBootMs.median)} median`);
+  console.log(`  clone ready                ${ms(vm.cloneReadyMs.p50)} p50 ${ms(vm.cloneReadyMs.p90)} p90: ${verdict(vm.cloneReadyMs.p50, 200)}; ${(vm.coldBootMs.median / vm.cloneReadyMs.p50).toFixed(1)}× faster than a cold boot`);
+  console.log(`  clone ready, with net      ${ms(vm.cloneReadyWithNetMs.p50)} p50 ${ms(vm.cloneReadyWithNetMs.p90)} p90: ${verdict(vm.cloneReadyWithNetMs.p50, 200)}`);
+  console.log(`  round trip                 ${ms(vm.roundTripMs.p50)} p50 ${ms(vm.roundTripMs.p90)} p90: ${verdict(vm.roundTripMs.p50, 5)}`);
+} else console.log("\nmicrovm: not measured (BENCH_MICROVM=0, or QEMU is not installed)");

@@ -14,6 +14,8 @@ import { TreeSession } from "./tree-session.ts";
 export const processDriver: SandboxDriver = {
   name: "process",
   isolation: "none",
+  // Everything of the host is visible to a process anyway.
+  sharesHostPaths: true,
   async acquire(request: SandboxRequest): Promise<SandboxSession> {
     return new ProcessSession(await HostTree.prepare(request), request.profile.timeoutMs);
   },

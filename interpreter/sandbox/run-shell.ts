@@ -119,7 +119,7 @@ function connect(pipe: ExtraPipe, stream: Readable & Writable): void {
 }
 
 /** A stream's bytes up to `outputLimitBytes`, decoded as UTF-8 at the end (so no character is split between chunks). */
-class CappedOutput {
+export class CappedOutput {
   private readonly chunks: Buffer[] = [];
   private kept = 0;
   private dropped = 0;

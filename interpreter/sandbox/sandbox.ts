@@ -81,5 +81,7 @@ export interface SandboxRequest {
 export interface SandboxDriver {
   readonly name: DriverName;
   readonly isolation: Isolation;
+  /** Whether a profile's `share` (host paths visible read-only) can be honoured. */
+  readonly sharesHostPaths: boolean;
   acquire(request: SandboxRequest): Promise<SandboxSession>;
 }

@@ -54,10 +54,18 @@ export class Sandboxes {
 
   /** The driver and profile for a unit's `sandbox` clause (null: the project's default). */
   resolve(name: string | null, unit: string): { readonly driver: SandboxDriver; readonly profile: ResolvedProfile } {
+    const wanted = name ?? this.settings.default;
     const profile = findProfile(this.settings, name);
-    if (profile === undefined) throw new UnknownProfile(name ?? this.settings.default, unit);
+    if (profile === undefined) throw new UnknownProfile(wanted, unit);
     const driverName = this.choice.override ?? (profile.driver === "auto" ? this.choice.auto() : profile.driver);
-    return { driver: this.drivers[driverName](), profile: { ...profile, name: name ?? this.settings.default, driver: driverName } };
+    const driver = this.drivers[driverName]();
+    // The built-in default shares the project where it can; a profile the project wrote says what it needs.
+    const builtIn = !(wanted in this.settings.profiles);
+    if (!driver.sharesHostPaths && profile.share.length > 0) {
+      if (!builtIn) throw new Error(`sandbox profile "${wanted}" shares ${profile.share.join(", ")}, which the ${driverName} driver cannot share`);
+      return { driver, profile: { ...profile, share: [], name: wanted, driver: driverName } };
+    }
+    return { driver, profile: { ...profile, name: wanted, driver: driverName } };
   }
 
   /** How a vertex of `unit` runs, for the ledger. */

@@ -79,9 +79,9 @@ export class TempDirs {
 /** Every effect a node can be granted, whole. */
 export const allEffects: readonly Effect[] = (["fs.read", "fs.write", "proc", "net", "llm", "clock"] as const).map((name) => ({ name, scope: null }));
 
-/** The built-in profile, on `driver`, changed by `more`. */
+/** The built-in profile, on `driver`, sharing nothing of the host, changed by `more`. */
 export function testProfile(driver: DriverName, more: Partial<ResolvedProfile> = {}): ResolvedProfile {
-  return { ...builtInProfile, name: "default", driver, ...more };
+  return { ...builtInProfile, share: [], name: "default", driver, ...more };
 }
 
 /** A request for a sandbox on `workTree`, granting every effect unless told otherwise; objects beside the tree. */

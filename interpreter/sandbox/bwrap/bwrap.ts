@@ -37,6 +37,7 @@ export function bwrapDriver(options: BwrapOptions): SandboxDriver {
   return {
     name: "bwrap",
     isolation: "namespaces",
+    sharesHostPaths: true,
     async acquire(request: SandboxRequest): Promise<SandboxSession> {
       // Groups a killed flow left behind (its sandboxes died with it: --die-with-parent) are removed once, before the first.
       reaped ??= cgroups === null ? Promise.resolve() : reapStaleGroups(cgroups);

@@ -1,6 +1,7 @@
 import { cpSync, mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
+import { bundleForNode } from "../bundle-for-node.ts";
 import { repoRoot } from "../run-cli.ts";
 import { type Exit, type FlowProcess, spawnGroup } from "./children.ts";
 
@@ -48,20 +49,6 @@ export function describe(result: Finished, args: readonly string[]): string {
  * the command line (whose node_modules its imports resolve to), with the
  * build's own plugin for the std library's `.flow?raw` imports.
  */
-export async function bundleRestoreChild(root: string): Promise<string> {
-  const { build } = await import("esbuild");
-  const plugin = (await import(pathToFileURL(join(repoRoot, "scripts", "raw-import-plugin.mjs")).href)) as { rawImports: import("esbuild").Plugin };
-  const outfile = join(root, "cli", "restore-child.mjs");
-  await build({
-    entryPoints: [fileURLToPath(new URL("./restore-child.ts", import.meta.url))],
-    outfile,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    packages: "external",
-    plugins: [plugin.rawImports],
-    logLevel: "warning",
-  });
-  return outfile;
+export function bundleRestoreChild(root: string): Promise<string> {
+  return bundleForNode(fileURLToPath(new URL("./restore-child.ts", import.meta.url)), join(root, "cli", "restore-child.mjs"), true);
 }

@@ -1,0 +1,88 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/**
+ * The directory this process keeps its VMs' sockets, console logs and
+ * QEMU pids in: `$TMPDIR/flow-microvm-PID-RANDOM/NAME/`. Under the temporary
+ * directory rather than the cache, because a unix socket's path may not be
+ * longer than 107 bytes.
+ *
+ * It also reaps: a directory whose owner is gone (killed before it could
+ * clean up) has its QEMU processes killed, if any still run, and is removed.
+ * QEMU normally dies with flow (vm-process.ts); this covers a machine
+ * without setpriv, and the files in any case.
+ */
+export class RuntimeDir {
+  private counter = 0;
+
+  private constructor(readonly path: string) {}
+
+  static async create(): Promise<RuntimeDir> {
+    await reapOrphans();
+    const path = join(tmpdir(), `flow-microvm-${process.pid}-${randomBytes(3).toString("hex")}`);
+    await mkdir(path, { recursive: true, mode: 0o700 });
+    await writeFile(join(path, "owner"), `${process.pid} ${await startTime(process.pid)}\n`);
+    return new RuntimeDir(path);
+  }
+
+  /** A fresh directory for one VM. */
+  async vmDir(name: string): Promise<string> {
+    const dir = join(this.path, `${name}-${++this.counter}`);
+    await mkdir(dir, { recursive: true });
+    return dir;
+  }
+
+  async recordPid(vmDir: string, pid: number): Promise<void> {
+    await writeFile(join(vmDir, "qemu.pid"), `${pid} ${await startTime(pid)}\n`);
+  }
+
+  async removeVmDir(vmDir: string): Promise<void> {
+    await rm(vmDir, { recursive: true, force: true });
+  }
+
+  async remove(): Promise<void> {
+    await rm(this.path, { recursive: true, force: true });
+  }
+}
+
+/** Kills what every dead flow process's runtime directory still runs, and removes the directories. */
+export async function reapOrphans(): Promise<number> {
+  let killed = 0;
+  const base = tmpdir();
+  for (const name of await readdir(base).catch(() => [] as string[])) {
+    if (!name.startsWith("flow-microvm-")) continue;
+    const dir = join(base, name);
+    if (await stillRunning(join(dir, "owner"))) continue;
+    for (const vm of await readdir(dir).catch(() => [] as string[])) {
+      const pidFile = join(dir, vm, "qemu.pid");
+      if (!(await stillRunning(pidFile))) continue;
+      const pid = Number((await readFile(pidFile, "utf8")).split(" ")[0]);
+      try {
+        process.kill(pid, "SIGKILL");
+        killed++;
+      } catch {
+        // Ended meanwhile.
+      }
+    }
+    await rm(dir, { recursive: true, force: true });
+  }
+  return killed;
+}
+
+/** Whether the process a `PID STARTTIME` file names still runs: the start time tells a reused pid apart. */
+async function stillRunning(file: string): Promise<boolean> {
+  const text = await readFile(file, "utf8").catch(() => null);
+  if (text === null) return false;
+  const [pid, recorded] = text.trim().split(" ");
+  if (pid === undefined || recorded === undefined) return false;
+  return (await startTime(Number(pid))) === recorded;
+}
+
+/** The process's start time since boot, in clock ticks (the 22nd field of /proc/PID/stat); "" when it does not exist. */
+async function startTime(pid: number): Promise<string> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+  if (stat === "") return "";
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? "";
+}
