@@ -27,8 +27,8 @@ export interface BwrapPlan {
   readonly base: string | null;
   /** The host's top-level entries that lead into /usr (`/bin` → `usr/bin`), and those that are directories of their own. */
   readonly hostRoot: { readonly links: readonly (readonly [string, string])[]; readonly dirs: readonly string[] };
-  /** The allow-listed /etc entries that exist on this host. */
-  readonly etc: readonly string[];
+  /** A directory holding the allow-listed entries of the host's /etc (etc-view.ts), bound as /etc. */
+  readonly etc: string;
   /** Absolute host paths shared read-only. */
   readonly shares: readonly string[];
   /** Absolute paths hidden under an empty tmpfs (inside a share). */
@@ -75,8 +75,7 @@ export function bwrapArguments(plan: BwrapPlan): string[] {
     args.push("--ro-bind", "/usr", "/usr");
     for (const [name, target] of plan.hostRoot.links) args.push("--symlink", target, `/${name}`);
     for (const dir of plan.hostRoot.dirs) args.push("--ro-bind", `/${dir}`, `/${dir}`);
-    args.push("--dir", "/etc");
-    for (const entry of plan.etc) args.push("--ro-bind", `/etc/${entry}`, `/etc/${entry}`);
+    args.push("--ro-bind", plan.etc, "/etc");
   } else {
     args.push("--ro-bind", plan.base, "/");
   }

@@ -9,6 +9,7 @@ import { TreeSession } from "../tree-session.ts";
 import { isInside } from "../work-tree-path.ts";
 import { type BwrapPlan, bwrapArguments, etcAllowList, sandboxWorkTree } from "./bwrap-arguments.ts";
 import { Cgroup, type CgroupLayout, detectCgroups } from "./cgroup.ts";
+import { EtcView } from "./etc-view.ts";
 import { noNewProcessesFilter } from "./seccomp-filter.ts";
 
 /**
@@ -33,6 +34,7 @@ export interface BwrapOptions {
 
 export function bwrapDriver(options: BwrapOptions): SandboxDriver {
   const cgroups = options.cgroupRoot === null ? null : detectCgroups(options.cgroupRoot);
+  const etc = new EtcView(etcAllowList);
   let reaped: Promise<void> | null = null;
   return {
     name: "bwrap",
@@ -45,7 +47,7 @@ export function bwrapDriver(options: BwrapOptions): SandboxDriver {
       const plan = sandboxPlan(request, options.projectDir);
       const tree = await HostTree.prepare(request);
       const cgroup = cgroups === null ? null : await Cgroup.create(cgroups, nextGroupName(), limitsOf(request.profile));
-      return new BwrapSession(tree, request.profile, plan, cgroup);
+      return new BwrapSession(tree, request.profile, plan, cgroup, etc);
     },
   };
 }
@@ -57,7 +59,7 @@ export function bwrapWorks(): boolean {
 }
 
 /** What a sandbox of this request is, less the command: the parts of the bwrap command line that do not change between commands. */
-type SessionPlan = Omit<BwrapPlan, "command" | "env" | "seccompFd" | "statusFd" | "tree"> & {
+type SessionPlan = Omit<BwrapPlan, "command" | "env" | "seccompFd" | "statusFd" | "tree" | "etc"> & {
   readonly proc: boolean;
   readonly env: Readonly<Record<string, string>>;
 };
@@ -85,7 +87,6 @@ function sandboxPlan(request: SandboxRequest, projectDir: string): SessionPlan {
     proc: effects.has("proc"),
     base: profile.base === null ? null : resolve(projectDir, profile.base),
     hostRoot: hostRootLayout(),
-    etc: etcAllowList.filter((entry) => existsSync(`/etc/${entry}`)),
     shares,
     hidden,
     env: sandboxEnvironment(profile),
@@ -156,6 +157,7 @@ class BwrapSession extends TreeSession {
     private readonly profile: ResolvedProfile,
     private readonly plan: SessionPlan,
     private readonly cgroup: Cgroup | null,
+    private readonly etc: EtcView,
   ) {
     super(tree);
   }
@@ -168,6 +170,7 @@ class BwrapSession extends TreeSession {
     const args = bwrapArguments({
       ...this.plan,
       tree: this.tree.root,
+      etc: this.etc.dir(),
       env: { ...this.plan.env, ...options.env },
       seccompFd: this.plan.proc ? null : 3,
       statusFd: pipes.length + 2,
