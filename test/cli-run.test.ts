@@ -105,6 +105,25 @@ describe("flow run", () => {
     expect(bad.stderr).toContain("error[FL0210]");
   });
 
+  it("refuses, before recording anything, a node whose sandbox profile the project does not define, or a bad profile", () => {
+    const flow = 'import { sh } from "std/sandbox"\n\nnode n() -> int\n  effects { proc }\n  budget { compute: 1s }\n  sandbox "gpu"\n{\n  return sh("true").exit\n}\n\nworkflow w() -> int\n  budget { compute: 1m }\n  grants { proc }\n{\n  return n()\n}\n';
+    const cwd = project({ "gpu.flow": flow });
+    const missing = runFlow(["run", "gpu.flow"], { cwd });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe('flow: `n` asks for sandbox profile "gpu", which the project does not define\ndefine profiles under `sandbox.profiles` in flow.config.json\n');
+    expect(runFlow(["runs"], { cwd }).stderr).toBe("no runs yet: `flow run FILE` starts one\n");
+
+    writeFileSync(join(cwd, "flow.config.json"), JSON.stringify({ sandbox: { profiles: { gpu: { driver: "process", memoryMb: 4 } } } }));
+    const bad = runFlow(["run", "gpu.flow"], { cwd });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^flow: flow.config.json: sandbox.profiles.gpu.memoryMb: .*16/);
+
+    writeFileSync(join(cwd, "flow.config.json"), JSON.stringify({ sandbox: { profiles: { gpu: { driver: "process" } } } }));
+    const ran = runFlow(["run", "gpu.flow"], { cwd });
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stderr).toContain("sandbox: process (isolation none: commands run unconfined, as this user; effects are checked, not enforced)");
+  });
+
   it("reports a failed run with exit 1 and each failure", () => {
     const cwd = project({
       "fails.flow": 'node boom() -> int\n  budget { compute: 1s }\n{\n  fail Failed("no luck")\n}\n\nworkflow w() -> int\n  budget { compute: 1m }\n{\n  return boom()\n}\n',
