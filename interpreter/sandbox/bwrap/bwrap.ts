@@ -34,7 +34,6 @@ export interface BwrapOptions {
 
 export function bwrapDriver(options: BwrapOptions): SandboxDriver {
   const cgroups = options.cgroupRoot === null ? null : detectCgroups(options.cgroupRoot);
-  const etc = new EtcView(etcAllowList);
   let reaped: Promise<void> | null = null;
   return {
     name: "bwrap",
@@ -47,10 +46,14 @@ export function bwrapDriver(options: BwrapOptions): SandboxDriver {
       const plan = sandboxPlan(request, options.projectDir);
       const tree = await HostTree.prepare(request);
       const cgroup = cgroups === null ? null : await Cgroup.create(cgroups, nextGroupName(), limitsOf(request.profile));
-      return new BwrapSession(tree, request.profile, plan, cgroup, etc);
+      etcView ??= new EtcView(etcAllowList);
+      return new BwrapSession(tree, request.profile, plan, cgroup, etcView);
     },
   };
 }
+
+/** One copy of /etc per process, whatever the number of drivers (each test makes its own). */
+let etcView: EtcView | null = null;
 
 /** Whether bubblewrap is installed and can make a sandbox here (a container may forbid namespaces): what `auto` asks. */
 export function bwrapWorks(): boolean {
