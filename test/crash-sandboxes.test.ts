@@ -42,7 +42,7 @@ workflow main(marker: string) -> List<string>
 let root = "";
 let bin = "";
 beforeAll(() => {
-  root = mkdtempSync(join(tmpdir(), "flow-crash-bwrap-"));
+  root = mkdtempSync(join(tmpdir(), "flow-crash-sandboxes-"));
   bin = installCli(root);
 });
 afterAll(() => {
