@@ -238,6 +238,17 @@ describe.runIf(bwrapWorks())("the bwrap driver", () => {
     });
   });
 
+  it("without cgroups, limits the address space with prlimit and counts no CPU (a step is charged its time instead)", async () => {
+    const driver = bwrapDriver({ projectDir, cgroupRoot: null });
+    const s = await driver.acquire(testRequest(await dirs.make(), "bwrap", { effects: [effect("proc")], profile: { memoryMb: 64 } }));
+    sessions.push(s);
+    expect(await s.cpuMs()).toBeNull();
+    expect((await s.exec("echo small", options())).stdout).toBe("small\n");
+    const big = await s.exec("head -c 100000000 /dev/zero | tail -c 1 >/dev/null; x=$(head -c 100000000 /dev/zero | tr '\\0' a); echo survived", options());
+    expect(big.stdout).not.toContain("survived");
+    expect(big.exit, JSON.stringify(big)).not.toBe(0);
+  });
+
   it("kills the whole sandbox when a command's timeout passes", async () => {
     const s = await sandbox(["proc"]);
     const marker = `flow-timeout-${process.pid}-${Date.now()}`;
