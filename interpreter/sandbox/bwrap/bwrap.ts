@@ -165,6 +165,9 @@ class BwrapSession extends TreeSession {
     super(tree);
   }
 
+  /** The group's OOM kills after the last command (a new group has none): a command that raises it was killed for memory. */
+  private oomKills = 0;
+
   async exec(command: string, options: ExecOptions): Promise<ExecResult> {
     const pipes: ExtraPipe[] = [];
     if (!this.plan.proc) pipes.push({ input: noNewProcessesFilter });
@@ -190,9 +193,10 @@ class BwrapSession extends TreeSession {
       const { memoryBytes, pids } = limitsOf(this.profile);
       argv = ["prlimit", `--as=${memoryBytes}`, `--nproc=${pids}`, "bwrap", ...args];
     }
-    const oomBefore = (await this.cgroup?.oomKills()) ?? 0;
     const result = await runShell(argv, this.tree.root, { ...options, timeoutMs: options.timeoutMs ?? this.profile.timeoutMs, launcherEnv, pipes }, this.tree.stepTracker(stepId));
-    const outOfMemory = ((await this.cgroup?.oomKills()) ?? 0) > oomBefore;
+    const oomKills = (await this.cgroup?.oomKills()) ?? 0;
+    const outOfMemory = oomKills > this.oomKills;
+    this.oomKills = oomKills;
     // bwrap reports the command's exit on its status descriptor; without it, bwrap itself failed to make the sandbox.
     if (!result.timedOut && !outOfMemory && !/"exit-code"/.test(status)) {
       const reason = result.stderr.split("\n").find((line) => line.startsWith("bwrap: ")) ?? `bwrap exited with ${result.exit}`;
