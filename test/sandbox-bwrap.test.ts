@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -48,6 +48,11 @@ beforeAll(async () => {
   port = (server.address() as { port: number }).port;
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+/** Whether a program needs no shared libraries (busybox-static's does not): it then runs on a root with nothing else. */
+function isStatic(path: string): boolean {
+  return existsSync(path) && !spawnSync("ldd", [path], { encoding: "utf8" }).stdout.includes("=>");
+}
 
 /** Reads the host's loopback server with bash's /dev/tcp: no client program needed. */
 const reachHost = () => `exec 3<>/dev/tcp/127.0.0.1/${port} && cat <&3`;
@@ -259,9 +264,28 @@ describe.runIf(bwrapWorks())("the bwrap driver", () => {
     expect(left).toBe("");
   });
 
+  it.runIf(isStatic("/bin/busybox"))("runs on a profile's own root (`base`) instead of the host's /usr and /etc", async () => {
+    const base = await dirs.make();
+    await mkdir(join(base, "bin"));
+    await copyFile("/bin/busybox", join(base, "bin", "busybox"));
+    await chmod(join(base, "bin", "busybox"), 0o755);
+    for (const applet of ["sh", "ls", "cat"]) await symlink("busybox", join(base, "bin", applet));
+    const s = await sandbox(["proc", "fs.write"], { base });
+    const result = await s.exec("ls /; ls /usr 2>&1; echo made > made.txt", options({ env: { PATH: "/bin" } }));
+    expect(result.stdout).toMatch(/^bin\n/);
+    expect(result.stdout).toMatch(/\/usr.*No such file/);
+    expect(await readFile(join(s.workTree, "made.txt"), "utf8")).toBe("made\n");
+  });
+
   it("says why when bwrap cannot make the sandbox", async () => {
-    const s = await sandbox(["proc"], { base: "/nonexistent-root" });
-    await expect(s.exec("true", options())).rejects.toThrow(/could not start the sandbox: .*nonexistent-root/);
+    await expect(sandbox(["proc"], { base: "/nonexistent-root" })).rejects.toThrow(/has its root \(base\) at \/nonexistent-root, which does not exist/);
+    const s = await sandbox(["proc"], { share: ["."] });
+    await writeFile(join(projectDir, "gone.txt"), "");
+    // A share that goes away after the session starts: bwrap itself fails, and says so.
+    const gone = await sandbox(["proc"], { share: [join(projectDir, "gone.txt")] });
+    await rm(join(projectDir, "gone.txt"));
+    await expect(gone.exec("true", options())).rejects.toThrow(/could not start the sandbox: .*gone\.txt/);
+    expect((await s.exec("true", options())).exit).toBe(0);
   });
 
   it("sees only its own processes: the pid namespace is its own", async () => {

@@ -18,15 +18,29 @@
  *   network too, unless `net`), no capabilities, a new session, killed
  *   with flow; an environment of nothing but what is set here.
  */
+/** A root's top-level entries: links (`bin` → `usr/bin`) and directories or files to bind read-only, under `dir`. */
+export interface RootLayout {
+  readonly kind: "host" | "base";
+  readonly dir: string;
+  readonly links: readonly (readonly [string, string])[];
+  readonly binds: readonly string[];
+}
+
+/** Top-level names bwrap mounts itself (or flow does, the tree's parent): a root's own are not bound over them. */
+export const mountedBySandbox: ReadonlySet<string> = new Set(["proc", "dev", "tmp", "flow"]);
+
 export interface BwrapPlan {
   /** The work tree's real path on the host. */
   readonly tree: string;
   readonly treeAccess: "write" | "read" | "none";
   readonly net: boolean;
-  /** The root the profile gives, or null for the host's /usr and the /etc allow-list. */
-  readonly base: string | null;
-  /** The host's top-level entries that lead into /usr (`/bin` → `usr/bin`), and those that are directories of their own. */
-  readonly hostRoot: { readonly links: readonly (readonly [string, string])[]; readonly dirs: readonly string[] };
+  /**
+   * The root: the host's (its /usr, the entries that lead into it, and the
+   * /etc view), or a profile's own `base` directory. Either way its
+   * top-level entries are bound one by one onto bwrap's empty root, which
+   * then has room for the mount points of /proc, /dev, /tmp and the tree.
+   */
+  readonly root: RootLayout;
   /** A directory holding the allow-listed entries of the host's /etc (etc-view.ts), bound as /etc. */
   readonly etc: string;
   /** Absolute host paths shared read-only. */
@@ -71,14 +85,10 @@ export const sandboxWorkTree = "/flow/work";
 
 export function bwrapArguments(plan: BwrapPlan): string[] {
   const args: string[] = [];
-  if (plan.base === null) {
-    args.push("--ro-bind", "/usr", "/usr");
-    for (const [name, target] of plan.hostRoot.links) args.push("--symlink", target, `/${name}`);
-    for (const dir of plan.hostRoot.dirs) args.push("--ro-bind", `/${dir}`, `/${dir}`);
-    args.push("--ro-bind", plan.etc, "/etc");
-  } else {
-    args.push("--ro-bind", plan.base, "/");
-  }
+  const { root } = plan;
+  for (const [name, target] of root.links) args.push("--symlink", target, `/${name}`);
+  for (const name of root.binds) args.push("--ro-bind", `${root.dir === "/" ? "" : root.dir}/${name}`, `/${name}`);
+  if (root.kind === "host") args.push("--ro-bind", plan.etc, "/etc");
   // /tmp before the shares, so that a share under /tmp (a test's, a cache's) is bound onto it rather than hidden by it.
   args.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp");
   for (const share of plan.shares) args.push("--ro-bind", share, share);

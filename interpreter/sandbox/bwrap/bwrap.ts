@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, lstatSync, readlinkSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { HostTree } from "../host-tree.ts";
 import type { ResolvedProfile } from "../profile.ts";
@@ -7,7 +7,7 @@ import { type ExtraPipe, runShell } from "../run-shell.ts";
 import type { ExecOptions, ExecResult, SandboxDriver, SandboxRequest, SandboxSession } from "../sandbox.ts";
 import { TreeSession } from "../tree-session.ts";
 import { isInside } from "../work-tree-path.ts";
-import { type BwrapPlan, bwrapArguments, etcAllowList, sandboxWorkTree } from "./bwrap-arguments.ts";
+import { type BwrapPlan, bwrapArguments, etcAllowList, mountedBySandbox, type RootLayout, sandboxWorkTree } from "./bwrap-arguments.ts";
 import { Cgroup, type CgroupLayout, detectCgroups } from "./cgroup.ts";
 import { EtcView } from "./etc-view.ts";
 import { noNewProcessesFilter } from "./seccomp-filter.ts";
@@ -88,8 +88,7 @@ function sandboxPlan(request: SandboxRequest, projectDir: string): SessionPlan {
     treeAccess: effects.has("fs.write") ? "write" : effects.has("fs.read") ? "read" : "none",
     net: effects.has("net"),
     proc: effects.has("proc"),
-    base: profile.base === null ? null : resolve(projectDir, profile.base),
-    hostRoot: hostRootLayout(),
+    root: profile.base === null ? hostRootLayout() : baseRootLayout(resolve(projectDir, profile.base), profile.name),
     shares,
     hidden,
     env: sandboxEnvironment(profile),
@@ -111,20 +110,31 @@ function sandboxEnvironment(profile: ResolvedProfile): Record<string, string> {
   return env;
 }
 
-let hostRoot: BwrapPlan["hostRoot"] | null = null;
+let hostRoot: RootLayout | null = null;
 
-/** Which of the host's /bin, /sbin, /lib… lead into /usr (merged /usr) and which are directories to bind as they are. */
-function hostRootLayout(): BwrapPlan["hostRoot"] {
-  if (hostRoot !== null) return hostRoot;
-  const links: [string, string][] = [];
-  const dirs: string[] = [];
-  for (const name of ["bin", "sbin", "lib", "lib32", "lib64", "libx32"]) {
-    const info = lstatSync(`/${name}`, { throwIfNoEntry: false });
-    if (info?.isSymbolicLink()) links.push([name, readlinkSync(`/${name}`)]);
-    else if (info?.isDirectory()) dirs.push(name);
-  }
-  hostRoot = { links, dirs };
+/** The host's /usr, and which of its /bin, /sbin, /lib… lead into it (merged /usr) or are directories to bind as they are. */
+function hostRootLayout(): RootLayout {
+  hostRoot ??= layoutOf("/", ["usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32"], "host");
   return hostRoot;
+}
+
+/** Every top-level entry of a profile's own root but those the sandbox mounts itself. */
+function baseRootLayout(dir: string, profile: string): RootLayout {
+  if (!existsSync(dir)) throw new Error(`sandbox profile "${profile}" has its root (base) at ${dir}, which does not exist`);
+  return layoutOf(dir, readdirSync(dir).sort(), "base");
+}
+
+function layoutOf(dir: string, names: readonly string[], kind: RootLayout["kind"]): RootLayout {
+  const links: [string, string][] = [];
+  const binds: string[] = [];
+  for (const name of names) {
+    if (mountedBySandbox.has(name)) continue;
+    const info = lstatSync(join(dir, name), { throwIfNoEntry: false });
+    if (info === undefined) continue;
+    if (info.isSymbolicLink()) links.push([name, readlinkSync(join(dir, name))]);
+    else binds.push(name);
+  }
+  return { kind, dir, links, binds };
 }
 
 function limitsOf(profile: ResolvedProfile) {
