@@ -20,8 +20,10 @@ export function describeEntry(entry: Entry): string {
       return `parked at ${entry.data.instance}, waiting for ${entry.data.waitingFor}`;
     case "vertex.scheduled":
       return `${on(entry)} scheduled${entry.data.resumed ? " again after a restart" : ""}`;
-    case "vertex.started":
-      return `${on(entry)} started`;
+    case "vertex.started": {
+      const sandbox = entry.data.sandbox;
+      return sandbox === undefined ? `${on(entry)} started` : `${on(entry)} started in ${sandbox.driver} (profile ${sandbox.profile}; ${sandbox.effects.join(", ") || "no effects"})`;
+    }
     case "step.completed":
       return `${on(entry)} step ${entry.data.index} ${shortOp(entry.data.op)}${stepArgs(entry.data.args)} → ${brief(entry.data.result)}`;
     case "step.failed":

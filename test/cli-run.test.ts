@@ -51,6 +51,7 @@ describe("flow run", () => {
     const logs = runFlow(["logs", id], { cwd });
     expect(logs.stdout).toMatch(/^ +0 +\d\d:\d\d:\d\d\.\d{3} +run started: todo_sweep\(repo: "file:/m);
     expect(logs.stdout).toContain('checkpoint "cloned"');
+    expect(logs.stdout).toMatch(/list_dirs started in (bwrap|process) \(profile default; fs\.write, proc\)/);
     expect(logs.stdout).toContain("verify:markers_real passed");
 
     const replay = runFlow(["replay", id], { cwd });
