@@ -56,23 +56,7 @@ export class BodyRun {
     private readonly carried: readonly string[] = [],
   ) {
     if (unit.kind === "agent") throw new Error(`\`${unit.name}\` is an agent: agents need a model provider, which this version of flow does not have yet`);
-    const scope: Scope = {
-      types: plan.ir.types,
-      param: (name) => args[name] ?? null,
-      let: (id) => {
-        throw new Error(`the let \`${id}\` is read before it is bound`);
-      },
-      item: (id) => {
-        throw new Error(`the item of \`${id}\` is read outside its loop`);
-      },
-      vertex: (id) => {
-        throw new Error(`a call of \`${id}\` in a body`);
-      },
-      signal: (id) => {
-        throw new Error(`a signal \`${id}\` in a body`);
-      },
-    };
-    this.evaluation = execute(unit.body, new Frame(scope));
+    this.evaluation = execute(unit.body, new Frame(new BodyScope(plan.ir.types, args)));
   }
 
   /**
@@ -159,3 +143,33 @@ export class BodyRun {
   }
 }
 
+/**
+ * What a body reads: its arguments, and nothing of the workflow. A class,
+ * not closures: a body is started for every attempt.
+ */
+class BodyScope implements Scope {
+  constructor(
+    readonly types: Scope["types"],
+    private readonly args: Readonly<Record<string, Json>>,
+  ) {}
+
+  param(name: string): Json {
+    return this.args[name] ?? null;
+  }
+
+  let(id: string): Json {
+    throw new Error(`the let \`${id}\` is read before it is bound`);
+  }
+
+  item(id: string): Json {
+    throw new Error(`the item of \`${id}\` is read outside its loop`);
+  }
+
+  vertex(id: string): Json {
+    throw new Error(`a call of \`${id}\` in a body`);
+  }
+
+  signal(id: string): Json {
+    throw new Error(`a signal \`${id}\` in a body`);
+  }
+}

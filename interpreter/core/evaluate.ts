@@ -65,7 +65,8 @@ class Unresolved {
 
 /** The values of `let`s, loop items and lambda parameters bound inside a body, innermost last. */
 export class Frame {
-  private readonly values = new Map<string, Json | Unresolved>();
+  /** Made with the first value bound: many frames (an `if`'s branch, a body without `let`s) bind none. */
+  private values: Map<string, Json | Unresolved> | null = null;
   constructor(
     readonly scope: Scope,
     private readonly parent: Frame | null = null,
@@ -74,24 +75,30 @@ export class Frame {
     return new Frame(this.scope, this);
   }
   set(key: string, value: Json): void {
-    this.values.set(key, value);
+    (this.values ??= new Map()).set(key, value);
   }
   /** Marks a `let` whose value is not known: reading it throws `reason`. */
   unresolved(key: string, reason: NotReady | Blocked): void {
-    this.values.set(key, new Unresolved(reason, this.scope));
+    (this.values ??= new Map()).set(key, new Unresolved(reason, this.scope));
   }
-  lookup(key: string, orElse: () => Json): Json {
+  /** The value bound to `key` here or in a frame around, or `unbound`. */
+  lookup(key: string): Json | typeof unbound {
     for (let frame: Frame | null = this; frame !== null; frame = frame.parent) {
-      const value = frame.values.get(key);
+      const values = frame.values;
+      if (values === null) continue;
+      const value = values.get(key);
       if (value instanceof Unresolved) {
         this.scope.waitsFor?.(value.owner);
         throw value.reason;
       }
-      if (value !== undefined || frame.values.has(key)) return value as Json;
+      if (value !== undefined || values.has(key)) return value as Json;
     }
-    return orElse();
+    return unbound;
   }
 }
+
+/** What `Frame.lookup` gives for a key no frame binds (what a scope says of the name then is the caller's). */
+const unbound: unique symbol = Symbol("unbound");
 
 export function* evaluate(expr: Expr, frame: Frame): Evaluation<Json> {
   switch (expr.kind) {
@@ -220,17 +227,18 @@ function readName(expr: Extract<Expr, { kind: "name" }>, frame: Frame): Json {
     case "param":
       return frame.scope.param(expr.name);
     case "let": {
-      const id = expr.ref.let;
-      return frame.lookup(`let:${id}`, () => frame.scope.let(id));
+      const value = frame.lookup(`let:${expr.ref.let}`);
+      return value === unbound ? frame.scope.let(expr.ref.let) : value;
     }
     case "item": {
-      const id = expr.ref.for;
-      return frame.lookup(`item:${id}`, () => frame.scope.item(id));
+      const value = frame.lookup(`item:${expr.ref.for}`);
+      return value === unbound ? frame.scope.item(expr.ref.for) : value;
     }
-    case "lambda":
-      return frame.lookup(`lambda:${expr.name}`, () => {
-        throw new Error(`the lambda parameter \`${expr.name}\` is not bound`);
-      });
+    case "lambda": {
+      const value = frame.lookup(`lambda:${expr.name}`);
+      if (value === unbound) throw new Error(`the lambda parameter \`${expr.name}\` is not bound`);
+      return value;
+    }
   }
 }
 
