@@ -137,8 +137,9 @@ export class BodyRun {
   private finish(drafts: Draft[], outcome: { readonly result: Json } | { readonly failure: Failure }): BodyProgress {
     this.finished = true;
     this.evaluation.return({ kind: "end", last: null });
-    const base = { at: this.now, vertex: this.instance, attempt: this.attempt };
-    drafts.push("failure" in outcome ? { kind: "vertex.failed", ...base, data: { failure: outcome.failure } } : { kind: "vertex.completed", ...base, data: { result: outcome.result } });
+    // Written out rather than spread from a common part: a spread copies it member by member, for every attempt.
+    const { now: at, instance: vertex, attempt } = this;
+    drafts.push("failure" in outcome ? { kind: "vertex.failed", at, vertex, attempt, data: { failure: outcome.failure } } : { kind: "vertex.completed", at, vertex, attempt, data: { result: outcome.result } });
     return { kind: "finished", drafts };
   }
 }

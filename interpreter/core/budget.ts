@@ -1,7 +1,7 @@
 import type { Amount, Budget, CostUnit, CostVector } from "../../compiler/ir/cost.ts";
 import type { Ir } from "../../compiler/ir/schema.ts";
 import type { Spent } from "../ledger/entry.ts";
-import { type RunPlan, splitInstance } from "./plan.ts";
+import { instanceId, type RunPlan } from "./plan.ts";
 import type { BudgetState, RunState } from "./state.ts";
 
 /**
@@ -33,7 +33,7 @@ export function setEnvelope(budget: BudgetState, ceilings: Budget): void {
 
 /** Reserves (`sign` 1) or releases (-1) an attempt's worst case as it is dispatched or ends. */
 export function reserve(state: RunState, plan: RunPlan, instance: string, sign: 1 | -1): void {
-  const cost = plan.vertices.get(splitInstance(instance).id)?.cost.perAttempt;
+  const cost = plan.vertices.get(instanceId(instance))?.cost.perAttempt;
   if (cost !== undefined) reserveIn(state.budget.reserved, cost, sign);
 }
 

@@ -242,12 +242,14 @@ function readName(expr: Extract<Expr, { kind: "name" }>, frame: Frame): Json {
   }
 }
 
-/** Evaluates an expression that cannot call a step (verifyIr refuses steps in lambdas, clauses and workflow bodies). */
-export function evaluatePure(expr: Expr, frame: Frame): Json {
-  // The kinds a workflow reads most (a vertex's result, a name, a constant, a fan-out) without starting a generator.
+/**
+ * The value of a name or a constant, which takes no evaluating, or
+ * `deferred` for any other expression: read without starting a generator
+ * (one for every value read would be most of what running a short body
+ * costs).
+ */
+function immediate(expr: Expr, frame: Frame): Json | typeof deferred {
   switch (expr.kind) {
-    case "vertex":
-      return frame.scope.vertex(expr.vertex, frame);
     case "name":
       return readName(expr, frame);
     case "number":
@@ -256,11 +258,27 @@ export function evaluatePure(expr: Expr, frame: Frame): Json {
       return expr.value;
     case "null":
       return null;
+    default:
+      return deferred;
+  }
+}
+
+const deferred: unique symbol = Symbol("deferred");
+
+/** Evaluates an expression that cannot call a step (verifyIr refuses steps in lambdas, clauses and workflow bodies). */
+export function evaluatePure(expr: Expr, frame: Frame): Json {
+  // The kinds a workflow reads most (a vertex's result, a name, a constant, a fan-out) without starting a generator.
+  switch (expr.kind) {
+    case "vertex":
+      return frame.scope.vertex(expr.vertex, frame);
     case "for":
       if (frame.scope.fanOut !== undefined) return frame.scope.fanOut(expr, frame);
       break;
-    default:
+    default: {
+      const value = immediate(expr, frame);
+      if (value !== deferred) return value;
       break;
+    }
   }
   const evaluation = evaluate(expr, frame);
   const next = evaluation.next();
@@ -291,16 +309,23 @@ export function* execute(statements: readonly Stmt[], frame: Frame): Evaluation<
   let last: Json = null;
   for (const stmt of statements) {
     switch (stmt.kind) {
-      case "let":
-        frame.set(`let:${stmt.id}`, yield* evaluate(stmt.value, frame));
+      case "let": {
+        const value = immediate(stmt.value, frame);
+        frame.set(`let:${stmt.id}`, value !== deferred ? value : yield* evaluate(stmt.value, frame));
         break;
-      case "expr":
-        last = yield* evaluate(stmt.expr, frame);
+      }
+      case "expr": {
+        const value = immediate(stmt.expr, frame);
+        last = value !== deferred ? value : yield* evaluate(stmt.expr, frame);
         break;
-      case "return":
-        return { kind: "return", value: yield* evaluate(stmt.value, frame) };
+      }
+      case "return": {
+        const value = immediate(stmt.value, frame);
+        return { kind: "return", value: value !== deferred ? value : yield* evaluate(stmt.value, frame) };
+      }
       case "if": {
-        const branch = (yield* evaluate(stmt.cond, frame)) === true ? stmt.then : stmt.else;
+        const cond = immediate(stmt.cond, frame);
+        const branch = (cond !== deferred ? cond : yield* evaluate(stmt.cond, frame)) === true ? stmt.then : stmt.else;
         const outcome = yield* execute(branch, frame.child());
         if (outcome.kind === "return") return outcome;
         break;

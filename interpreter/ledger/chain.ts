@@ -164,6 +164,25 @@ export function checkLinkWith(
   return { entry: record as Record<string, unknown> & { run: string; hash: string } };
 }
 
+/**
+ * `checkLinkWith` without the parse, for a text whose caller has found it
+ * to be the pieces of an entry it made itself at this seq, of this run,
+ * with the hash member at `hashAt` (replay: isSealedFrom): such a text is
+ * canonical JSON but for its two 64-character holes. It is linked and
+ * hashed right when the hole after `"prev":"` holds the head's hash and
+ * the one after `"hash":"` the sha256 of the text without that member, as
+ * checkLinkWith would find them (neither then holds a quote, and no member
+ * after `data` can be mistaken for either). Returns the text's hash, or
+ * null when it is not linked or hashed right: checkLinkWith then says how
+ * the chain breaks. Self-contained too (it runs on the worker).
+ */
+export function sealedLinkWith(hex: (text: string) => string, head: ChainHead, text: string, hashAt: number): string | null {
+  const prevAt = text.indexOf(',"prev":"', hashAt + 74);
+  if (prevAt === -1 || text.slice(prevAt + 9, prevAt + 73) !== head.hash) return null;
+  const hash = text.slice(hashAt + 9, hashAt + 73);
+  return hash === hex(head.hash + text.slice(0, hashAt) + text.slice(hashAt + 74)) ? hash : null;
+}
+
 /** A one-line account of a break, for `flow replay` and the stores. */
 export function describeBreak(broken: ChainBreak): string {
   switch (broken.kind) {
