@@ -15,7 +15,6 @@ import type { BudgetState, RunState } from "./state.ts";
  */
 
 const units: readonly CostUnit[] = ["tokens", "usd", "compute", "wall"];
-const reservedUnits = ["tokens", "usd", "compute"] as const;
 
 const nothing = (): Spent => ({ tokens: 0, usd: 0, compute: 0, wall: 0 });
 
@@ -39,7 +38,11 @@ export function reserve(state: RunState, plan: RunPlan, instance: string, sign: 
 
 /** Adds (or takes back) an attempt's worst case to what is held back (wall time aside). */
 export function reserveIn(reserved: Spent, cost: CostVector, sign: 1 | -1): void {
-  for (const unit of reservedUnits) reserved[unit] += sign * figure(cost[unit]);
+  // Unit by unit, not a loop over their names: every attempt's dispatch and end comes here, and members read by a
+  // name held in a variable are slower.
+  reserved.tokens += sign * figure(cost.tokens);
+  reserved.usd += sign * figure(cost.usd);
+  reserved.compute += sign * figure(cost.compute);
 }
 
 /**
