@@ -1,7 +1,7 @@
 import type { Span } from "../compiler/ir/span.ts";
 import { type Produced, RunCore } from "./core/advance.ts";
 import { BodyRun, type StepRequest } from "./core/body-run.ts";
-import { splitInstance } from "./core/plan.ts";
+import { instanceId, splitInstance } from "./core/plan.ts";
 import { describeBreak, isSealedFrom, sealPieces } from "./ledger/chain.ts";
 import { recordedDecision, signatureHolds } from "./gates/decision.ts";
 import { ChainCheck } from "./ledger/chain-check.ts";
@@ -40,8 +40,10 @@ export type ReplayVerdict =
  * the recorded text but for its two hashes (isSealedFrom), and the chain
  * check (ChainCheck, on another thread for a long ledger) checks every
  * recorded hash and link. Together they say that each recorded text is
- * what sealing the produced entry writes. A broken chain is reported
- * before any difference after it: nothing past a break can be trusted.
+ * what sealing the produced entry writes; a text found so is handed to
+ * the chain check with where its hash is, and not parsed there. A broken
+ * chain is reported before any difference after it: nothing past a break
+ * can be trusted.
  *
  * `texts` is the ledger a text per entry, in order: in memory, or pages of
  * them (a file read a chunk at a time, a store a page at a time).
@@ -102,24 +104,33 @@ export async function replayLedger(texts: Iterable<string> | AsyncIterable<reado
     return null;
   };
 
+  /** Where the hash member of the text being read is, when it is an entry replay produced but for its hashes; else -1. */
+  let hashAt = -1;
+  const sealedFrom = (produced: Produced, text: string): boolean => {
+    if (!isSealedFrom(produced.pieces, text)) return false;
+    hashAt = produced.pieces.before.length;
+    return true;
+  };
+
   /** Takes one recorded entry: null to go on, or the verdict that ends the replay. */
   const step = (ready: RunCore, text: string): ReplayVerdict | null => {
     // Decisions and bodies' entries are routed without parsing the text: replay produces them and compares texts.
-    let kind: string | undefined = peekMember(text, "kind");
+    const peeked = peekMember(text, "kind");
+    let origin = peeked === undefined ? undefined : origins.get(peeked);
     let entry: Entry | undefined;
-    if (kind === undefined || !Object.hasOwn(entryOrigin, kind)) {
+    if (origin === undefined) {
       entry = parsed(text);
       if (entry === undefined) return { kind: "invalid", seq, reason: "an entry that is not a JSON object" };
-      kind = String(entry.kind);
+      const kind = String(entry.kind);
+      origin = origins.get(kind);
+      if (origin === undefined) return { kind: "invalid", seq, reason: `an entry of unknown kind \`${kind}\`` };
     }
-    const origin = (entryOrigin as Record<string, string | undefined>)[kind];
-    if (origin === undefined) return { kind: "invalid", seq, reason: `an entry of unknown kind \`${kind}\`` };
 
     if (origin === "decided") {
       decideBatch(ready);
       const next = expected.shift();
       if (next === undefined) return diverged(null, text, "the recording has a decision here that replay does not make");
-      return isSealedFrom(next.pieces, text) ? null : diverged(next, text, "replay decided another entry here");
+      return sealedFrom(next, text) ? null : diverged(next, text, "replay decided another entry here");
     }
     const next = expected[0];
     if (next !== undefined) return diverged(next, text, "replay decided another entry here");
@@ -133,7 +144,7 @@ export async function replayLedger(texts: Iterable<string> | AsyncIterable<reado
       if (running.drafts.length === 0 && running.request === null) bodies.delete(vertex as string);
       inBatch(draft.kind);
       const own = ready.produce(draft);
-      return isSealedFrom(own.pieces, text) ? null : diverged(own, text, "the body produced another entry here");
+      return sealedFrom(own, text) ? null : diverged(own, text, "the body produced another entry here");
     }
 
     // From the world: taken as recorded; the body it feeds is run on.
@@ -165,13 +176,15 @@ export async function replayLedger(texts: Iterable<string> | AsyncIterable<reado
 
   const take = (text: string): ReplayVerdict | null => {
     seq++;
-    chain.add(text);
+    hashAt = -1;
     try {
       return core === null ? start(text) : step(core, text);
     } catch (error) {
       // What the recording holds made the interpreter fail (a tampered ledger does, and the chain check says so).
       return { kind: "invalid", seq, reason: `replay failed on this entry: ${(error as Error).message}` };
     } finally {
+      // Given to the chain check once read: one replay made needs no parse there (ChainCheck).
+      chain.add(text, hashAt);
       lastText = text;
     }
   };
@@ -225,6 +238,13 @@ interface RunningBody {
   readonly drafts: Draft[];
 }
 
+/**
+ * Each kind's origin, in a map: a kind read from a text is a new string,
+ * which a map finds by its hash, where an object's property lookup would
+ * first have to find it among the engine's internalized strings.
+ */
+const origins: ReadonlyMap<string, (typeof entryOrigin)[EntryKind]> = new Map(Object.entries(entryOrigin));
+
 /** A recorded text parsed, or undefined when it is not a JSON object (the chain check reports it). */
 function parsed(text: string): Entry | undefined {
   try {
@@ -249,8 +269,10 @@ function memberOf(text: string, name: "prev" | "hash"): string | null {
  */
 function peekMember(text: string, name: "kind" | "vertex"): string | undefined {
   const key = name === "kind" ? ',"kind":"' : ',"vertex":"';
-  const at = text.lastIndexOf(key);
+  // The last one, found going forward: V8's indexOf is a fast builtin, lastIndexOf a call into its runtime.
+  let at = text.indexOf(key);
   if (at === -1) return undefined;
+  for (let next = text.indexOf(key, at + 1); next !== -1; next = text.indexOf(key, next + 1)) at = next;
   const end = text.indexOf('"', at + key.length);
   return end === -1 ? undefined : text.slice(at + key.length, end);
 }
@@ -260,7 +282,7 @@ function feedBody(core: RunCore, bodies: Map<string, RunningBody>, entry: Entry)
   switch (entry.kind) {
     case "vertex.started": {
       const vertex = core.state.vertices.get(entry.vertex);
-      const unit = core.plan.units.get(core.plan.vertices.get(splitInstance(entry.vertex).id)?.unit ?? "");
+      const unit = core.plan.units.get(core.plan.vertices.get(instanceId(entry.vertex))?.unit ?? "");
       if (vertex === undefined || unit === undefined) return `vertex ${entry.vertex} started without being scheduled`;
       const body = new BodyRun(core.plan, core.state.run, entry.vertex, entry.attempt, unit, vertex.args, core.state.journal, [...vertex.checkpoints], vertex.carried?.ids);
       const progress = body.resume(entry.at);

@@ -1,7 +1,8 @@
 import type { Entry, EntryOf } from "../ledger/entry.ts";
 import { chargeWall, initialBudget, reserve, setEnvelope } from "./budget.ts";
+import { ItemMap } from "./item-map.ts";
 import { enclosingItem, type RunPlan, splitInstance } from "./plan.ts";
-import type { FanOutState, GateState, RunState, VertexState } from "./state.ts";
+import type { GateState, RunState, VertexState } from "./state.ts";
 
 /**
  * The fold: a run's state is `entries.reduce(apply)`. It decides nothing,
@@ -152,7 +153,7 @@ function record(state: RunState, entry: Entry, plan: RunPlan): void {
       });
       return;
     case "fanout.expanded":
-      state.fanOuts.set(entry.data.instance, { items: entry.data.items, begun: new Set(), dropped: new Map(), changedAt: new Map() });
+      state.fanOuts.set(entry.data.instance, { items: entry.data.items, begun: new ItemMap(entry.data.items), dropped: new Map(), changedAt: new ItemMap(entry.data.items) });
       return;
     case "fanout.dropped":
       fanOutOf(state, entry.data.instance).dropped.set(entry.data.item, entry.data.failure);
@@ -241,17 +242,35 @@ function fanOutOf(state: RunState, instance: string) {
 /** A vertex scheduled inside fan-outs begins its item in each of them (an item counts against `concurrency` once begun). */
 function markBegun(state: RunState, plan: RunPlan, instance: string): void {
   const { id, path } = splitInstance(instance);
-  forEachItem(state, plan, plan.vertices.get(id)?.fanOut ?? null, path, (fanOut, item) => fanOut.begun.add(item));
+  markItems(state, plan, plan.vertices.get(id)?.fanOut ?? null, path, begun);
 }
 
-/** Calls `visit` with each fan-out item an element at `path` lies in, innermost first. */
-function forEachItem(state: RunState, plan: RunPlan, fanOutId: string | null, path: string, visit: (fanOut: FanOutState, item: number) => void): void {
+/** What marking a fan-out item records: that it has begun, or the seq of the entry that changed something inside it. */
+type ItemMark = { readonly kind: "begun" } | { readonly kind: "changed"; readonly seq: number };
+
+const begun: ItemMark = { kind: "begun" };
+
+/**
+ * Marks each fan-out item an element at `path` lies in, innermost first.
+ * A mark, not a callback: the fold marks items on most entries, and a
+ * closure made for each would cost more than the marking.
+ */
+function markItems(state: RunState, plan: RunPlan, fanOutId: string | null, path: string, mark: ItemMark): void {
   let id = fanOutId;
   let itemPath = path;
   while (id !== null && itemPath !== "") {
     const { instance, item } = enclosingItem(id, itemPath);
     const fanOut = state.fanOuts.get(instance);
-    if (fanOut !== undefined) visit(fanOut, item);
+    if (fanOut !== undefined) {
+      switch (mark.kind) {
+        case "begun":
+          fanOut.begun.set(item, true);
+          break;
+        case "changed":
+          fanOut.changedAt.set(item, mark.seq);
+          break;
+      }
+    }
     itemPath = itemPath.slice(0, itemPath.lastIndexOf("["));
     id = plan.fanOuts.get(id)?.parent ?? null;
   }
@@ -263,13 +282,8 @@ function forEachItem(state: RunState, plan: RunPlan, fanOutId: string | null, pa
  * barrier, a timer of a retry or a sleep.
  */
 function touch(state: RunState, entry: Entry, plan: RunPlan): void {
-  let element: { readonly fanOut: string | null; readonly path: string } | null = null;
-  const at = (key: string, fanOutOf: (id: string) => string | null) => {
-    const { id, path } = splitInstance(key);
-    return { fanOut: fanOutOf(id), path };
-  };
-  const ofVertex = (id: string) => plan.vertices.get(id)?.fanOut ?? null;
-  const ofBarrier = (id: string) => plan.barriers.get(id)?.fanOut ?? null;
+  let key: string;
+  let element: ElementKind;
   switch (entry.kind) {
     case "vertex.scheduled":
     case "vertex.completed":
@@ -277,10 +291,12 @@ function touch(state: RunState, entry: Entry, plan: RunPlan): void {
     case "vertex.aborted":
     case "vertex.retrying":
     case "vertex.skipped":
-      element = at(entry.vertex, ofVertex);
+      key = entry.vertex;
+      element = "vertex";
       break;
     case "fanout.expanded":
-      element = at(entry.data.instance, (id) => plan.fanOuts.get(id)?.parent ?? null);
+      key = entry.data.instance;
+      element = "fanOut";
       break;
     case "barrier.passed":
     case "run.parked":
@@ -288,16 +304,37 @@ function touch(state: RunState, entry: Entry, plan: RunPlan): void {
     case "gate.defaulted":
     case "signal.received":
       // At an `approve` (a barrier) or at a node's `gate` (a vertex instance).
-      element = at(entry.data.instance, (id) => (plan.barriers.has(id) ? ofBarrier(id) : ofVertex(id)));
+      key = entry.data.instance;
+      element = "gate";
       break;
     case "timer.set":
     case "timer.fired": {
       const timer = entry.data.timer;
-      element = timer.startsWith("retry:") ? at(timer.slice("retry:".length, timer.lastIndexOf("#")), ofVertex) : at(timer, ofBarrier);
+      const retry = timer.startsWith("retry:");
+      key = retry ? timer.slice("retry:".length, timer.lastIndexOf("#")) : timer;
+      element = retry ? "vertex" : "barrier";
       break;
     }
     default:
       return;
   }
-  forEachItem(state, plan, element.fanOut, element.path, (fanOut, item) => fanOut.changedAt.set(item, entry.seq));
+  const { id, path } = splitInstance(key);
+  markItems(state, plan, enclosingFanOut(plan, element, id), path, { kind: "changed", seq: entry.seq });
+}
+
+/** What an instance an entry names is an instance of: a gate is at an `approve` (a barrier) or at a node's `gate` (a vertex). */
+type ElementKind = "vertex" | "fanOut" | "barrier" | "gate";
+
+/** The fan-out an element lies directly in, or null at the top. */
+function enclosingFanOut(plan: RunPlan, element: ElementKind, id: string): string | null {
+  switch (element) {
+    case "vertex":
+      return plan.vertices.get(id)?.fanOut ?? null;
+    case "fanOut":
+      return plan.fanOuts.get(id)?.parent ?? null;
+    case "barrier":
+      return plan.barriers.get(id)?.fanOut ?? null;
+    case "gate":
+      return enclosingFanOut(plan, plan.barriers.has(id) ? "barrier" : "vertex", id);
+  }
 }

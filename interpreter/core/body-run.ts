@@ -56,23 +56,7 @@ export class BodyRun {
     private readonly carried: readonly string[] = [],
   ) {
     if (unit.kind === "agent") throw new Error(`\`${unit.name}\` is an agent: agents need a model provider, which this version of flow does not have yet`);
-    const scope: Scope = {
-      types: plan.ir.types,
-      param: (name) => args[name] ?? null,
-      let: (id) => {
-        throw new Error(`the let \`${id}\` is read before it is bound`);
-      },
-      item: (id) => {
-        throw new Error(`the item of \`${id}\` is read outside its loop`);
-      },
-      vertex: (id) => {
-        throw new Error(`a call of \`${id}\` in a body`);
-      },
-      signal: (id) => {
-        throw new Error(`a signal \`${id}\` in a body`);
-      },
-    };
-    this.evaluation = execute(unit.body, new Frame(scope));
+    this.evaluation = execute(unit.body, new Frame(new BodyScope(plan.ir.types, args)));
   }
 
   /**
@@ -153,9 +137,40 @@ export class BodyRun {
   private finish(drafts: Draft[], outcome: { readonly result: Json } | { readonly failure: Failure }): BodyProgress {
     this.finished = true;
     this.evaluation.return({ kind: "end", last: null });
-    const base = { at: this.now, vertex: this.instance, attempt: this.attempt };
-    drafts.push("failure" in outcome ? { kind: "vertex.failed", ...base, data: { failure: outcome.failure } } : { kind: "vertex.completed", ...base, data: { result: outcome.result } });
+    // Written out rather than spread from a common part: a spread copies it member by member, for every attempt.
+    const { now: at, instance: vertex, attempt } = this;
+    drafts.push("failure" in outcome ? { kind: "vertex.failed", at, vertex, attempt, data: { failure: outcome.failure } } : { kind: "vertex.completed", at, vertex, attempt, data: { result: outcome.result } });
     return { kind: "finished", drafts };
   }
 }
 
+/**
+ * What a body reads: its arguments, and nothing of the workflow. A class,
+ * not closures: a body is started for every attempt.
+ */
+class BodyScope implements Scope {
+  constructor(
+    readonly types: Scope["types"],
+    private readonly args: Readonly<Record<string, Json>>,
+  ) {}
+
+  param(name: string): Json {
+    return this.args[name] ?? null;
+  }
+
+  let(id: string): Json {
+    throw new Error(`the let \`${id}\` is read before it is bound`);
+  }
+
+  item(id: string): Json {
+    throw new Error(`the item of \`${id}\` is read outside its loop`);
+  }
+
+  vertex(id: string): Json {
+    throw new Error(`a call of \`${id}\` in a body`);
+  }
+
+  signal(id: string): Json {
+    throw new Error(`a signal \`${id}\` in a body`);
+  }
+}

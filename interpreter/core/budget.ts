@@ -1,7 +1,7 @@
 import type { Amount, Budget, CostUnit, CostVector } from "../../compiler/ir/cost.ts";
 import type { Ir } from "../../compiler/ir/schema.ts";
 import type { Spent } from "../ledger/entry.ts";
-import { type RunPlan, splitInstance } from "./plan.ts";
+import { instanceId, type RunPlan } from "./plan.ts";
 import type { BudgetState, RunState } from "./state.ts";
 
 /**
@@ -15,7 +15,6 @@ import type { BudgetState, RunState } from "./state.ts";
  */
 
 const units: readonly CostUnit[] = ["tokens", "usd", "compute", "wall"];
-const reservedUnits = ["tokens", "usd", "compute"] as const;
 
 const nothing = (): Spent => ({ tokens: 0, usd: 0, compute: 0, wall: 0 });
 
@@ -33,13 +32,17 @@ export function setEnvelope(budget: BudgetState, ceilings: Budget): void {
 
 /** Reserves (`sign` 1) or releases (-1) an attempt's worst case as it is dispatched or ends. */
 export function reserve(state: RunState, plan: RunPlan, instance: string, sign: 1 | -1): void {
-  const cost = plan.vertices.get(splitInstance(instance).id)?.cost.perAttempt;
+  const cost = plan.vertices.get(instanceId(instance))?.cost.perAttempt;
   if (cost !== undefined) reserveIn(state.budget.reserved, cost, sign);
 }
 
 /** Adds (or takes back) an attempt's worst case to what is held back (wall time aside). */
 export function reserveIn(reserved: Spent, cost: CostVector, sign: 1 | -1): void {
-  for (const unit of reservedUnits) reserved[unit] += sign * figure(cost[unit]);
+  // Unit by unit, not a loop over their names: every attempt's dispatch and end comes here, and members read by a
+  // name held in a variable are slower.
+  reserved.tokens += sign * figure(cost.tokens);
+  reserved.usd += sign * figure(cost.usd);
+  reserved.compute += sign * figure(cost.compute);
 }
 
 /**

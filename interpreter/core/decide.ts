@@ -7,7 +7,7 @@ import { StdFailure } from "../../stdlib/runtime/implementation.ts";
 import type { Draft, Failure, Json, Spent } from "../ledger/entry.ts";
 import { Blocked, evaluatePure, Frame, NotReady, type Scope } from "./evaluate.ts";
 import { abortReason, refusal, reserveIn } from "./budget.ts";
-import type { DecideMemo } from "./memo.ts";
+import { type DecideMemo, notWaiting } from "./memo.ts";
 import { instanceKey, type RunPlan } from "./plan.ts";
 import type { RunState } from "./state.ts";
 import { validateValue } from "./validate-value.ts";
@@ -121,31 +121,23 @@ class Walk {
   }
 
   /** A vertex instance, concluded once a pass. */
-  concludeVertex(id: string, path: string, frame: Frame): Json {
+  concludeVertex(id: string, path: string, frame: Frame): Concluded {
     const key = instanceKey(id, path);
-    return this.once(this.concludedVertices, key, () => this.vertex(id, key, frame));
+    const known = this.concludedVertices.get(key);
+    if (known !== undefined) return known;
+    const concluded = settled(() => this.vertex(id, key, frame));
+    this.concludedVertices.set(key, concluded);
+    return concluded;
   }
 
   /** A fan-out instance, concluded once a pass. */
-  concludeFanOut(expr: Extract<Expr, { kind: "for" }>, path: string, frame: Frame): Json {
+  concludeFanOut(expr: Extract<Expr, { kind: "for" }>, path: string, frame: Frame): Concluded {
     const key = instanceKey(expr.id, path);
-    return this.once(this.concludedFanOuts, key, () => this.fanOut(expr, key, path, frame));
-  }
-
-  private once(concluded: Map<string, Concluded>, key: string, conclude: () => Json): Json {
-    const known = concluded.get(key);
-    if (known !== undefined) {
-      if ("thrown" in known) throw known.thrown;
-      return known.value;
-    }
-    try {
-      const value = conclude();
-      concluded.set(key, { value });
-      return value;
-    } catch (thrown) {
-      if (thrown instanceof NotReady || thrown instanceof Blocked) concluded.set(key, { thrown });
-      throw thrown;
-    }
+    const known = this.concludedFanOuts.get(key);
+    if (known !== undefined) return known;
+    const concluded = settled(() => this.fanOut(expr, key, path, frame));
+    this.concludedFanOuts.set(key, concluded);
+    return concluded;
   }
 
   private block(statements: readonly Stmt[], frame: Frame, path: string, above: Above, sink: Sink): BlockResult {
@@ -240,6 +232,14 @@ class Walk {
     sink: Sink,
   ): { kind: "done"; value: Json } | { kind: "pending" } | { kind: "blocked"; because: string } {
     this.prime(expr, frame);
+    // A call or a fan-out alone (most statements are one) is concluded without the evaluator, which would throw.
+    if (expr.kind === "vertex" || expr.kind === "for") {
+      const scope = frame.scope as WalkScope;
+      const concluded = expr.kind === "vertex" ? this.concludeVertex(expr.vertex, scope.path, frame) : this.concludeFanOut(expr, scope.path, frame);
+      if (concluded instanceof NotReady) return { kind: "pending" };
+      if (concluded instanceof Blocked) return { kind: "blocked", because: concluded.because };
+      return { kind: "done", value: concluded };
+    }
     try {
       return { kind: "done", value: evaluatePure(expr, frame) };
     } catch (thrown) {
@@ -257,11 +257,7 @@ class Walk {
   private prime(expr: Expr, frame: Frame): void {
     switch (expr.kind) {
       case "vertex":
-        try {
-          frame.scope.vertex(expr.vertex, frame);
-        } catch (thrown) {
-          if (!(thrown instanceof NotReady || thrown instanceof Blocked)) throw thrown;
-        }
+        this.concludeVertex(expr.vertex, (frame.scope as WalkScope).path, frame);
         return;
       case "lambda":
         return;
@@ -275,7 +271,7 @@ class Walk {
     for (const inner of subExpressions(expr)) this.prime(inner, frame);
   }
 
-  private vertex(id: string, key: string, frame: Frame): Json {
+  private vertex(id: string, key: string, frame: Frame): Concluded {
     const known = this.state.vertices.get(key);
     const spec = this.plan.vertices.get(id);
     if (spec === undefined) throw new Error(`no vertex ${id}`);
@@ -289,7 +285,7 @@ class Walk {
         throw thrown;
       }
       this.schedule(key, 1, args, false, spec.cost.perAttempt);
-      throw NotReady.signal;
+      return NotReady.signal;
     }
     switch (known.status) {
       case "completed": {
@@ -299,22 +295,22 @@ class Walk {
         this.item.external = true;
         const decided = this.gateDecision(key, gate, this.sink);
         if (decided === "approve") return known.result;
-        if (decided === "reject") throw new Blocked(key);
+        if (decided === "reject") return new Blocked(key);
         if (!this.state.parked.has(key)) this.park(key, `approval "${gate}"`, known.result);
-        throw NotReady.signal;
+        return NotReady.signal;
       }
       case "scheduled":
       case "running":
-        throw NotReady.signal;
+        return NotReady.signal;
       case "skipped":
-        throw new Blocked(known.because ?? key);
+        return new Blocked(known.because ?? key);
       case "interrupted":
         this.schedule(key, known.attempt, known.args, true, spec.cost.perAttempt);
-        throw NotReady.signal;
+        return NotReady.signal;
       case "retrying": {
         const timer = this.state.timers.get(retryTimer(key, known.attempt));
         if (timer === undefined || timer.fired) this.schedule(key, known.attempt, known.args, false, spec.cost.perAttempt);
-        throw NotReady.signal;
+        return NotReady.signal;
       }
       case "failed": {
         const failure = known.failure ?? { kind: "Failed", message: "failed" };
@@ -325,10 +321,10 @@ class Walk {
           const next = known.attempt + 1;
           this.emit({ kind: "vertex.retrying", at: this.state.at, vertex: key, attempt: next, data: { reason: failure, delay } });
           if (delay > 0) this.emit({ kind: "timer.set", at: this.state.at, data: { timer: retryTimer(key, next), until: this.state.at + delay } });
-          throw NotReady.signal;
+          return NotReady.signal;
         }
         addFailure(this.sink, key, failure);
-        throw new Blocked(key);
+        return new Blocked(key);
       }
     }
   }
@@ -352,7 +348,7 @@ class Walk {
     this.emit({ kind: "vertex.scheduled", at: this.state.at, vertex: key, attempt, data: { args, resumed } });
   }
 
-  private fanOut(expr: Extract<Expr, { kind: "for" }>, key: string, path: string, frame: Frame): Json {
+  private fanOut(expr: Extract<Expr, { kind: "for" }>, key: string, path: string, frame: Frame): Concluded {
     const finished = this.memo.fanOuts.get(key);
     if (finished !== undefined) return finished.value;
     const over = evaluatePure(expr.over, frame);
@@ -361,9 +357,9 @@ class Walk {
     if (expanded === undefined) {
       const items = expr.limit === null ? over.length : Math.min(over.length, expr.limit);
       this.emit({ kind: "fanout.expanded", at: this.state.at, data: { instance: key, items } });
-      throw NotReady.signal;
+      return NotReady.signal;
     }
-    const progress = this.memo.items(key);
+    const progress = this.memo.items(key, expanded.items);
     const above = this.above;
     const sink = this.sink;
     const tolerated = expr.tolerate === null ? 0 : expr.tolerate.kind === "count" ? expr.tolerate.value : Math.floor(expr.tolerate.value * expanded.items + 1e-9);
@@ -374,14 +370,15 @@ class Walk {
     // when those in flight have ended.
     const failed = () => progress.failed.size > 0 || dropped > tolerated;
     for (let i = progress.donePrefix; i < expanded.items; i++) {
-      if (progress.final.has(i)) continue;
-      const begun = expanded.begun.has(i);
-      const waitingSince = progress.waiting.get(i);
-      if (waitingSince !== undefined && waitingSince >= this.state.resetAt && (expanded.changedAt.get(i) ?? -1) <= waitingSince) {
+      // Most items looked at are in flight, waiting: they are passed over first (a waiting item is never final).
+      const waitingSince = progress.waiting[i] as number;
+      if (waitingSince !== notWaiting && waitingSince >= this.state.resetAt && (expanded.changedAt.get(i) ?? -1) <= waitingSince) {
         inFlight++;
         pending = true;
         continue;
       }
+      if (progress.final[i] !== undefined) continue;
+      const begun = expanded.begun.has(i);
       if (!begun && failed()) break;
       // Items begin in order; once one may not (its fan-out is at `concurrency`, or it cannot start yet), none after it may.
       if (!begun && expr.concurrency !== null && inFlight >= expr.concurrency) {
@@ -406,9 +403,9 @@ class Walk {
         // It waits only for its own vertices. If all it decided now is to schedule some, the entries recording that
         // change nothing it would decide again: it waits from after them. Anything else it decided, it looks at again.
         const onlyScheduled = this.drafts.every((d, n) => n < draftsBefore || d.kind === "vertex.scheduled");
-        progress.waiting.set(i, this.state.head.seq + (onlyScheduled ? this.drafts.length : 0));
+        progress.waiting[i] = this.state.head.seq + (onlyScheduled ? this.drafts.length : 0);
       } else {
-        progress.waiting.delete(i);
+        progress.waiting[i] = notWaiting;
       }
       this.item = { path: outer.path, external: outer.external || this.item.external };
       if (result.pending) {
@@ -421,30 +418,30 @@ class Walk {
             this.emit({ kind: "fanout.dropped", at: this.state.at, data: { instance: key, item: i, failure } });
             dropped++;
           }
-          progress.final.set(i, { dropped: true });
+          progress.final[i] = { dropped: true };
         } else {
           progress.failed.set(i, itemSink);
-          progress.final.set(i, { dropped: true });
+          progress.final[i] = { dropped: true };
         }
       } else {
-        progress.final.set(i, { value: result.last });
+        progress.final[i] = { value: result.last };
       }
-      while (progress.final.has(progress.donePrefix)) progress.donePrefix++;
+      while (progress.final[progress.donePrefix] !== undefined) progress.donePrefix++;
     }
     this.above = above;
     this.sink = sink;
-    if (pending) throw NotReady.signal;
+    if (pending) return NotReady.signal;
     if (failed()) {
       // In item order, whichever pass found them: a process that starts without the memo finds the same.
       for (const i of [...progress.failed.keys()].sort((a, b) => a - b)) for (const f of progress.failed.get(i) ?? []) addFailure(sink, f.at, f.failure);
       if (dropped > tolerated) {
         addFailure(sink, key, { kind: "Failed", message: `${dropped} of ${expanded.items} items failed, more than \`tolerate\` allows (${tolerated})` });
       }
-      throw new Blocked(key);
+      return new Blocked(key);
     }
     const values: Json[] = [];
     for (let i = 0; i < expanded.items; i++) {
-      const final = progress.final.get(i);
+      const final = progress.final[i];
       if (final !== undefined && "value" in final) values.push(final.value);
     }
     this.memo.fanOuts.set(key, { value: values });
@@ -553,7 +550,28 @@ class Walk {
   }
 }
 
-type Concluded = { readonly value: Json } | { readonly thrown: NotReady | Blocked };
+/**
+ * What a pass concluded of a vertex or fan-out instance: its value, or why
+ * it has none (yet). Returned, not thrown: the walk reads most values
+ * where it can test for these, and a throw costs more than the test.
+ */
+type Concluded = Json | NotReady | Blocked;
+
+/** `conclude`'s value, or the NotReady or Blocked an expression it evaluates throws. */
+function settled(conclude: () => Concluded): Concluded {
+  try {
+    return conclude();
+  } catch (thrown) {
+    if (thrown instanceof NotReady || thrown instanceof Blocked) return thrown;
+    throw thrown;
+  }
+}
+
+/** A conclusion where the evaluator reads it: NotReady and Blocked are thrown, as it expects. */
+function valueOf(concluded: Concluded): Json {
+  if (concluded instanceof NotReady || concluded instanceof Blocked) throw concluded;
+  return concluded;
+}
 
 /**
  * What a workflow's expressions read at one item path (`[2][0]`, or "" at
@@ -587,7 +605,7 @@ class WalkScope implements Scope {
   }
 
   vertex(id: string, frame: Frame): Json {
-    return this.walk.concludeVertex(id, this.path, frame);
+    return valueOf(this.walk.concludeVertex(id, this.path, frame));
   }
 
   signal(barrier: string, frame: Frame): Json {
@@ -595,7 +613,7 @@ class WalkScope implements Scope {
   }
 
   fanOut(expr: Extract<Expr, { kind: "for" }>, frame: Frame): Json {
-    return this.walk.concludeFanOut(expr, this.path, frame);
+    return valueOf(this.walk.concludeFanOut(expr, this.path, frame));
   }
 }
 

@@ -65,7 +65,8 @@ class Unresolved {
 
 /** The values of `let`s, loop items and lambda parameters bound inside a body, innermost last. */
 export class Frame {
-  private readonly values = new Map<string, Json | Unresolved>();
+  /** Made with the first value bound: many frames (an `if`'s branch, a body without `let`s) bind none. */
+  private values: Map<string, Json | Unresolved> | null = null;
   constructor(
     readonly scope: Scope,
     private readonly parent: Frame | null = null,
@@ -74,24 +75,30 @@ export class Frame {
     return new Frame(this.scope, this);
   }
   set(key: string, value: Json): void {
-    this.values.set(key, value);
+    (this.values ??= new Map()).set(key, value);
   }
   /** Marks a `let` whose value is not known: reading it throws `reason`. */
   unresolved(key: string, reason: NotReady | Blocked): void {
-    this.values.set(key, new Unresolved(reason, this.scope));
+    (this.values ??= new Map()).set(key, new Unresolved(reason, this.scope));
   }
-  lookup(key: string, orElse: () => Json): Json {
+  /** The value bound to `key` here or in a frame around, or `unbound`. */
+  lookup(key: string): Json | typeof unbound {
     for (let frame: Frame | null = this; frame !== null; frame = frame.parent) {
-      const value = frame.values.get(key);
+      const values = frame.values;
+      if (values === null) continue;
+      const value = values.get(key);
       if (value instanceof Unresolved) {
         this.scope.waitsFor?.(value.owner);
         throw value.reason;
       }
-      if (value !== undefined || frame.values.has(key)) return value as Json;
+      if (value !== undefined || values.has(key)) return value as Json;
     }
-    return orElse();
+    return unbound;
   }
 }
+
+/** What `Frame.lookup` gives for a key no frame binds (what a scope says of the name then is the caller's). */
+const unbound: unique symbol = Symbol("unbound");
 
 export function* evaluate(expr: Expr, frame: Frame): Evaluation<Json> {
   switch (expr.kind) {
@@ -220,26 +227,29 @@ function readName(expr: Extract<Expr, { kind: "name" }>, frame: Frame): Json {
     case "param":
       return frame.scope.param(expr.name);
     case "let": {
-      const id = expr.ref.let;
-      return frame.lookup(`let:${id}`, () => frame.scope.let(id));
+      const value = frame.lookup(`let:${expr.ref.let}`);
+      return value === unbound ? frame.scope.let(expr.ref.let) : value;
     }
     case "item": {
-      const id = expr.ref.for;
-      return frame.lookup(`item:${id}`, () => frame.scope.item(id));
+      const value = frame.lookup(`item:${expr.ref.for}`);
+      return value === unbound ? frame.scope.item(expr.ref.for) : value;
     }
-    case "lambda":
-      return frame.lookup(`lambda:${expr.name}`, () => {
-        throw new Error(`the lambda parameter \`${expr.name}\` is not bound`);
-      });
+    case "lambda": {
+      const value = frame.lookup(`lambda:${expr.name}`);
+      if (value === unbound) throw new Error(`the lambda parameter \`${expr.name}\` is not bound`);
+      return value;
+    }
   }
 }
 
-/** Evaluates an expression that cannot call a step (verifyIr refuses steps in lambdas, clauses and workflow bodies). */
-export function evaluatePure(expr: Expr, frame: Frame): Json {
-  // The kinds a workflow reads most (a vertex's result, a name, a constant, a fan-out) without starting a generator.
+/**
+ * The value of a name or a constant, which takes no evaluating, or
+ * `deferred` for any other expression: read without starting a generator
+ * (one for every value read would be most of what running a short body
+ * costs).
+ */
+function immediate(expr: Expr, frame: Frame): Json | typeof deferred {
   switch (expr.kind) {
-    case "vertex":
-      return frame.scope.vertex(expr.vertex, frame);
     case "name":
       return readName(expr, frame);
     case "number":
@@ -248,11 +258,27 @@ export function evaluatePure(expr: Expr, frame: Frame): Json {
       return expr.value;
     case "null":
       return null;
+    default:
+      return deferred;
+  }
+}
+
+const deferred: unique symbol = Symbol("deferred");
+
+/** Evaluates an expression that cannot call a step (verifyIr refuses steps in lambdas, clauses and workflow bodies). */
+export function evaluatePure(expr: Expr, frame: Frame): Json {
+  // The kinds a workflow reads most (a vertex's result, a name, a constant, a fan-out) without starting a generator.
+  switch (expr.kind) {
+    case "vertex":
+      return frame.scope.vertex(expr.vertex, frame);
     case "for":
       if (frame.scope.fanOut !== undefined) return frame.scope.fanOut(expr, frame);
       break;
-    default:
+    default: {
+      const value = immediate(expr, frame);
+      if (value !== deferred) return value;
       break;
+    }
   }
   const evaluation = evaluate(expr, frame);
   const next = evaluation.next();
@@ -283,16 +309,23 @@ export function* execute(statements: readonly Stmt[], frame: Frame): Evaluation<
   let last: Json = null;
   for (const stmt of statements) {
     switch (stmt.kind) {
-      case "let":
-        frame.set(`let:${stmt.id}`, yield* evaluate(stmt.value, frame));
+      case "let": {
+        const value = immediate(stmt.value, frame);
+        frame.set(`let:${stmt.id}`, value !== deferred ? value : yield* evaluate(stmt.value, frame));
         break;
-      case "expr":
-        last = yield* evaluate(stmt.expr, frame);
+      }
+      case "expr": {
+        const value = immediate(stmt.expr, frame);
+        last = value !== deferred ? value : yield* evaluate(stmt.expr, frame);
         break;
-      case "return":
-        return { kind: "return", value: yield* evaluate(stmt.value, frame) };
+      }
+      case "return": {
+        const value = immediate(stmt.value, frame);
+        return { kind: "return", value: value !== deferred ? value : yield* evaluate(stmt.value, frame) };
+      }
       case "if": {
-        const branch = (yield* evaluate(stmt.cond, frame)) === true ? stmt.then : stmt.else;
+        const cond = immediate(stmt.cond, frame);
+        const branch = (cond !== deferred ? cond : yield* evaluate(stmt.cond, frame)) === true ? stmt.then : stmt.else;
         const outcome = yield* execute(branch, frame.child());
         if (outcome.kind === "return") return outcome;
         break;

@@ -12,9 +12,16 @@ export class DecideMemo {
   readonly fanOuts = new Map<string, { readonly value: Json }>();
   private readonly progress = new Map<string, FanOutProgress>();
 
-  items(fanOut: string): FanOutProgress {
+  /** The progress of a fan-out instance of `count` items. */
+  items(fanOut: string, count: number): FanOutProgress {
     let progress = this.progress.get(fanOut);
-    if (progress === undefined) this.progress.set(fanOut, (progress = { donePrefix: 0, final: new Map(), waiting: new Map(), failed: new Map() }));
+    if (progress === undefined) {
+      // Pushed, not `new Array(count)`: a long array made with its length is a dictionary in V8, no faster than a map.
+      const final: (FinalItem | undefined)[] = [];
+      for (let i = 0; i < count; i++) final.push(undefined);
+      progress = { donePrefix: 0, final, waiting: new Float64Array(count).fill(notWaiting), failed: new Map() };
+      this.progress.set(fanOut, progress);
+    }
     return progress;
   }
 }
@@ -22,13 +29,22 @@ export class DecideMemo {
 export interface FanOutProgress {
   /** Items below this index are all finished. */
   donePrefix: number;
-  readonly final: Map<number, { readonly value: Json } | { readonly dropped: true }>;
+  /** The finished items, by item (an array: `decide` reads one for every item it passes). */
+  readonly final: (FinalItem | undefined)[];
   /**
    * Items found waiting only for their own vertices, with the seq they were
-   * read at: until an entry changes something inside one (FanOutState's
-   * `changedAt`), reading it again would find the same, so it is not read.
+   * read at (`notWaiting` for the others): until an entry changes something
+   * inside one (FanOutState's `changedAt`), reading it again would find the
+   * same, so it is not read. An array by item: `decide` looks up every item
+   * in flight on every pass.
    */
-  readonly waiting: Map<number, number>;
+  readonly waiting: Float64Array;
   /** Items that failed in a fan-out without `tolerate` (finished, as if dropped), with their failures, which stand. */
   readonly failed: Map<number, readonly { readonly at: string; readonly failure: Failure }[]>;
 }
+
+/** A finished item: its value, or dropped (it failed). */
+export type FinalItem = { readonly value: Json } | { readonly dropped: true };
+
+/** In `waiting`: the item is not known to be waiting (below every seq). */
+export const notWaiting = -1;

@@ -43,6 +43,12 @@ export function instanceKey(id: string, path: string): string {
   return path === "" ? id : `${id}${path}`;
 }
 
+/** The element id of an instance key: splitInstance's `id`, without making the path. */
+export function instanceId(key: string): string {
+  const at = key.indexOf("[");
+  return at === -1 ? key : key.slice(0, at);
+}
+
 /** The element id and item path of an instance key. */
 export function splitInstance(key: string): { readonly id: string; readonly path: string } {
   // Ids never contain `[`: they are flow names with `#N` and `:` (docs/ir.md).

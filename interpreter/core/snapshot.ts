@@ -1,5 +1,6 @@
 import { canonicalJson } from "../../compiler/ir/canonical-json.ts";
 import type { Failure, Json } from "../ledger/entry.ts";
+import { ItemMap } from "./item-map.ts";
 import type { FanOutState, GateState, JournalRecord, RunState, VertexState } from "./state.ts";
 
 /**
@@ -30,7 +31,7 @@ export function snapshotText(state: RunState): string {
       ...state,
       vertices: [...state.vertices],
       journal: [...state.journal],
-      fanOuts: [...state.fanOuts].map(([key, f]) => [key, { items: f.items, begun: [...f.begun], dropped: [...f.dropped], changedAt: [...f.changedAt] }]),
+      fanOuts: [...state.fanOuts].map(([key, f]) => [key, { items: f.items, begun: [...f.begun.keys()], dropped: [...f.dropped], changedAt: [...f.changedAt] }]),
       barriers: [...state.barriers],
       timers: [...state.timers],
       parked: [...state.parked],
@@ -51,7 +52,15 @@ export function restoreSnapshot(text: string): RunState {
     vertices: new Map(s.vertices),
     journal: new Map(s.journal),
     fanOuts: new Map(
-      s.fanOuts.map(([key, f]): [string, FanOutState] => [key, { items: f.items, begun: new Set(f.begun), dropped: new Map(f.dropped), changedAt: new Map(f.changedAt) }]),
+      s.fanOuts.map(([key, f]): [string, FanOutState] => [
+        key,
+        {
+          items: f.items,
+          begun: ItemMap.from(f.items, f.begun.map((item): [number, true] => [item, true])),
+          dropped: new Map(f.dropped),
+          changedAt: ItemMap.from(f.items, f.changedAt),
+        },
+      ]),
     ),
     barriers: new Set(s.barriers),
     timers: new Map(s.timers),

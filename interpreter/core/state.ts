@@ -1,6 +1,7 @@
 import type { ChainHead } from "../ledger/chain.ts";
 import type { Budget } from "../../compiler/ir/cost.ts";
 import type { Failure, GateDecision, Json, RunOptions, Spent } from "../ledger/entry.ts";
+import type { ItemMap } from "./item-map.ts";
 
 /**
  * A run's state: the fold of its ledger (apply.ts), and nothing else. It
@@ -52,10 +53,10 @@ export type JournalRecord = { readonly result: Json } | { readonly failure: Fail
 export interface FanOutState {
   readonly items: number;
   /** Items that have begun (one of their vertices was scheduled): they count against `concurrency` until done. */
-  readonly begun: Set<number>;
+  readonly begun: ItemMap<true>;
   readonly dropped: Map<number, Failure>;
   /** The seq of the last entry that changed something inside each item: `decide` re-reads an item only after one. */
-  readonly changedAt: Map<number, number>;
+  readonly changedAt: ItemMap<number>;
 }
 
 /**

@@ -2,7 +2,7 @@ import { StdFailure } from "../../stdlib/runtime/implementation.ts";
 import { implementations } from "../../stdlib/runtime/index.ts";
 import { BodyRun, type BodyProgress } from "../core/body-run.ts";
 import { evaluatePure, Frame } from "../core/evaluate.ts";
-import { type RunPlan, splitInstance } from "../core/plan.ts";
+import { instanceId, type RunPlan } from "../core/plan.ts";
 import type { JournalRecord, RunState } from "../core/state.ts";
 import type { Draft, Json, SandboxUse } from "../ledger/entry.ts";
 import type { SandboxSession, WorkTreeStart } from "../sandbox/sandbox.ts";
@@ -40,7 +40,7 @@ export async function runAttempt(
   resumed: boolean,
 ): Promise<void> {
   const { plan, state, submit, clock } = context;
-  const vertex = plan.vertices.get(splitInstance(instance).id);
+  const vertex = plan.vertices.get(instanceId(instance));
   const unit = vertex === undefined ? undefined : plan.units.get(vertex.unit);
   if (vertex === undefined || unit === undefined) throw new Error(`no unit for ${instance}`);
   const controller = new AbortController();

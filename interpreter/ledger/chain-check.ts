@@ -1,6 +1,6 @@
 import { Worker } from "node:worker_threads";
 import { sha256Hex } from "../../compiler/ir/hash.ts";
-import { type ChainBreak, type ChainHead, checkLinkWith } from "./chain.ts";
+import { type ChainBreak, type ChainHead, checkLinkWith, sealedLinkWith } from "./chain.ts";
 
 /** What the chain check concludes of the texts given to it: the head they lead to, or where they break. */
 export type ChainVerdict = { readonly head: ChainHead; readonly entries: number } | { readonly broken: ChainBreak };
@@ -9,20 +9,25 @@ export type ChainVerdict = { readonly head: ChainHead; readonly entries: number 
  * Checks the hash chain of a whole ledger as its texts go by, beside
  * whoever reads them: `flow replay` hands every text here and compares
  * what it produces with the text alone, so the chain's sha256 and the
- * parse it needs are this check's, once per entry. A long ledger is
- * checked on a worker thread (on another core, the check costs replay
- * nothing); a short one, where starting a thread would cost more than
- * the check, here when it ends.
+ * parse it needs are this check's, once per entry. A text replay has
+ * found to be an entry it made itself but for its hashes comes with where
+ * its hash member is, and is not parsed again (chain.ts, sealedLinkWith).
+ * A long ledger is checked on a worker thread (on another core, the check
+ * costs replay nothing); a short one, where starting a thread would cost
+ * more than the check, here when it ends.
  */
 export class ChainCheck {
   private waiting: string[] = [];
+  /** Beside each text waiting: where its hash member is when replay made it (isSealedFrom), else -1. */
+  private hashAts: number[] = [];
   private worker: { readonly thread: Worker; readonly verdict: Promise<ChainVerdict> } | null = null;
 
   /** `threadAfter`: how many texts make a ledger long enough for a thread. */
   constructor(private readonly threadAfter = 4096) {}
 
-  add(text: string): void {
+  add(text: string, hashAt = -1): void {
     this.waiting.push(text);
+    this.hashAts.push(hashAt);
     // Texts cross to the thread a page at a time: one message per text would cost more than its hash.
     if (this.waiting.length >= 2048 && (this.worker !== null || this.waiting.length >= this.threadAfter)) this.send();
   }
@@ -30,9 +35,10 @@ export class ChainCheck {
   /** The verdict on every text given so far; the check ends with it. */
   async finish(): Promise<ChainVerdict> {
     if (this.worker === null && this.waiting.length < this.threadAfter) {
-      const walk = chainWalk(checkLinkWith.bind(null, sha256Hex));
-      walk.take(this.waiting);
+      const walk = chainWalk(checkLinkWith.bind(null, sha256Hex), sealedLinkWith.bind(null, sha256Hex));
+      walk.take(this.waiting, this.hashAts);
       this.waiting = [];
+      this.hashAts = [];
       return walk.verdict();
     }
     const worker = this.send();
@@ -47,13 +53,15 @@ export class ChainCheck {
   /** Ends the check without a verdict. */
   async close(): Promise<void> {
     this.waiting = [];
+    this.hashAts = [];
     await this.worker?.thread.terminate();
   }
 
   private send(): { readonly thread: Worker; readonly verdict: Promise<ChainVerdict> } {
     const worker = (this.worker ??= startWorker());
-    if (this.waiting.length > 0) worker.thread.postMessage(this.waiting);
+    if (this.waiting.length > 0) worker.thread.postMessage({ texts: this.waiting, hashAts: this.hashAts });
     this.waiting = [];
+    this.hashAts = [];
     return worker;
   }
 }
@@ -61,15 +69,26 @@ export class ChainCheck {
 /**
  * The walk along the chain, self-contained (its source runs as is on the
  * worker): each text checked against the head before it, the run taken
- * from the first; after a break, nothing more is read.
+ * from the first; after a break, nothing more is read. A text with where
+ * its hash member is (`hashAts`, -1 for none) is checked without parsing
+ * it, and, should that fail, checked in full for how the chain breaks.
  */
-function chainWalk(check: (run: string | null, head: ChainHead, text: string) => ReturnType<typeof checkLinkWith>) {
+function chainWalk(
+  check: (run: string | null, head: ChainHead, text: string) => ReturnType<typeof checkLinkWith>,
+  checkSealed: (head: ChainHead, text: string, hashAt: number) => string | null,
+) {
   let run: string | null = null;
   let head: ChainHead = { seq: -1, hash: "0".repeat(64) };
   let broken: ChainBreak | null = null;
   return {
-    take(texts: readonly string[]): void {
+    take(texts: readonly string[], hashAts: readonly number[]): void {
       for (let i = 0; i < texts.length && broken === null; i++) {
+        const hashAt = hashAts[i] as number;
+        const sealed = hashAt >= 0 && run !== null ? checkSealed(head, texts[i] as string, hashAt) : null;
+        if (sealed !== null) {
+          head = { seq: head.seq + 1, hash: sealed };
+          continue;
+        }
         const link = check(run, head, texts[i] as string);
         if ("broken" in link) broken = link.broken;
         else {
@@ -84,15 +103,17 @@ function chainWalk(check: (run: string | null, head: ChainHead, text: string) =>
   };
 }
 
-/** The worker: its code is the two functions above, given node's sha256; it answers the end of the texts (null) with its verdict. */
+/** The worker: its code is the functions above, given node's sha256; it answers the end of the texts (null) with its verdict. */
 function startWorker(): { readonly thread: Worker; readonly verdict: Promise<ChainVerdict> } {
   const source = `
     const { parentPort } = require("node:worker_threads");
     const { hash } = require("node:crypto");
     const checkLinkWith = ${checkLinkWith.toString()};
-    const walk = (${chainWalk.toString()})(checkLinkWith.bind(null, (text) => hash("sha256", text, "hex")));
-    parentPort.on("message", (texts) => {
-      if (texts !== null) walk.take(texts);
+    const sealedLinkWith = ${sealedLinkWith.toString()};
+    const hex = (text) => hash("sha256", text, "hex");
+    const walk = (${chainWalk.toString()})(checkLinkWith.bind(null, hex), sealedLinkWith.bind(null, hex));
+    parentPort.on("message", (page) => {
+      if (page !== null) walk.take(page.texts, page.hashAts);
       else parentPort.postMessage(walk.verdict());
     });`;
   const thread = new Worker(source, { eval: true });

@@ -1,6 +1,6 @@
 import { canonicalJson, jsonString } from "../../compiler/ir/canonical-json.ts";
 import { sha256Hex } from "../../compiler/ir/hash.ts";
-import { type Draft, type Entry, ledgerVersion } from "./entry.ts";
+import { type Draft, type Entry, entryOrigin, ledgerVersion } from "./entry.ts";
 
 /**
  * The hash chain: `hash = sha256(prev ‖ canonical JSON of the entry without
@@ -39,9 +39,19 @@ export function entryPieces(run: string, seq: number, draft: Draft): EntryPieces
   const onVertex = "vertex" in draft;
   return {
     before: `{"at":${draft.at},${onVertex ? `"attempt":${draft.attempt},` : ""}"data":${canonicalJson(draft.data)}`,
-    kind: `"kind":${jsonString(draft.kind)}`,
-    after: `"run":${jsonString(run)},"seq":${seq},"v":${ledgerVersion}${onVertex ? `,"vertex":${jsonString(draft.vertex)}` : ""}}`,
+    kind: kindMembers.get(draft.kind) ?? `"kind":${jsonString(draft.kind)}`,
+    after: `"run":${runMember(run)},"seq":${seq},"v":${ledgerVersion}${onVertex ? `,"vertex":${jsonString(draft.vertex)}` : ""}}`,
   };
+}
+
+/** The `"kind":…` member of each kind, written once: every entry has one, and there are only these. */
+const kindMembers: ReadonlyMap<string, string> = new Map(Object.keys(entryOrigin).map((kind) => [kind, `"kind":${jsonString(kind)}`]));
+
+/** The run's id as JSON, for the run whose entries are being written (one run at a time, mostly): written once a run. */
+let lastRun: { readonly run: string; readonly json: string } = { run: "", json: '""' };
+function runMember(run: string): string {
+  if (lastRun.run !== run) lastRun = { run, json: jsonString(run) };
+  return lastRun.json;
 }
 
 /**
@@ -146,10 +156,31 @@ export function checkLinkWith(
   if (record.prev !== head.hash) return { broken: { kind: "prev", seq } };
   const hash = record.hash;
   const member = `,"hash":"${String(hash)}"`;
-  const at = text.lastIndexOf(member);
+  // The last one, found going forward: V8's indexOf is a fast builtin, lastIndexOf a call into its runtime.
+  let at = text.indexOf(member);
+  for (let next = at === -1 ? -1 : text.indexOf(member, at + 1); next !== -1; next = text.indexOf(member, next + 1)) at = next;
   if (typeof hash !== "string" || at === -1) return { broken: { kind: "hash", seq } };
   if (hash !== hex(head.hash + text.slice(0, at) + text.slice(at + member.length))) return { broken: { kind: "hash", seq } };
   return { entry: record as Record<string, unknown> & { run: string; hash: string } };
+}
+
+/**
+ * `checkLinkWith` without the parse, for a text whose caller has found it
+ * to be the pieces of an entry it made itself at this seq, of this run,
+ * with the hash member at `hashAt` (replay: isSealedFrom): such a text is
+ * canonical JSON but for its two 64-character holes. It is linked and
+ * hashed right when the hole after `"prev":"` holds the head's hash and
+ * the one after `"hash":"` the sha256 of the text without that member, as
+ * checkLinkWith would find them (neither then holds a quote, and no member
+ * after `data` can be mistaken for either). Returns the text's hash, or
+ * null when it is not linked or hashed right: checkLinkWith then says how
+ * the chain breaks. Self-contained too (it runs on the worker).
+ */
+export function sealedLinkWith(hex: (text: string) => string, head: ChainHead, text: string, hashAt: number): string | null {
+  const prevAt = text.indexOf(',"prev":"', hashAt + 74);
+  if (prevAt === -1 || text.slice(prevAt + 9, prevAt + 73) !== head.hash) return null;
+  const hash = text.slice(hashAt + 9, hashAt + 73);
+  return hash === hex(head.hash + text.slice(0, hashAt) + text.slice(hashAt + 74)) ? hash : null;
 }
 
 /** A one-line account of a break, for `flow replay` and the stores. */
