@@ -10,7 +10,8 @@
  *   with `fs.read fs.write` and with `fs.write net` too; p50/p90 of 20;
  * - round trip: `exec("true")` on one warm session; p50/p90 of 50.
  *
- * The template is made first (or found in the cache) and not timed. Called
+ * The templates (with and without network) are made first (or found in the
+ * cache) and not timed. Called
  * by bench/sandbox/run.ts; every figure is in ms. Load matters under TCG:
  * the 1-minute load average is returned beside the figures.
  */
@@ -41,12 +42,14 @@ export interface MicrovmFigures {
 export async function benchMicrovm(options: { readonly memoryMb?: number; readonly boots?: number; readonly clones?: number; readonly roundTrips?: number } = {}): Promise<MicrovmFigures> {
   const memoryMb = options.memoryMb ?? 256;
   const cacheDir = microvmCacheDir();
-  const { image } = await ensureGuestImage(join(cacheDir, "image"));
   const runtime = await RuntimeDir.create();
   const work = await mkdtemp(join(tmpdir(), "flow-bench-microvm-"));
   const driver = microvmDriver({ cacheDir });
   try {
     const shape = { memoryMb, vcpus: 1 };
+    // The driver's pool first: it builds or rebuilds the image (and drops the old image's templates) and makes the empty share.
+    const pool = await driver.pool(null);
+    const { image } = await ensureGuestImage(join(cacheDir, "image"));
     const tscKhz = await hostCpuKhz();
     const emptyDir = join(cacheDir, "empty");
     const { accelerator } = await chooseAccelerator(cacheDir, { image, shape, tscKhz, emptyDir, runtime });
@@ -61,7 +64,8 @@ export async function benchMicrovm(options: { readonly memoryMb?: number; readon
       await runtime.removeVmDir(vm.process.dir);
     }
 
-    await (await driver.pool(null)).template(shape);
+    await pool.template(shape);
+    await pool.template(shape, true);
     const request = (effects: Array<Effect["name"]>, i: number): SandboxRequest => ({
       workTree: join(work, `tree-${i}`),
       start: { kind: "fresh" },

@@ -12,13 +12,16 @@
  * Frames, both ways: a header line "TYPE ID LENGTH\n", then LENGTH bytes.
  * Host to guest:
  *   p  ping                       -> R "pong"
- *   w  "SECONDS NANOSECONDS HEX"  set the clock, mix HEX (host randomness) into
- *                                 the RNG and reseed it: a clone restored from
- *                                 a snapshot has the template's RNG state and
- *                                 clock -> R "ok"
- *   m  "ro" | "rw"                mount the 9p share tagged "work" on /work -> R | F
+ *   w  "SECONDS NANOSECONDS HEX SHARE"  set the clock, mix HEX (host randomness)
+ *                                 into the RNG and reseed it (a clone restored
+ *                                 from a snapshot has the template's RNG state
+ *                                 and clock), then mount the 9p share tagged
+ *                                 "work" on /work when SHARE is "ro" or "rw"
+ *                                 ("-": none). One request, as it is a clone's
+ *                                 first: its answer also says the clone runs -> R | F
  *   n  ""                         bind the NIC's driver and configure it for
- *                                 QEMU's user-mode network -> R | F
+ *                                 QEMU's user-mode network (the network
+ *                                 template, before it is saved) -> R | F
  *   x  exec: NUL-terminated fields: timeout ms (0: none), pids.max (0: none),
  *      cwd, command, then NAME=VALUE each -> O/E chunks, then X
  *   k  ""                         kill job ID (the host gave up on it)
@@ -276,9 +279,11 @@ static void drain(struct job *job, int *fd, char type) {
 
 /*
  * The NIC's driver is loaded at boot but the device left unbound
- * (guest-init.sh), so a VM without `net` has no interface. Granted `net`,
- * the device is bound and configured for QEMU's user-mode network, here
- * with ioctls: starting `ip` three times costs ~100 ms under TCG.
+ * (guest-init.sh), so a VM without `net` has no interface. The template
+ * that clones granted `net` are restored from has the device bound and
+ * configured for QEMU's user-mode network before it is saved (binding
+ * costs ~130 ms under TCG, too much for every clone), here with ioctls:
+ * starting `ip` three times costs ~100 ms more.
  */
 static int set_address(int sock, const char *name, unsigned long request, const char *address) {
   struct ifreq ifr;
@@ -349,8 +354,8 @@ static int hex_value(char c) {
 
 static void wake(unsigned long id, char *payload) {
   long long seconds = 0, nanoseconds = 0;
-  char hex[260] = {0};
-  if (sscanf(payload, "%lld %lld %258s", &seconds, &nanoseconds, hex) != 3) return send_text('F', id, "malformed wake request");
+  char hex[260] = {0}, share[4] = {0};
+  if (sscanf(payload, "%lld %lld %258s %3s", &seconds, &nanoseconds, hex, share) != 4) return send_text('F', id, "malformed wake request");
   struct timespec ts = {(time_t)seconds, (long)nanoseconds};
   if (clock_settime(CLOCK_REALTIME, &ts) != 0) return send_text('F', id, "clock_settime: %s", strerror(errno));
   struct {
@@ -372,6 +377,10 @@ static void wake(unsigned long id, char *payload) {
   int saved = errno;
   close(fd);
   if (!ok) return send_text('F', id, "reseeding the RNG: %s", strerror(saved));
+  /* cache=none: the host's tree is the truth, and the host writes to it between commands. */
+  if (strcmp(share, "-") != 0 &&
+      mount("work", "/work", "9p", strcmp(share, "rw") == 0 ? 0 : MS_RDONLY, "trans=virtio,version=9p2000.L,msize=262144,cache=none") != 0)
+    return send_text('F', id, "mounting the work tree: %s", strerror(errno));
   send_text('R', id, "ok");
 }
 
@@ -381,13 +390,6 @@ static void handle(char type, unsigned long id, char *payload, size_t length) {
     return send_text('R', id, "pong");
   case 'w':
     return wake(id, payload);
-  case 'm': {
-    int readonly = length >= 2 && strncmp(payload, "ro", 2) == 0;
-    /* cache=none: the host's tree is the truth, and the host writes to it between commands. */
-    if (mount("work", "/work", "9p", readonly ? MS_RDONLY : 0, "trans=virtio,version=9p2000.L,msize=262144,cache=none") != 0)
-      return send_text('F', id, "mounting the work tree: %s", strerror(errno));
-    return send_text('R', id, "ok");
-  }
   case 'n':
     return network_up(id);
   case 'x':

@@ -14,7 +14,7 @@
  * - the NIC is QEMU's user-mode network (the host's 127.0.0.1 is 10.0.2.2
  *   in the guest) when the node has `net`, and otherwise a port of a hub
  *   connected to nothing, so that no packet leaves the VM whatever the
- *   guest does; the guest loads the NIC's driver only for `net`, so without
+ *   guest does; the guest's NIC is bound only in the template for `net`, so without
  *   it there is no interface and a connection fails with "Network
  *   unreachable".
  */
