@@ -66,7 +66,10 @@ export function qemuCommand(input: QemuCommandInput): string[] {
       memory.push("-object", `memory-backend-file,id=ram0,size=${shape.memoryMb}M,mem-path=${commaSafe(ram.path)},share=${ram.kind === "template" ? "on" : "off"}`);
       break;
   }
-  const append = ["console=ttyS0", "quiet", "panic=-1", ...(input.tscKhz === null ? [] : [`tsc_early_khz=${input.tscKhz}`])];
+  // tsc=reliable: under TCG the guest's clocksource watchdog finds the TSC skewed against jiffies (the timer ticks
+  // arrive late, not the TSC) and falls back to jiffies, which leaves the guest without high-resolution timers: every
+  // sleep, poll timeout and timestamp in it is rounded to 4 ms.
+  const append = ["console=ttyS0", "quiet", "panic=-1", "tsc=reliable", ...(input.tscKhz === null ? [] : [`tsc_early_khz=${input.tscKhz}`])];
   return [
     qemuBinary,
     "-M",
