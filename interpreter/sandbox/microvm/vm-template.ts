@@ -34,7 +34,7 @@ export interface VmTemplate {
 }
 
 /** Changes when the devices or the way templates are made change, so old templates are not restored into new machines. */
-const templateFormat = 3;
+const templateFormat = 4;
 
 export interface TemplateSetting {
   readonly image: GuestImage;
