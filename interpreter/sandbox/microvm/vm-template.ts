@@ -171,7 +171,7 @@ export async function waitForMigration(qmp: QmpClient, deadline: number): Promis
 }
 
 /** A path inside `exec:` (run by /bin/sh): single-quoted. */
-export function shellQuote(text: string): string {
+function shellQuote(text: string): string {
   return `'${text.replaceAll("'", `'\\''`)}'`;
 }
 

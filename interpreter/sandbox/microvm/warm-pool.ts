@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { GuestAgent } from "./guest-agent.ts";
 import type { GuestImage } from "./guest-image.ts";
@@ -7,7 +8,7 @@ import { type Accelerator, type MachineShape, qemuCommand } from "./qemu-command
 import { QmpClient } from "./qmp.ts";
 import type { RuntimeDir } from "./runtime-dir.ts";
 import { VmProcess } from "./vm-process.ts";
-import { findOrMakeTemplate, shellQuote, type VmTemplate } from "./vm-template.ts";
+import { findOrMakeTemplate, type VmTemplate } from "./vm-template.ts";
 
 /**
  * The warm pool: for each machine shape, one template (booted and saved
@@ -105,6 +106,8 @@ export class WarmPool {
   private async restore(template: VmTemplate, request: CloneRequest): Promise<Clone> {
     const { image, accelerator, tscKhz, emptyDir, runtime } = this.setting;
     const share = request.share ?? { path: emptyDir, writable: false };
+    // The template's state reaches QEMU as an open file, not through `exec:cat` (a shell and cat forked from QEMU).
+    const state = await open(template.state, "r");
     const vm = await VmProcess.start(
       qemuCommand({
         vmlinux: image.vmlinux,
@@ -122,7 +125,8 @@ export class WarmPool {
       }),
       runtime,
       "clone",
-    );
+      state.fd,
+    ).finally(() => state.close());
     const alive = (): boolean => vm.alive;
     const deadline = Date.now() + restoreTimeoutMs;
     let agent: GuestAgent | undefined;
@@ -137,7 +141,7 @@ export class WarmPool {
         await Promise.all([
           qmp.execute("migrate-set-capabilities", { capabilities: [{ capability: "x-ignore-shared", state: true }] }),
           // The template was saved running (vm-template.ts), so the clone runs once its state is loaded.
-          qmp.execute("migrate-incoming", { uri: `exec:cat ${shellQuote(template.state)}` }),
+          qmp.execute("migrate-incoming", { uri: "fd:3" }),
         ]);
       } finally {
         qmp.close();
