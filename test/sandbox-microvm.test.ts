@@ -49,8 +49,10 @@ async function inVm<T>(granted: readonly Effect[], body: (s: SandboxSession) => 
 describe.skipIf(!hasQemu)("the microvm driver", () => {
   beforeAll(async () => {
     driver = microvmDriver({ pool: { size: 4 } });
-    // The image, the accelerator and the template, once for the file.
-    await (await driver.pool(null)).template({ memoryMb, vcpus: 1 });
+    // The image, the accelerator and the templates (without and with network), once for the file.
+    const pool = await driver.pool(null);
+    await pool.template({ memoryMb, vcpus: 1 });
+    await pool.template({ memoryMb, vcpus: 1 }, true);
   }, 240_000);
 
   afterAll(async () => {

@@ -96,5 +96,6 @@ if (process.env["BENCH_MICROVM"] !== "0" && microvmUnavailable() === null) {
   console.log(`  cold boot to agent ready   ${ms(vm.coldBootMs.median)} median`);
   console.log(`  clone ready                ${ms(vm.cloneReadyMs.p50)} p50 ${ms(vm.cloneReadyMs.p90)} p90: ${verdict(vm.cloneReadyMs.p50, 200)}; ${(vm.coldBootMs.median / vm.cloneReadyMs.p50).toFixed(1)}× faster than a cold boot`);
   console.log(`  clone ready, with net      ${ms(vm.cloneReadyWithNetMs.p50)} p50 ${ms(vm.cloneReadyWithNetMs.p90)} p90: ${verdict(vm.cloneReadyWithNetMs.p50, 200)}`);
-  console.log(`  round trip                 ${ms(vm.roundTripMs.p50)} p50 ${ms(vm.roundTripMs.p90)} p90: ${verdict(vm.roundTripMs.p50, 5)}`);
+  console.log(`  round trip, back to back   ${ms(vm.roundTripMs.p50)} p50 ${ms(vm.roundTripMs.p90)} p90: ${verdict(vm.roundTripMs.p50, 5)}`);
+  console.log(`  round trip after a pause   ${ms(vm.roundTripAfterPauseMs.p50)} p50 ${ms(vm.roundTripAfterPauseMs.p90)} p90: ${verdict(vm.roundTripAfterPauseMs.p50, 5)}`);
 } else console.log("\nmicrovm: not measured (BENCH_MICROVM=0, or QEMU is not installed)");

@@ -12,8 +12,8 @@ import type { CommandIo } from "../io.ts";
 /**
  * `flow sandbox build [--force]`: builds the microVM guest image into the
  * cache (or says it is current), then readies what the first run would
- * otherwise wait for: which accelerator works here, and the template of the
- * default profile's machine, booted and saved.
+ * otherwise wait for: which accelerator works here, and the templates of the
+ * default profile's machine (without and with network), booted and saved.
  */
 export async function sandboxBuild(options: { readonly force: boolean }, io: CommandIo): Promise<number> {
   const cacheDir = microvmCacheDir();
@@ -33,10 +33,12 @@ export async function sandboxBuild(options: { readonly force: boolean }, io: Com
     try {
       const pool = await driver.pool(null);
       const started = Date.now();
-      await pool.template({ memoryMb: builtInProfile.memoryMb, vcpus: Math.ceil(builtInProfile.cpus) });
+      const shape = { memoryMb: builtInProfile.memoryMb, vcpus: Math.ceil(builtInProfile.cpus) };
+      await pool.template(shape);
+      await pool.template(shape, true);
       const verdict = await knownAccelerator(cacheDir);
       io.out(`accelerator: ${verdict?.accelerator ?? "unknown"}${verdict === null ? "" : ` (${verdict.reason})`}\n`);
-      io.out(`template for ${builtInProfile.memoryMb} MiB, ${Math.ceil(builtInProfile.cpus)} vCPU ready (${Date.now() - started} ms)\n`);
+      io.out(`templates for ${builtInProfile.memoryMb} MiB, ${Math.ceil(builtInProfile.cpus)} vCPU, without and with network, ready (${Date.now() - started} ms)\n`);
     } finally {
       await driver.close();
     }

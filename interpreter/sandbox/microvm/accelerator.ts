@@ -22,7 +22,7 @@ export type AcceleratorVerdict = { readonly accelerator: Accelerator; readonly r
 
 export const probeTimeoutMs = 8_000;
 
-export async function chooseAccelerator(cacheDir: string, probe: Omit<TemplateSetting, "accelerator" | "templates" | "bootTimeoutMs">): Promise<AcceleratorVerdict> {
+export async function chooseAccelerator(cacheDir: string, probe: Omit<TemplateSetting, "accelerator" | "templates" | "network" | "bootTimeoutMs">): Promise<AcceleratorVerdict> {
   const forced = process.env["FLOW_MICROVM_ACCEL"];
   if (forced === "kvm" || forced === "tcg") return { accelerator: forced, reason: "FLOW_MICROVM_ACCEL" };
   const bootId = (await readFile("/proc/sys/kernel/random/boot_id", "utf8").catch(() => "unknown")).trim();
@@ -42,7 +42,7 @@ export async function knownAccelerator(cacheDir: string): Promise<AcceleratorVer
   return cached.success && cached.data.bootId === bootId ? cached.data : null;
 }
 
-async function probeKvm(probe: Omit<TemplateSetting, "accelerator" | "templates" | "bootTimeoutMs">): Promise<AcceleratorVerdict> {
+async function probeKvm(probe: Omit<TemplateSetting, "accelerator" | "templates" | "network" | "bootTimeoutMs">): Promise<AcceleratorVerdict> {
   try {
     await access("/dev/kvm", constants.R_OK | constants.W_OK);
   } catch {

@@ -12,13 +12,16 @@
  * Frames, both ways: a header line "TYPE ID LENGTH\n", then LENGTH bytes.
  * Host to guest:
  *   p  ping                       -> R "pong"
- *   w  "SECONDS NANOSECONDS HEX"  set the clock, mix HEX (host randomness) into
- *                                 the RNG and reseed it: a clone restored from
- *                                 a snapshot has the template's RNG state and
- *                                 clock -> R "ok"
- *   m  "ro" | "rw"                mount the 9p share tagged "work" on /work -> R | F
+ *   w  "SECONDS NANOSECONDS HEX SHARE"  set the clock, mix HEX (host randomness)
+ *                                 into the RNG and reseed it (a clone restored
+ *                                 from a snapshot has the template's RNG state
+ *                                 and clock), then mount the 9p share tagged
+ *                                 "work" on /work when SHARE is "ro" or "rw"
+ *                                 ("-": none). One request, as it is a clone's
+ *                                 first: its answer also says the clone runs -> R | F
  *   n  ""                         bind the NIC's driver and configure it for
- *                                 QEMU's user-mode network -> R | F
+ *                                 QEMU's user-mode network (the network
+ *                                 template, before it is saved) -> R | F
  *   x  exec: NUL-terminated fields: timeout ms (0: none), pids.max (0: none),
  *      cwd, command, then NAME=VALUE each -> O/E chunks, then X
  *   k  ""                         kill job ID (the host gave up on it)
@@ -32,11 +35,30 @@
  * this agent, and says so in memory.events), pids.max from the host (1
  * when the node is not granted `proc`: the shell itself and nothing it
  * would start), and cgroup.kill ends everything it started.
+ *
+ * Under TCG a command's cost is mostly the guest kernel's, so the agent
+ * does as little per command as it can. Cgroups are not made and removed
+ * per command (~6 ms each way): a finished command's cgroup, once empty,
+ * serves the next one (a VM serves one session, never another node), and
+ * two are made at start, before the template is saved. The shell is
+ * started inside its cgroup (clone3 with CLONE_INTO_CGROUP), not moved
+ * into it (~12 ms more, and a kill could miss a child not yet moved).
+ *
+ * Starting `sh` itself still costs ~10 ms (fork and exec under TCG), so a
+ * command that may start processes (pids.max not 1) runs in a spare shell
+ * started ahead, in a cgroup of its own, at SCHED_IDLE while it waits
+ * (one is in the template; the next is started once no command runs). The
+ * spare sources a script from fd 3 that exports the command's variables,
+ * changes to its directory and evals the command: a builtin then costs no
+ * process at all. A command without `proc` still gets `sh -c`: there the
+ * shell execs a lone command in place, where eval would fork it, which
+ * pids.max 1 refuses.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <linux/sched.h>
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <net/route.h>
@@ -61,6 +83,15 @@
 #define MAX_JOBS 32
 #define MAX_FRAME (8 * 1024 * 1024)
 
+/* A command's cgroup, kept for the next command once the last one's processes are gone. */
+struct slot {
+  int made, busy;
+  int fd;             /* the directory, for CLONE_INTO_CGROUP */
+  long long pids_max; /* as last written; 0: "max" */
+  long long oom_kills; /* memory.events' count when the last command in it finished */
+  char path[64];
+};
+
 struct job {
   int used;
   unsigned long id;
@@ -68,10 +99,21 @@ struct job {
   int out, err;
   int exited, status, timed_out;
   long long deadline; /* ms on CLOCK_MONOTONIC; 0: none */
-  char cgroup[96];
+  struct slot *slot;
+};
+
+/* A shell started ahead, waiting for its script on fd 3 (see the head of this file); pid 0: none. */
+struct spare {
+  pid_t pid;
+  int out, err, script;
+  struct slot *slot;
 };
 
 static struct job jobs[MAX_JOBS];
+static struct slot slots[MAX_JOBS + 1]; /* one more: the spare's */
+static struct spare spare;
+/* Spares that ended before they were used: past a few, the image's shell is broken and restarting it would spin. */
+static int spares_lost;
 static int port = -1;
 static long long command_memory_max;
 
@@ -99,9 +141,14 @@ static void write_all(int fd, const char *data, size_t length) {
 }
 
 static void send_frame(char type, unsigned long id, const char *data, size_t length) {
-  char header[64];
-  int n = snprintf(header, sizeof header, "%c %lu %zu\n", type, id, length);
-  write_all(port, header, (size_t)n);
+  char frame[4096];
+  int n = snprintf(frame, sizeof frame, "%c %lu %zu\n", type, id, length);
+  /* A short frame goes in one write: each write is a message through the virtio queue, costly under TCG. */
+  if (length <= sizeof frame - (size_t)n) {
+    memcpy(frame + n, data, length);
+    return write_all(port, frame, (size_t)n + length);
+  }
+  write_all(port, frame, (size_t)n);
   write_all(port, data, length);
 }
 
@@ -166,8 +213,191 @@ static struct job *job_by_id(unsigned long id) {
 
 static void kill_job(struct job *job) {
   char path[128];
-  snprintf(path, sizeof path, "%s/cgroup.kill", job->cgroup);
+  snprintf(path, sizeof path, "%s/cgroup.kill", job->slot->path);
   if (write_file(path, "1") != 0 && job->pid > 0 && !job->exited) kill(-job->pid, SIGKILL);
+}
+
+static int make_slot(struct slot *slot, int index) {
+  snprintf(slot->path, sizeof slot->path, "/sys/fs/cgroup/command-%d", index);
+  if (mkdir(slot->path, 0755) != 0 && errno != EEXIST) return -1;
+  char path[96], value[32];
+  snprintf(path, sizeof path, "%s/memory.max", slot->path);
+  snprintf(value, sizeof value, "%lld", command_memory_max);
+  write_file(path, value);
+  snprintf(path, sizeof path, "%s/memory.oom.group", slot->path);
+  write_file(path, "1");
+  slot->fd = open(slot->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (slot->fd < 0) return -1;
+  slot->made = 1;
+  slot->pids_max = 0;
+  slot->oom_kills = 0;
+  return 0;
+}
+
+/* PIDS (0: none) as the slot's pids.max, written only when it changes. */
+static int limit_pids(struct slot *slot, long long pids) {
+  if (pids == slot->pids_max) return 0;
+  char path[96], value[32];
+  snprintf(path, sizeof path, "%s/pids.max", slot->path);
+  snprintf(value, sizeof value, "%lld", pids);
+  if (write_file(path, pids > 0 ? value : "max") != 0) return -1;
+  slot->pids_max = pids;
+  return 0;
+}
+
+/* A free cgroup with no process left in it, made when none is. */
+static struct slot *take_slot(void) {
+  for (int i = 0; i <= MAX_JOBS; i++) {
+    struct slot *slot = &slots[i];
+    if (!slot->made || slot->busy) continue;
+    char path[96];
+    snprintf(path, sizeof path, "%s/cgroup.events", slot->path);
+    if (read_number_after(path, "populated ") == 0) return slot;
+  }
+  for (int i = 0; i <= MAX_JOBS; i++)
+    if (!slots[i].made) return make_slot(&slots[i], i) == 0 ? &slots[i] : NULL;
+  errno = EBUSY;
+  return NULL;
+}
+
+/* <sched.h> is not included: its clone flags clash with <linux/sched.h>'s, which clone3 needs. */
+static void set_idle(pid_t pid, int idle) {
+  struct {
+    int priority;
+  } param = {0};
+  syscall(SYS_sched_setscheduler, pid, idle ? SCHED_IDLE : SCHED_NORMAL, &param);
+}
+
+/*
+ * Starts /bin/sh with ARGV and ENV in SLOT's cgroup (clone3 with
+ * CLONE_INTO_CGROUP: born there, not moved there), stdin /dev/null, stdout
+ * and stderr into pipes whose read ends (non-blocking) it puts in OUT and
+ * ERR; SCRIPT (-1: none) becomes its fd 3, CWD its directory (NULL: this
+ * one's), and IDLE starts it at SCHED_IDLE. The pid, or -1 and errno.
+ */
+static pid_t start_shell(struct slot *slot, char **argv, char **env, const char *cwd, int script, int idle, int *out, int *err) {
+  int outs[2], errs[2];
+  if (pipe2(outs, O_CLOEXEC) != 0) return -1;
+  if (pipe2(errs, O_CLOEXEC) != 0) return close(outs[0]), close(outs[1]), -1;
+  /* Everything the child needs is prepared before it starts; it only makes system calls (no libc state is relied on). */
+  int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  sigset_t none;
+  sigemptyset(&none);
+  struct clone_args args;
+  memset(&args, 0, sizeof args);
+  args.flags = CLONE_INTO_CGROUP;
+  args.exit_signal = SIGCHLD;
+  args.cgroup = (unsigned long long)slot->fd;
+  pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+  if (pid == 0) {
+    /* The mask is the child's own (SIGCHLD stays blocked here, for the signalfd); exec keeps it, so it is cleared. */
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    setsid();
+    if (idle) set_idle(0, 1);
+    /* This agent is never the OOM killer's choice; the command must be, or a hog at its limit leaves nothing to kill. */
+    if (write_file("/proc/self/oom_score_adj", "0") != 0) _exit(125);
+    dup2(null, 0);
+    dup2(outs[1], 1);
+    dup2(errs[1], 2);
+    if (script >= 0) dup2(script, 3);
+    if (cwd != NULL && chdir(cwd) != 0) _exit(126);
+    execve("/bin/sh", argv, env);
+    _exit(127);
+  }
+  int saved = errno;
+  close(null);
+  close(outs[1]);
+  close(errs[1]);
+  if (pid < 0) {
+    close(outs[0]), close(errs[0]);
+    errno = saved;
+    return -1;
+  }
+  fcntl(outs[0], F_SETFL, O_NONBLOCK);
+  fcntl(errs[0], F_SETFL, O_NONBLOCK);
+  *out = outs[0];
+  *err = errs[0];
+  return pid;
+}
+
+static void make_spare(void) {
+  struct slot *slot = take_slot();
+  if (slot == NULL) return;
+  int script[2], out, err;
+  if (pipe2(script, O_CLOEXEC) != 0) return;
+  char *argv[] = {"sh", "-c", ". /proc/self/fd/3", NULL};
+  char *env[] = {NULL};
+  pid_t pid = start_shell(slot, argv, env, NULL, script[0], 1, &out, &err);
+  close(script[0]);
+  if (pid < 0) return (void)close(script[1]);
+  slot->busy = 1;
+  spare = (struct spare){pid, out, err, script[1], slot};
+}
+
+/* Appends TEXT single-quoted for sh; returns the new end, or NULL past LIMIT. */
+static char *quoted(char *at, const char *limit, const char *text) {
+  if (at >= limit) return NULL;
+  *at++ = '\'';
+  for (; *text != 0; text++) {
+    if (limit - at < 8) return NULL;
+    if (*text == '\'') {
+      memcpy(at, "'\\''", 4);
+      at += 4;
+    } else *at++ = *text;
+  }
+  if (limit - at < 2) return NULL;
+  *at++ = '\'';
+  return at;
+}
+
+static int is_name(const char *text, const char *end) {
+  if (text == end || (*text >= '0' && *text <= '9')) return 0;
+  for (; text < end; text++)
+    if (!(*text == '_' || (*text >= 'a' && *text <= 'z') || (*text >= 'A' && *text <= 'Z') || (*text >= '0' && *text <= '9'))) return 0;
+  return 1;
+}
+
+/* The spare's script: what `sh -c COMMAND` with ENV in CWD would be. 0 when it cannot say it (too long, a variable sh cannot name). */
+static size_t spare_script(char *buffer, size_t size, const char *cwd, const char *command, char **env) {
+  const char *limit = buffer + size;
+  char *at = buffer + snprintf(buffer, size, "exec 3<&-\n");
+  for (char **variable = env; *variable != NULL; variable++) {
+    const char *equals = strchr(*variable, '=');
+    if (equals == NULL || !is_name(*variable, equals) || limit - at < 16) return 0;
+    memcpy(at, "export ", 7);
+    at = quoted(at + 7, limit, *variable);
+    if (at == NULL) return 0;
+    *at++ = '\n';
+  }
+  if (limit - at < 8) return 0;
+  memcpy(at, "cd ", 3);
+  at = quoted(at + 3, limit, cwd);
+  if (at == NULL || limit - at < 64) return 0;
+  at += snprintf(at, (size_t)(limit - at), " 2>/dev/null || exit 126\nunset OLDPWD\neval ");
+  at = quoted(at, limit, command);
+  if (at == NULL || limit - at < 2) return 0;
+  *at++ = '\n';
+  return (size_t)(at - buffer);
+}
+
+/* Hands the command to the spare shell; 0 when there is none or the command cannot go to one. */
+static int start_in_spare(struct job *job, const char *cwd, const char *command, char **env, long long pids) {
+  static char script[65536]; /* within a pipe's buffer: writing it never waits for the shell */
+  if (spare.pid <= 0 || pids == 1) return 0;
+  size_t length = spare_script(script, sizeof script, cwd, command, env);
+  if (length == 0) return 0;
+  struct slot *slot = spare.slot;
+  if (limit_pids(slot, pids) != 0) return 0;
+  set_idle(spare.pid, 0);
+  write_all(spare.script, script, length);
+  close(spare.script);
+  job->slot = slot;
+  job->pid = spare.pid;
+  job->out = spare.out;
+  job->err = spare.err;
+  job->used = 1;
+  spare.pid = 0;
+  return 1;
 }
 
 static void start_job(unsigned long id, char *payload, size_t length) {
@@ -198,63 +428,31 @@ static void start_job(unsigned long id, char *payload, size_t length) {
   long long timeout = atoll(fields[0]);
   long long pids = atoll(fields[1]);
   job->deadline = timeout > 0 ? now_ms() + timeout : 0;
-
-  snprintf(job->cgroup, sizeof job->cgroup, "/sys/fs/cgroup/job-%lu", id);
-  if (mkdir(job->cgroup, 0755) != 0 && errno != EEXIST) return send_text('F', id, "cannot create the command's cgroup: %s", strerror(errno));
-  char path[160], value[32];
-  snprintf(path, sizeof path, "%s/memory.max", job->cgroup);
-  snprintf(value, sizeof value, "%lld", command_memory_max);
-  write_file(path, value);
-  snprintf(path, sizeof path, "%s/memory.oom.group", job->cgroup);
-  write_file(path, "1");
-  if (pids > 0) {
-    snprintf(path, sizeof path, "%s/pids.max", job->cgroup);
-    snprintf(value, sizeof value, "%lld", pids);
-    if (write_file(path, value) != 0) return send_text('F', id, "cannot limit the command's processes: %s", strerror(errno));
-  }
-
-  int out[2], err[2];
-  if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) return send_text('F', id, "pipe: %s", strerror(errno));
-  /* Everything the child needs is prepared before it starts; it only makes system calls. */
-  char procs[160];
-  snprintf(procs, sizeof procs, "%s/cgroup.procs", job->cgroup);
+  if (start_in_spare(job, fields[2], fields[3], env, pids)) return;
+  struct slot *slot = take_slot();
+  if (slot == NULL) return send_text('F', id, "cannot create the command's cgroup: %s", strerror(errno));
+  job->slot = slot;
+  if (limit_pids(slot, pids) != 0) return send_text('F', id, "cannot limit the command's processes: %s", strerror(errno));
   char *argv[] = {"sh", "-c", fields[3], NULL};
-  int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  sigset_t none;
-  sigemptyset(&none);
-  pid_t pid = fork();
-  if (pid == 0) {
-    /* The mask is the child's own (SIGCHLD stays blocked here, for the signalfd); exec keeps it, so it is cleared. */
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    setsid();
-    /* This agent is never the OOM killer's choice; the command must be, or a hog at its limit leaves nothing to kill. */
-    if (write_file("/proc/self/oom_score_adj", "0") != 0 || write_file(procs, "0") != 0) _exit(125);
-    dup2(null, 0);
-    dup2(out[1], 1);
-    dup2(err[1], 2);
-    if (chdir(fields[2]) != 0) _exit(126);
-    execve("/bin/sh", argv, env);
-    _exit(127);
-  }
-  close(null);
-  if (pid < 0) return send_text('F', id, "fork: %s", strerror(errno));
-  close(out[1]);
-  close(err[1]);
-  fcntl(out[0], F_SETFL, O_NONBLOCK);
-  fcntl(err[0], F_SETFL, O_NONBLOCK);
+  int out, err;
+  pid_t pid = start_shell(slot, argv, env, fields[2], -1, 0, &out, &err);
+  if (pid < 0) return send_text('F', id, "starting the shell: %s", strerror(errno));
+  slot->busy = 1;
   job->used = 1;
   job->pid = pid;
-  job->out = out[0];
-  job->err = err[0];
+  job->out = out;
+  job->err = err;
 }
 
 static void finish_job(struct job *job) {
-  char path[160];
-  snprintf(path, sizeof path, "%s/memory.events", job->cgroup);
+  struct slot *slot = job->slot;
+  char path[96];
+  snprintf(path, sizeof path, "%s/memory.events", slot->path);
   long long oom = read_number_after(path, "oom_kill ");
   int exit_code = WIFEXITED(job->status) ? WEXITSTATUS(job->status) : 128 + WTERMSIG(job->status);
-  send_text('X', job->id, "%d %d %d", exit_code, oom > 0 ? 1 : 0, job->timed_out);
-  rmdir(job->cgroup); /* Busy while a killed process is still being reaped: it then stays, in the VM's RAM only. */
+  send_text('X', job->id, "%d %d %d", exit_code, oom > slot->oom_kills ? 1 : 0, job->timed_out);
+  if (oom > slot->oom_kills) slot->oom_kills = oom;
+  slot->busy = 0; /* Serves again once what was killed in it has gone (take_slot). */
   job->used = 0;
 }
 
@@ -276,9 +474,11 @@ static void drain(struct job *job, int *fd, char type) {
 
 /*
  * The NIC's driver is loaded at boot but the device left unbound
- * (guest-init.sh), so a VM without `net` has no interface. Granted `net`,
- * the device is bound and configured for QEMU's user-mode network, here
- * with ioctls: starting `ip` three times costs ~100 ms under TCG.
+ * (guest-init.sh), so a VM without `net` has no interface. The template
+ * that clones granted `net` are restored from has the device bound and
+ * configured for QEMU's user-mode network before it is saved (binding
+ * costs ~130 ms under TCG, too much for every clone), here with ioctls:
+ * starting `ip` three times costs ~100 ms more.
  */
 static int set_address(int sock, const char *name, unsigned long request, const char *address) {
   struct ifreq ifr;
@@ -349,8 +549,8 @@ static int hex_value(char c) {
 
 static void wake(unsigned long id, char *payload) {
   long long seconds = 0, nanoseconds = 0;
-  char hex[260] = {0};
-  if (sscanf(payload, "%lld %lld %258s", &seconds, &nanoseconds, hex) != 3) return send_text('F', id, "malformed wake request");
+  char hex[260] = {0}, share[4] = {0};
+  if (sscanf(payload, "%lld %lld %258s %3s", &seconds, &nanoseconds, hex, share) != 4) return send_text('F', id, "malformed wake request");
   struct timespec ts = {(time_t)seconds, (long)nanoseconds};
   if (clock_settime(CLOCK_REALTIME, &ts) != 0) return send_text('F', id, "clock_settime: %s", strerror(errno));
   struct {
@@ -372,6 +572,10 @@ static void wake(unsigned long id, char *payload) {
   int saved = errno;
   close(fd);
   if (!ok) return send_text('F', id, "reseeding the RNG: %s", strerror(saved));
+  /* cache=none: the host's tree is the truth, and the host writes to it between commands. */
+  if (strcmp(share, "-") != 0 &&
+      mount("work", "/work", "9p", strcmp(share, "rw") == 0 ? 0 : MS_RDONLY, "trans=virtio,version=9p2000.L,msize=262144,cache=none") != 0)
+    return send_text('F', id, "mounting the work tree: %s", strerror(errno));
   send_text('R', id, "ok");
 }
 
@@ -381,13 +585,6 @@ static void handle(char type, unsigned long id, char *payload, size_t length) {
     return send_text('R', id, "pong");
   case 'w':
     return wake(id, payload);
-  case 'm': {
-    int readonly = length >= 2 && strncmp(payload, "ro", 2) == 0;
-    /* cache=none: the host's tree is the truth, and the host writes to it between commands. */
-    if (mount("work", "/work", "9p", readonly ? MS_RDONLY : 0, "trans=virtio,version=9p2000.L,msize=262144,cache=none") != 0)
-      return send_text('F', id, "mounting the work tree: %s", strerror(errno));
-    return send_text('R', id, "ok");
-  }
   case 'n':
     return network_up(id);
   case 'x':
@@ -452,6 +649,10 @@ int main(void) {
   command_memory_max = available > 0 ? (available - reserve) * 1024 : 64LL * 1024 * 1024;
   if (command_memory_max < 8LL * 1024 * 1024) command_memory_max = 8LL * 1024 * 1024;
   write_file("/proc/self/oom_score_adj", "-1000");
+  /* Made before the template is saved: a clone's first commands find theirs. */
+  make_slot(&slots[0], 0);
+  make_slot(&slots[1], 1);
+  make_spare();
 
   while ((port = open_port()) < 0) usleep(10000);
   fprintf(stderr, "flow-agent: ready\n");
@@ -499,6 +700,13 @@ int main(void) {
       int status;
       pid_t pid;
       while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        if (pid == spare.pid) {
+          /* A spare that ended unused: its cgroup serves again, and another is started when no command runs. */
+          close(spare.out), close(spare.err), close(spare.script);
+          spare.slot->busy = 0;
+          spare.pid = 0;
+          spares_lost++;
+        }
         for (int i = 0; i < MAX_JOBS; i++) {
           if (jobs[i].used && jobs[i].pid == pid) {
             jobs[i].exited = 1;
@@ -515,7 +723,12 @@ int main(void) {
       if (fds[i].fd == job->out) drain(job, &job->out, 'O');
       else if (fds[i].fd == job->err) drain(job, &job->err, 'E');
     }
-    for (int i = 0; i < MAX_JOBS; i++)
+    int running = 0;
+    for (int i = 0; i < MAX_JOBS; i++) {
       if (jobs[i].used && jobs[i].exited && jobs[i].out < 0 && jobs[i].err < 0) finish_job(&jobs[i]);
+      running |= jobs[i].used;
+    }
+    /* Started only when no command runs: it would compete with one for the CPU. */
+    if (spare.pid == 0 && !running && spares_lost < 3) make_spare();
   }
 }

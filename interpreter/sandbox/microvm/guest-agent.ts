@@ -53,24 +53,21 @@ export class GuestAgent {
     return new GuestAgent(await connectWhenListening(path, deadline, alive));
   }
 
-  /** Resolves when the agent answers a ping: the guest has booted, or a restored clone runs again. */
-  async ready(deadline: number, alive: () => boolean): Promise<void> {
-    const answer = this.request("p", "");
-    for (;;) {
-      const settled = await Promise.race([answer.then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), 50))]);
-      if (settled) return;
-      if (!alive()) throw new MicrovmError("the VM exited before its agent answered");
-      if (Date.now() > deadline) throw new MicrovmError("the VM's agent did not answer in time");
-    }
+  /** Resolves when the agent answers a ping: the guest has booted. */
+  ready(deadline: number, alive: () => boolean): Promise<void> {
+    return this.answered(this.request("p", ""), deadline, alive).then(() => undefined);
   }
 
-  /** Sets the guest's clock to now and reseeds its RNG with 64 bytes of this host's randomness. */
-  wake(seed: Buffer, now = Date.now()): Promise<string> {
-    return this.request("w", `${Math.floor(now / 1000)} ${(now % 1000) * 1_000_000} ${seed.toString("hex")}`);
-  }
-
-  mountWork(writable: boolean): Promise<string> {
-    return this.request("m", writable ? "rw" : "ro");
+  /**
+   * A restored clone's first request: sets the guest's clock to now, reseeds
+   * its RNG with 64 bytes of this host's randomness, and mounts the work tree
+   * (`share`: how, or null for none). Sent as soon as the agent's socket
+   * accepts, even while the clone's state is still loading: the guest reads
+   * it once it runs, so the answer also says it runs.
+   */
+  wake(seed: Buffer, share: { readonly writable: boolean } | null, deadline: number, alive: () => boolean, now = Date.now()): Promise<string> {
+    const mount = share === null ? "-" : share.writable ? "rw" : "ro";
+    return this.answered(this.request("w", `${Math.floor(now / 1000)} ${(now % 1000) * 1_000_000} ${seed.toString("hex")} ${mount}`), deadline, alive);
   }
 
   networkUp(): Promise<string> {
@@ -115,6 +112,16 @@ export class GuestAgent {
 
   close(): void {
     this.socket.destroy();
+  }
+
+  /** The answer, or an error once the VM has exited or the deadline has passed without one. */
+  private async answered(answer: Promise<string>, deadline: number, alive: () => boolean): Promise<string> {
+    for (;;) {
+      const settled = await Promise.race([answer.then((text) => ({ text })), new Promise<null>((resolve) => setTimeout(() => resolve(null), 50))]);
+      if (settled !== null) return settled.text;
+      if (!alive()) throw new MicrovmError("the VM exited before its agent answered");
+      if (Date.now() > deadline) throw new MicrovmError("the VM's agent did not answer in time");
+    }
   }
 
   private request(type: string, payload: string): Promise<string> {

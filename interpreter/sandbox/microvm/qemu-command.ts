@@ -14,7 +14,7 @@
  * - the NIC is QEMU's user-mode network (the host's 127.0.0.1 is 10.0.2.2
  *   in the guest) when the node has `net`, and otherwise a port of a hub
  *   connected to nothing, so that no packet leaves the VM whatever the
- *   guest does; the guest loads the NIC's driver only for `net`, so without
+ *   guest does; the guest's NIC is bound only in the template for `net`, so without
  *   it there is no interface and a connection fails with "Network
  *   unreachable".
  */
@@ -66,7 +66,10 @@ export function qemuCommand(input: QemuCommandInput): string[] {
       memory.push("-object", `memory-backend-file,id=ram0,size=${shape.memoryMb}M,mem-path=${commaSafe(ram.path)},share=${ram.kind === "template" ? "on" : "off"}`);
       break;
   }
-  const append = ["console=ttyS0", "quiet", "panic=-1", ...(input.tscKhz === null ? [] : [`tsc_early_khz=${input.tscKhz}`])];
+  // tsc=reliable: under TCG the guest's clocksource watchdog finds the TSC skewed against jiffies (the timer ticks
+  // arrive late, not the TSC) and falls back to jiffies, which leaves the guest without high-resolution timers: every
+  // sleep, poll timeout and timestamp in it is rounded to 4 ms.
+  const append = ["console=ttyS0", "quiet", "panic=-1", "tsc=reliable", ...(input.tscKhz === null ? [] : [`tsc_early_khz=${input.tscKhz}`])];
   return [
     qemuBinary,
     "-M",
@@ -105,7 +108,9 @@ export function qemuCommand(input: QemuCommandInput): string[] {
     "-netdev",
     input.network === "user" ? "user,id=net0" : "hubport,id=net0,hubid=0",
     "-device",
-    "virtio-net-device,netdev=net0",
+    // No guest announce: after a restore it makes the guest send gratuitous ARPs (for switches to learn where a
+    // migrated VM went), ~20–40 ms of a clone's first moments under TCG, and QEMU's user-mode network has no switch.
+    "virtio-net-device,netdev=net0,guest_announce=off",
     "-qmp",
     `unix:${commaSafe(input.qmpSocket)},server=on,wait=off`,
     ...(input.incoming ? ["-incoming", "defer"] : []),

@@ -30,11 +30,12 @@ export class VmProcess {
     this.exit = new Promise((resolve) => child.on("exit", () => ((this.exited = true), resolve())));
   }
 
-  static async start(argv: readonly string[], runtime: RuntimeDir, name: string): Promise<VmProcess> {
+  /** `fd3`: a file QEMU gets as its fd 3 (a clone's saved state, read by `migrate-incoming fd:3`). */
+  static async start(argv: readonly string[], runtime: RuntimeDir, name: string, fd3?: number): Promise<VmProcess> {
     const dir = await runtime.vmDir(name);
     const [binary, ...args] = argv;
     if (binary !== qemuBinary) throw new Error(`not a QEMU command line: ${binary}`);
-    const child = spawn(...launcher(binary, args), { stdio: ["ignore", "ignore", "pipe"], detached: true, cwd: dir });
+    const child = spawn(...launcher(binary, args), { stdio: ["ignore", "ignore", "pipe", ...(fd3 === undefined ? [] : [fd3])], detached: true, cwd: dir });
     const started = await new Promise<Error | null>((resolve) => {
       child.once("spawn", () => resolve(null));
       child.once("error", (error) => resolve(error));

@@ -34,12 +34,14 @@ export interface VmTemplate {
 }
 
 /** Changes when the devices or the way templates are made change, so old templates are not restored into new machines. */
-const templateFormat = 1;
+const templateFormat = 4;
 
 export interface TemplateSetting {
   readonly image: GuestImage;
   readonly accelerator: Accelerator;
   readonly shape: MachineShape;
+  /** Whether the guest's NIC is bound and configured for QEMU's user-mode network before the template is saved. */
+  readonly network: boolean;
   readonly tscKhz: number | null;
   /** The cache's directory of templates. */
   readonly templates: string;
@@ -58,7 +60,7 @@ export async function findOrMakeTemplate(setting: TemplateSetting): Promise<VmTe
   await mkdir(making, { recursive: true });
   try {
     await bootAndSave(setting, making);
-    await writeFile(join(making, "template.json"), `${JSON.stringify({ key, image: setting.image.id, accelerator: setting.accelerator, shape: setting.shape, madeAt: new Date().toISOString() })}\n`);
+    await writeFile(join(making, "template.json"), `${JSON.stringify({ key, image: setting.image.id, accelerator: setting.accelerator, shape: setting.shape, network: setting.network, madeAt: new Date().toISOString() })}\n`);
     await rename(making, dir).catch((error: NodeJS.ErrnoException) => {
       // Another process made it first: theirs is as good.
       if (error.code !== "ENOTEMPTY" && error.code !== "EEXIST") throw error;
@@ -71,7 +73,7 @@ export async function findOrMakeTemplate(setting: TemplateSetting): Promise<VmTe
 
 /** Not the TSC frequency: it is read at boot only, and a clone is never booted; hosts whose reading drifts would otherwise never reuse a template. */
 function templateKey(setting: TemplateSetting): string {
-  const identity = [templateFormat, setting.image.id, qemuVersion(), setting.accelerator, setting.shape.memoryMb, setting.shape.vcpus];
+  const identity = [templateFormat, setting.image.id, qemuVersion(), setting.accelerator, setting.shape.memoryMb, setting.shape.vcpus, setting.network];
   return createHash("sha256").update(JSON.stringify(identity)).digest("hex").slice(0, 20);
 }
 
@@ -82,13 +84,17 @@ function qemuVersion(): string {
   return knownQemuVersion;
 }
 
-/** Boots the template with its RAM in `dir/ram`, waits for its agent, and saves the machine's state in `dir/state`. */
+/**
+ * Boots the template with its RAM in `dir/ram`, waits for its agent (and its network, for a network template), and
+ * saves the machine's state in `dir/state`. The VM is saved running, not stopped first: the migration stops it at
+ * its end anyway, and a state saved running makes the clone run as soon as it is loaded, with no `cont` to wait for.
+ */
 async function bootAndSave(setting: TemplateSetting, dir: string): Promise<void> {
   const vm = await bootVm(setting, { kind: "template", path: join(dir, "ram") }, "template");
   try {
+    if (setting.network) await vm.agent.networkUp();
     const qmp = await QmpClient.connect(join(vm.process.dir, "qmp.sock"), Date.now() + 10_000, () => vm.process.alive);
     try {
-      await qmp.execute("stop");
       await qmp.execute("migrate-set-capabilities", { capabilities: [{ capability: "x-ignore-shared", state: true }] });
       await qmp.execute("migrate", { uri: `exec:cat > ${shellQuote(join(dir, "state"))}` });
       await waitForMigration(qmp, Date.now() + 60_000);
@@ -109,7 +115,7 @@ export interface BootedVm {
 
 /** Boots a VM from the image and waits until its agent answers (a template, or the accelerator probe). */
 export async function bootVm(
-  setting: Omit<TemplateSetting, "templates">,
+  setting: Omit<TemplateSetting, "templates" | "network">,
   ram: QemuCommandInput["ram"],
   name: string,
 ): Promise<BootedVm> {
@@ -165,7 +171,7 @@ export async function waitForMigration(qmp: QmpClient, deadline: number): Promis
 }
 
 /** A path inside `exec:` (run by /bin/sh): single-quoted. */
-export function shellQuote(text: string): string {
+function shellQuote(text: string): string {
   return `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
