@@ -82,12 +82,16 @@ export class RunDriver {
   private renewal: NodeJS.Timeout | null = null;
   private failure: Error | null = null;
 
+  /** The project's sandboxes as this run uses them (on one driver if it was started with `--sandbox`). */
+  private readonly sandboxes: Sandboxes;
+
   private constructor(
     private readonly options: DriverOptions,
     readonly core: RunCore,
     private readonly lease: Lease,
   ) {
     this.sinceSnapshot.at = options.clock();
+    this.sandboxes = options.sandboxes.forRun(core.state.options.sandbox);
     // Every attempt in flight listens for the run stopping.
     setMaxListeners(0, this.stopping.signal);
   }
@@ -325,7 +329,7 @@ export class RunDriver {
           {
             plan: this.core.plan,
             state: this.core.state,
-            sandboxes: this.options.sandboxes.forRun(this.core.state.options.sandbox),
+            sandboxes: this.sandboxes,
             workRoot: join(this.options.workRoot, this.run),
             objects: this.options.objects ?? join(this.options.workRoot, ".objects"),
             submit: this.submit,

@@ -18,7 +18,7 @@ export const outputLimitBytes = 10 * 1024 * 1024;
  */
 const inheritedVariables = ["PATH", "HOME", "USER", "LOGNAME", "TMPDIR", "TZ"] as const;
 
-export function commandEnvironment(env: Readonly<Record<string, string>>): Record<string, string> {
+function commandEnvironment(env: Readonly<Record<string, string>>): Record<string, string> {
   const base: Record<string, string> = { PATH: "/usr/local/bin:/usr/bin:/bin", LANG: "C.UTF-8", LC_ALL: "C.UTF-8" };
   for (const name of inheritedVariables) {
     const value = process.env[name];

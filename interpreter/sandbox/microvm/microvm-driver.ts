@@ -118,9 +118,8 @@ export function microvmUnavailable(): string | null {
 }
 
 async function startPool(cacheDir: string, base: string | null, runtime: Promise<RuntimeDir>, limits: PoolLimits): Promise<WarmPool> {
-  if (spawnSync(qemuBinary, ["--version"]).error !== undefined) {
-    throw new MicrovmError(`the microvm sandbox needs ${qemuBinary}, which is not installed`, "apt-get install qemu-system-x86 (or run with --sandbox bwrap|process)");
-  }
+  const unavailable = microvmUnavailable();
+  if (unavailable !== null) throw new MicrovmError(unavailable, "or run with --sandbox bwrap|process");
   const image = await imageFor(cacheDir, base);
   const emptyDir = join(cacheDir, "empty");
   await mkdir(emptyDir, { recursive: true });
