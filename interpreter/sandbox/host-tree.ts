@@ -1,5 +1,5 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { mkdir, readdir, readFile, realpath, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, realpath, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Effect } from "../../compiler/ir/effect.ts";
 import { StdFailure } from "../../stdlib/runtime/implementation.ts";
@@ -85,10 +85,9 @@ export class HostTree {
     const manifest = await saveTreeSnapshot(this.root, this.objects);
     const at = checkpointPath(this.path, name);
     await mkdir(dirname(at), { recursive: true });
+    // Renamed into place: a process killed here leaves the name pointing at the old snapshot or the new, never at half a name.
     await writeFile(`${at}.partial`, manifest);
-    await rm(at, { force: true });
-    await writeFile(at, manifest);
-    await rm(`${at}.partial`, { force: true });
+    await rename(`${at}.partial`, at);
   }
 
   /**

@@ -58,7 +58,7 @@ export const SandboxSettings = z
     default: z.string().min(1).default("default"),
     profiles: z.record(z.string().min(1), SandboxProfile).default({}),
   })
-  .refine((settings) => settings.default === "default" || settings.default in settings.profiles, {
+  .refine((settings) => settings.default === "default" || Object.hasOwn(settings.profiles, settings.default), {
     message: "names a profile that `profiles` does not define",
     path: ["default"],
   });
@@ -83,5 +83,7 @@ export const noSandboxSettings: SandboxSettings = { default: "default", profiles
 /** The profile `name` names (null: the project's default), or undefined when the project defines none by that name. */
 export function findProfile(settings: SandboxSettings, name: string | null): SandboxProfile | undefined {
   const wanted = name ?? settings.default;
-  return settings.profiles[wanted] ?? (wanted === "default" ? builtInProfile : undefined);
+  // Own names only: a node's `sandbox "constructor"` must not find Object's.
+  if (Object.hasOwn(settings.profiles, wanted)) return settings.profiles[wanted];
+  return wanted === "default" ? builtInProfile : undefined;
 }

@@ -60,7 +60,7 @@ export class Sandboxes {
     const driverName = this.choice.override ?? (profile.driver === "auto" ? this.choice.auto() : profile.driver);
     const driver = this.drivers[driverName]();
     // The built-in default shares the project where it can; a profile the project wrote says what it needs.
-    const builtIn = !(wanted in this.settings.profiles);
+    const builtIn = !Object.hasOwn(this.settings.profiles, wanted);
     if (!driver.sharesHostPaths && profile.share.length > 0) {
       if (!builtIn) throw new Error(`sandbox profile "${wanted}" shares ${profile.share.join(", ")}, which the ${driverName} driver cannot share`);
       return { driver, profile: { ...profile, share: [], name: wanted, driver: driverName } };
