@@ -1,6 +1,7 @@
 import type { Span } from "../compiler/ir/span.ts";
 import { type Produced, RunCore } from "./core/advance.ts";
-import { BodyRun, type StepRequest } from "./core/body-run.ts";
+import type { StepRequest } from "./core/body-run.ts";
+import { startAttempt, type UnitRun } from "./core/unit-run.ts";
 import { instanceId, splitInstance } from "./core/plan.ts";
 import { describeBreak, isSealedFrom, sealPieces } from "./ledger/chain.ts";
 import { recordedDecision, signatureHolds } from "./gates/decision.ts";
@@ -233,7 +234,7 @@ export async function replayLedger(texts: Iterable<string> | AsyncIterable<reado
 }
 
 interface RunningBody {
-  readonly body: BodyRun;
+  readonly body: UnitRun;
   request: StepRequest | null;
   readonly drafts: Draft[];
 }
@@ -284,7 +285,7 @@ function feedBody(core: RunCore, bodies: Map<string, RunningBody>, entry: Entry)
       const vertex = core.state.vertices.get(entry.vertex);
       const unit = core.plan.units.get(core.plan.vertices.get(instanceId(entry.vertex))?.unit ?? "");
       if (vertex === undefined || unit === undefined) return `vertex ${entry.vertex} started without being scheduled`;
-      const body = new BodyRun(core.plan, core.state.run, entry.vertex, entry.attempt, unit, vertex.args, core.state.journal, [...vertex.checkpoints], vertex.carried?.ids);
+      const body = startAttempt(core.plan, core.state, entry.vertex, entry.attempt, unit, vertex.args);
       const progress = body.resume(entry.at);
       bodies.set(entry.vertex, { body, request: progress.kind === "step" ? progress.request : null, drafts: progress.drafts });
       return null;

@@ -64,6 +64,7 @@ export const AgentUnit = z.strictObject({
   tools: z.array(z.string()),
   prompt: StringExpr,
 });
+export type AgentUnit = z.infer<typeof AgentUnit>;
 
 /** A unit of work a workflow calls: a node (a sandbox session), an agent (a model loop) or a verifier (code that decides). */
 export const Unit = z.discriminatedUnion("kind", [NodeUnit, AgentUnit, VerifierUnit]).meta({ id: "Unit" });

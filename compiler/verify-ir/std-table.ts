@@ -10,11 +10,17 @@ export interface StdDeclaration {
   readonly kind: "step" | "function";
   readonly effects: readonly Effect[];
   readonly params: readonly string[];
+  /** The declaration itself: its parameters' types (an agent's tool is described to the model from them). */
+  readonly signature: A.FnDecl;
+  /** The `//` comment lines right above the declaration, without their slashes: what the function does, for people and models. */
+  readonly doc: string;
 }
 
 export interface StdModuleTable {
   readonly version: number;
   readonly functions: ReadonlyMap<string, StdDeclaration>;
+  /** The module's `type` declarations, by name. */
+  readonly types: ReadonlyMap<string, A.TypeExpr>;
 }
 
 let table: ReadonlyMap<string, StdModuleTable> | undefined;
@@ -30,7 +36,10 @@ export function stdTable(): ReadonlyMap<string, StdModuleTable> {
   table ??= new Map(
     [...stdModules.values()].map((module) => {
       const functions = new Map<string, StdDeclaration>();
-      for (const decl of parse(new SourceFile(module.path, module.source)).program.decls) {
+      const types = new Map<string, A.TypeExpr>();
+      const { program, comments } = parse(new SourceFile(module.path, module.source));
+      for (const decl of program.decls) {
+        if (decl.kind === "TypeDecl") types.set(decl.name.name, decl.type);
         if (decl.kind !== "FnDecl") continue;
         const name = decl.namespace === null ? decl.name.name : `${decl.namespace.name}.${decl.name.name}`;
         const clause = decl.clauses.find((c): c is A.EffectsClause => c.kind === "EffectsClause");
@@ -38,12 +47,29 @@ export function stdTable(): ReadonlyMap<string, StdModuleTable> {
           kind: clause === undefined ? "function" : "step",
           effects: normalEffects((clause?.effects ?? []).map(effectOf)),
           params: decl.params.map((p) => p.name.name),
+          signature: decl,
+          doc: docAbove(module.source, comments, decl.span.start),
         });
       }
-      return [module.path, { version: module.version, functions }];
+      return [module.path, { version: module.version, functions, types }];
     }),
   );
   return table;
+}
+
+/** The line comments on the lines right above `start`, one paragraph, their `//` taken off. */
+function docAbove(source: string, comments: readonly A.Comment[], start: number): string {
+  const lines: string[] = [];
+  let next = start;
+  for (let i = comments.length - 1; i >= 0; i--) {
+    const comment = comments[i] as A.Comment;
+    if (comment.span.start >= next) continue;
+    const between = source.slice(comment.span.end, next);
+    if (comment.kind !== "LineComment" || between.trim() !== "" || between.split("\n").length !== 2) break;
+    lines.unshift(comment.text.replace(/^\/\/ ?/, ""));
+    next = comment.span.start;
+  }
+  return lines.join(" ").trim();
 }
 
 function effectOf(ref: A.EffectRef): Effect {

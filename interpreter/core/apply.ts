@@ -101,6 +101,8 @@ function record(state: RunState, entry: Entry, plan: RunPlan): void {
       return;
     case "step.completed":
       state.budget.spent.compute += entry.data.compute;
+      if (entry.data.tokens !== undefined) state.budget.spent.tokens += entry.data.tokens;
+      if (entry.data.usd !== undefined) state.budget.spent.usd += entry.data.usd;
       state.journal.set(entry.data.id, { result: entry.data.result });
       vertexOf(state, entry).stepIds[entry.data.index] = entry.data.id;
       return;

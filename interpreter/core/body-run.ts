@@ -1,7 +1,9 @@
+import type { JsonSchema } from "../../compiler/ir/json-schema.ts";
 import type { Unit } from "../../compiler/ir/unit.ts";
 import { StdFailure } from "../../stdlib/runtime/implementation.ts";
 import { implementations } from "../../stdlib/runtime/index.ts";
 import type { Draft, Failure, Json } from "../ledger/entry.ts";
+import type { ModelCall } from "./agent-run.ts";
 import { type BlockOutcome, type Evaluation, execute, Frame, type Scope, type Yielded } from "./evaluate.ts";
 import { journalId } from "./journal-id.ts";
 import type { RunPlan } from "./plan.ts";
@@ -14,6 +16,8 @@ export interface StepRequest {
   readonly op: string;
   readonly id: string;
   readonly args: Readonly<Record<string, Json>>;
+  /** For a model call (an agent's), what to send: the journal records only its hash. */
+  readonly call?: ModelCall;
 }
 
 export type BodyProgress =
@@ -55,7 +59,7 @@ export class BodyRun {
     /** Journal ids of the steps a retry carries over from an earlier attempt's checkpoint, by index. */
     private readonly carried: readonly string[] = [],
   ) {
-    if (unit.kind === "agent") throw new Error(`\`${unit.name}\` is an agent: agents need a model provider, which this version of flow does not have yet`);
+    if (unit.kind === "agent") throw new Error(`internal: \`${unit.name}\` is an agent, whose attempts are AgentRuns`);
     this.evaluation = execute(unit.body, new Frame(new BodyScope(plan.ir.types, args)));
   }
 
@@ -71,7 +75,7 @@ export class BodyRun {
     const drafts: Draft[] = [];
     if (!this.started) {
       this.started = true;
-      const problem = this.invalidArgument();
+      const problem = invalidArgument(this.unit, this.args, this.plan.ir.types);
       if (problem !== null) return this.finish(drafts, { failure: { kind: "InvalidOutput", message: problem } });
     }
     let answer: JournalRecord | undefined = reply;
@@ -124,16 +128,6 @@ export class BodyRun {
     return this.evaluation.next(step.value(answer.result));
   }
 
-  private invalidArgument(): string | null {
-    for (const param of this.unit.params) {
-      const value = this.args[param.name] ?? null;
-      if (value === null && param.optional) continue;
-      const problem = validateValue(value, param.type, this.plan.ir.types);
-      if (problem !== null) return `the argument \`${param.name}\` of \`${this.unit.name}\` ${problem}`;
-    }
-    return null;
-  }
-
   private finish(drafts: Draft[], outcome: { readonly result: Json } | { readonly failure: Failure }): BodyProgress {
     this.finished = true;
     this.evaluation.return({ kind: "end", last: null });
@@ -144,11 +138,22 @@ export class BodyRun {
   }
 }
 
+/** What is wrong with an argument of a unit's attempt (the first), or null: checked before its body or loop starts. */
+export function invalidArgument(unit: Unit, args: Readonly<Record<string, Json>>, types: Readonly<Record<string, JsonSchema>>): string | null {
+  for (const param of unit.params) {
+    const value = args[param.name] ?? null;
+    if (value === null && param.optional) continue;
+    const problem = validateValue(value, param.type, types);
+    if (problem !== null) return `the argument \`${param.name}\` of \`${unit.name}\` ${problem}`;
+  }
+  return null;
+}
+
 /**
- * What a body reads: its arguments, and nothing of the workflow. A class,
+ * What a body (or an agent's prompt) reads: its arguments, and nothing of the workflow. A class,
  * not closures: a body is started for every attempt.
  */
-class BodyScope implements Scope {
+export class BodyScope implements Scope {
   constructor(
     readonly types: Scope["types"],
     private readonly args: Readonly<Record<string, Json>>,

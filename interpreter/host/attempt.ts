@@ -1,12 +1,15 @@
 import { StdFailure } from "../../stdlib/runtime/implementation.ts";
 import { implementations } from "../../stdlib/runtime/index.ts";
-import { BodyRun, type BodyProgress } from "../core/body-run.ts";
+import type { ModelCall } from "../core/agent-run.ts";
+import type { BodyProgress, StepRequest } from "../core/body-run.ts";
+import { startAttempt, type UnitRun } from "../core/unit-run.ts";
 import { evaluatePure, Frame } from "../core/evaluate.ts";
 import { instanceId, type RunPlan } from "../core/plan.ts";
 import type { JournalRecord, RunState } from "../core/state.ts";
 import type { Draft, Json, SandboxUse } from "../ledger/entry.ts";
 import type { SandboxSession, WorkTreeStart } from "../sandbox/sandbox.ts";
 import type { Sandboxes } from "../sandbox/sandboxes.ts";
+import type { ModelCaller, ModelCallOutcome } from "./model-caller.ts";
 
 /** What an attempt needs from the run it belongs to. */
 export interface AttemptContext {
@@ -23,6 +26,8 @@ export interface AttemptContext {
   readonly clock: () => number;
   /** Aborted when the run stops (Ctrl-C, a lost lease): the attempt stops without recording anything more. */
   readonly stopped: AbortSignal;
+  /** Makes agents' model calls; null where the run can call no model (its units have no agents). */
+  readonly models: ModelCaller | null;
 }
 
 /**
@@ -62,12 +67,12 @@ export async function runAttempt(
   try {
     const vertexState = state.vertices.get(instance);
     const carried = vertexState?.carried ?? null;
-    let body: BodyRun;
-    // Only a node has a sandbox; a verifier is code that decides, run here.
+    let body: UnitRun;
+    // A node has a sandbox, and so has an agent with tools, which run there; a verifier is code that decides, run here.
     let sandboxUse: SandboxUse | null = null;
     try {
-      if (unit.kind === "node") sandboxUse = context.sandboxes.use(unit.sandbox, unit.name, unit.effects);
-      body = new BodyRun(plan, state.run, instance, attempt, unit, args, state.journal, [...(vertexState?.checkpoints ?? [])], carried?.ids);
+      if (unit.kind === "node" || (unit.kind === "agent" && unit.tools.length > 0)) sandboxUse = context.sandboxes.use(unit.sandbox, unit.name, unit.effects);
+      body = startAttempt(plan, state, instance, attempt, unit, args);
     } catch (error) {
       return abort("Failed", (error as Error).message);
     }
@@ -108,6 +113,14 @@ export async function runAttempt(
     submit([{ kind: "vertex.started", at, vertex: instance, attempt, data: { workTree: instance, ...(sandboxUse === null ? {} : { sandbox: sandboxUse }) } }, ...progress.drafts]);
     while (progress.kind === "step") {
       const { request } = progress;
+      if (request.call !== undefined) {
+        const called = await callModel(context, request, request.call, controller.signal);
+        if (ended || controller.signal.aborted) return;
+        at = clock();
+        progress = body.resume(at, called.record);
+        submit([called.entry(at, instance, attempt), ...progress.drafts]);
+        continue;
+      }
       const session = await sandbox();
       if (session === null) return;
       const began = clock();
@@ -134,6 +147,26 @@ export async function runAttempt(
     context.stopped.removeEventListener("abort", onStop);
     await held.session?.release();
   }
+}
+
+/** A model call's record for the loop, and its entry: the answer with what it cost, or the route's failure with the models it tried. */
+async function callModel(
+  context: AttemptContext,
+  request: StepRequest,
+  call: ModelCall,
+  signal: AbortSignal,
+): Promise<{ readonly record: JournalRecord; readonly entry: (at: number, vertex: string, attempt: number) => Draft }> {
+  const ref = { index: request.index, op: request.op, id: request.id, args: request.args, compute: 0 };
+  const outcome: ModelCallOutcome =
+    context.models === null ? { failure: { kind: "Failed", message: "this run has no model providers" }, tried: [] } : await context.models.call(call, signal);
+  if ("failure" in outcome) {
+    const { failure, tried } = outcome;
+    return { record: { failure }, entry: (at, vertex, attempt) => ({ kind: "step.failed", at, vertex, attempt, data: { ...ref, failure, tried: [...tried] } }) };
+  }
+  const { answer } = outcome;
+  const result = answer as unknown as Json;
+  const spent = { tokens: answer.reply.usage.input + answer.reply.usage.output, ...(answer.usd === null ? {} : { usd: answer.usd }) };
+  return { record: { result }, entry: (at, vertex, attempt) => ({ kind: "step.completed", at, vertex, attempt, data: { ...ref, ...spent, result } }) };
 }
 
 async function runStep(session: SandboxSession, op: string, stepId: string, args: Readonly<Record<string, Json>>, signal: AbortSignal): Promise<JournalRecord> {

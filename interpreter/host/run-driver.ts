@@ -4,11 +4,12 @@ import { join } from "node:path";
 import { RunCore, type Sealed } from "../core/advance.ts";
 import { snapshotText } from "../core/snapshot.ts";
 import { emptyHead, seal } from "../ledger/chain.ts";
-import type { DeliveryRecord, Draft, Entry, EntryOf } from "../ledger/entry.ts";
+import type { DeliveryRecord, Draft, Entry, EntryOf, RunOptions } from "../ledger/entry.ts";
 import type { Sandboxes } from "../sandbox/sandboxes.ts";
 import type { ParkNoticeInput } from "./park-notice.ts";
 import type { Lease, RunStatus, Store } from "../store/store.ts";
 import { runAttempt } from "./attempt.ts";
+import { type CallRoute, ModelCaller } from "./model-caller.ts";
 import { readRun } from "./read-run.ts";
 
 export interface DriverOptions {
@@ -33,6 +34,8 @@ export interface DriverOptions {
   readonly parkAfterMs?: number;
   /** Every so often while the run is driven, and whenever it is let go: the account of it so far (a signed receipt). */
   readonly account?: { readonly everyMs: number; readonly issue: (run: string) => Promise<string> };
+  /** The model route agents' calls go through, for a run with these options (its `--script`); without it, no model can be called. */
+  readonly models?: (options: RunOptions) => CallRoute;
   /** Tells the world a run parked (the project's webhook); what it answered is recorded (`notification.sent`). */
   readonly notify?: (parked: Omit<ParkNoticeInput, "approveHint">) => Promise<DeliveryRecord>;
 }
@@ -84,6 +87,7 @@ export class RunDriver {
 
   /** The project's sandboxes as this run uses them (on one driver if it was started with `--sandbox`). */
   private readonly sandboxes: Sandboxes;
+  private readonly models: ModelCaller | null;
 
   private constructor(
     private readonly options: DriverOptions,
@@ -92,6 +96,7 @@ export class RunDriver {
   ) {
     this.sinceSnapshot.at = options.clock();
     this.sandboxes = options.sandboxes.forRun(core.state.options.sandbox);
+    this.models = options.models === undefined ? null : new ModelCaller(options.models(core.state.options), core.plan.ir.routes);
     // Every attempt in flight listens for the run stopping.
     setMaxListeners(0, this.stopping.signal);
   }
@@ -335,6 +340,7 @@ export class RunDriver {
             submit: this.submit,
             clock: this.options.clock,
             stopped: this.stopping.signal,
+            models: this.models,
           },
           entry.vertex,
           entry.attempt,

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { Budget, CostUnit } from "../../compiler/ir/cost.ts";
 import { Ir } from "../../compiler/ir/schema.ts";
 import { DriverName, Isolation } from "../sandbox/profile.ts";
+import { TriedModel } from "../models/provider.ts";
 
 /**
  * A ledger entry: one fact of a run, in the order the run learnt it. A run
@@ -56,7 +57,16 @@ const vertexEntry = <K extends string, D extends z.ZodType>(kind: K, data: D) =>
 
 /** Where a step's journal entry is: its index in the attempt's body, the op, and its journal id. */
 /** `compute`: the milliseconds the sandbox spent on the step, its charge against the run's compute budget. */
-const stepRef = { index: z.int().nonnegative(), op: z.string(), id: Hex64, args: z.record(z.string(), Json), compute: z.int().nonnegative() };
+/** A step and what it cost: `compute` for any step; `tokens` and `usd` for a model call (absent otherwise, and in ledgers before models). */
+const stepRef = {
+  index: z.int().nonnegative(),
+  op: z.string(),
+  id: Hex64,
+  args: z.record(z.string(), Json),
+  compute: z.int().nonnegative(),
+  tokens: z.int().nonnegative().optional(),
+  usd: z.number().nonnegative().optional(),
+};
 
 /** What a run has spent of its envelope: tokens, US dollars, compute and wall milliseconds. */
 export const Spent = z.strictObject({ tokens: z.number().nonnegative(), usd: z.number().nonnegative(), compute: z.number().nonnegative(), wall: z.number().nonnegative() });
@@ -88,6 +98,8 @@ export const RunOptions = z.strictObject({
   concurrency: z.int().positive(),
   /** `flow run --sandbox DRIVER`: every node on this driver, whatever its profile says; kept for every process that drives the run. */
   sandbox: DriverName.optional(),
+  /** `flow run --script FILE`: the scripted provider answers every model call from this fixture, for every process that drives the run. */
+  script: z.string().optional(),
 });
 export type RunOptions = z.infer<typeof RunOptions>;
 
@@ -117,8 +129,8 @@ export const Entry = z.discriminatedUnion("kind", [
   vertexEntry("vertex.started", z.strictObject({ workTree: z.string(), sandbox: SandboxUse.optional() })),
   /** The world: a step ran and returned this (its recorded form). */
   vertexEntry("step.completed", z.strictObject({ ...stepRef, result: Json })),
-  /** The world: a step failed. */
-  vertexEntry("step.failed", z.strictObject({ ...stepRef, failure: Failure })),
+  /** The world: a step failed; for a model call, the models its route tried and why each gave no answer. */
+  vertexEntry("step.failed", z.strictObject({ ...stepRef, failure: Failure, tried: z.array(TriedModel).optional() })),
   /** The body passed `checkpoint "label"` after `steps` steps. */
   vertexEntry("vertex.checkpoint", z.strictObject({ label: z.string(), steps: z.int().nonnegative() })),
   /** The body returned this result, validated against the unit's result type. */

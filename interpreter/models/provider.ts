@@ -21,7 +21,7 @@ export interface Provider {
 export const FailoverReason = z.enum(["rate_limited", "server_error", "timeout", "connection", "malformed"]);
 export type FailoverReason = z.infer<typeof FailoverReason>;
 
-export const FatalReason = z.enum(["auth", "bad_request", "not_configured"]);
+export const FatalReason = z.enum(["auth", "bad_request", "not_configured", "not_scripted"]);
 export type FatalReason = z.infer<typeof FatalReason>;
 
 export class ProviderError extends Error {

@@ -1,9 +1,7 @@
-import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
-import { canonicalJson } from "../../compiler/ir/hash.ts";
-import type { Json } from "../../interpreter/ledger/entry.ts";
 import * as arg from "./arguments.ts";
 import { pure, step } from "./define.ts";
 import { type Implementation, StdFailure } from "./implementation.ts";
+import { validatorFor } from "./schema-validators.ts";
 
 /**
  * std/verify (stdlib/verify.flow): the checks verifiers make of what a
@@ -48,29 +46,4 @@ function withLf(text: string): string {
 function readFailure(error: unknown): null {
   if (error instanceof StdFailure) return null;
   throw error;
-}
-
-/**
- * Compiled validators by canonical schema text: a verifier checks many
- * values against one schema. Each schema gets an Ajv of its own, so two
- * schemas with the same `$id` cannot collide. `format` is an annotation,
- * as JSON Schema 2020-12 has it by default, and unknown keywords are
- * ignored, as the specification says.
- */
-const validators = new Map<string, ValidateFunction>();
-const maxValidators = 256;
-
-function validatorFor(schema: Json): ValidateFunction {
-  const key = canonicalJson(schema);
-  let validate = validators.get(key);
-  if (validate === undefined) {
-    try {
-      validate = new Ajv2020({ strict: false, validateFormats: false }).compile(schema as object | boolean);
-    } catch (error) {
-      throw new StdFailure("Failed", `the schema is not a JSON Schema (2020-12) that can be checked: ${(error as Error).message}`);
-    }
-    if (validators.size >= maxValidators) validators.clear();
-    validators.set(key, validate);
-  }
-  return validate;
 }
