@@ -1,5 +1,5 @@
 import { createServer } from "node:net";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AnthropicProvider } from "../interpreter/models/anthropic-provider.ts";
 import type { ModelRequest } from "../interpreter/models/conversation.ts";
 import { ModelSettings } from "../interpreter/models/model-settings.ts";
@@ -12,48 +12,23 @@ import {
   anthropicOverloaded,
   anthropicRateLimited,
   anthropicText,
-  startFakeAnthropic,
 } from "./support/fake-anthropic-server.ts";
-import type { FakeAnswer, FakeModelServer } from "./support/fake-model-server.ts";
-import { openAICompletion, openAIError, startFakeOpenAI } from "./support/fake-openai-server.ts";
+import { useFakeModelApis } from "./support/fake-model-apis.ts";
+import type { FakeAnswer } from "./support/fake-model-server.ts";
+import { openAICompletion, openAIError } from "./support/fake-openai-server.ts";
 
-/** Keys in variables of the tests' own, set in beforeAll: never the developer's real ones. */
-const anthropicKeyEnv = "FLOW_TEST_ANTHROPIC_KEY";
-const openAIKeyEnv = "FLOW_TEST_OPENAI_KEY";
-const anthropicKey = "sk-ant-test-3f9a1c7e5b2d4068";
-const openAIKey = "sk-proj-test-8e1d2c3b4a596870";
-
-let anthropicServer: FakeModelServer;
-let openAIServer: FakeModelServer;
-
-beforeAll(async () => {
-  [anthropicServer, openAIServer] = await Promise.all([startFakeAnthropic(), startFakeOpenAI()]);
-  process.env[anthropicKeyEnv] = anthropicKey;
-  process.env[openAIKeyEnv] = openAIKey;
-});
-
-afterAll(async () => {
-  delete process.env[anthropicKeyEnv];
-  delete process.env[openAIKeyEnv];
-  await Promise.all([anthropicServer.close(), openAIServer.close()]);
-});
-
-afterEach(() => {
-  anthropicServer.reset();
-  openAIServer.reset();
-  process.env[anthropicKeyEnv] = anthropicKey;
-  process.env[openAIKeyEnv] = openAIKey;
-});
+const apis = useFakeModelApis("providers");
+const { anthropicKeyEnv, openAIKeyEnv, anthropicKey, openAIKey } = apis;
 
 function anthropic(timeoutMs = 5_000): AnthropicProvider {
-  return new AnthropicProvider("anthropic", { baseUrl: anthropicServer.url, apiKeyEnv: anthropicKeyEnv, timeoutMs });
+  return new AnthropicProvider("anthropic", { baseUrl: apis.anthropic.url, apiKeyEnv: anthropicKeyEnv, timeoutMs });
 }
 
 function openAI(
   options: { timeoutMs?: number; apiKeyEnv?: string | null; maxTokensField?: "max_tokens" | "max_completion_tokens" } = {},
 ): OpenAIProvider {
   return new OpenAIProvider("openai", {
-    baseUrl: openAIServer.url,
+    baseUrl: apis.openAI.url,
     apiKeyEnv: options.apiKeyEnv === undefined ? openAIKeyEnv : options.apiKeyEnv,
     timeoutMs: options.timeoutMs ?? 5_000,
     maxTokensField: options.maxTokensField ?? "max_completion_tokens",
@@ -115,11 +90,11 @@ async function providerError(promise: Promise<unknown>): Promise<ProviderError> 
 
 describe("the Anthropic provider", () => {
   it("sends the conversation in the Messages API's wire format, with the key and version headers", async () => {
-    anthropicServer.answer(anthropicText("ok"));
+    apis.anthropic.answer(anthropicText("ok"));
     await anthropic().call(conversation, new AbortController().signal);
 
-    expect(anthropicServer.requests).toHaveLength(1);
-    const [seen] = anthropicServer.requests;
+    expect(apis.anthropic.requests).toHaveLength(1);
+    const [seen] = apis.anthropic.requests;
     expect(seen?.method).toBe("POST");
     expect(seen?.path).toBe("/v1/messages");
     expect(seen?.headers["x-api-key"]).toBe(anthropicKey);
@@ -158,9 +133,9 @@ describe("the Anthropic provider", () => {
   });
 
   it("leaves out an empty system prompt, and tools and tool_choice when there are no tools", async () => {
-    anthropicServer.answer(anthropicText("hello"));
+    apis.anthropic.answer(anthropicText("hello"));
     await anthropic().call(bare, new AbortController().signal);
-    expect(anthropicServer.requests[0]?.body).toEqual({
+    expect(apis.anthropic.requests[0]?.body).toEqual({
       model: "the-model",
       max_tokens: 1_024,
       messages: [{ role: "user", content: [{ type: "text", text: "Hi." }] }],
@@ -168,13 +143,13 @@ describe("the Anthropic provider", () => {
   });
 
   it("sends tool_choice auto when the model may answer without a tool", async () => {
-    anthropicServer.answer(anthropicText("hello"));
+    apis.anthropic.answer(anthropicText("hello"));
     await anthropic().call({ ...bare, tools: [readFile] }, new AbortController().signal);
-    expect(anthropicServer.requests[0]?.body).toMatchObject({ tool_choice: { type: "auto" } });
+    expect(apis.anthropic.requests[0]?.body).toMatchObject({ tool_choice: { type: "auto" } });
   });
 
   it("reads text, tool calls, the stop reason and usage from the answer", async () => {
-    anthropicServer.answer(
+    apis.anthropic.answer(
       anthropicMessage(
         [
           { type: "text", text: "Reading it." },
@@ -201,12 +176,12 @@ describe("the Anthropic provider", () => {
     ["refusal", "other"],
     ["pause_turn", "other"],
   ])("maps the stop reason %s to %s", async (wire, stop) => {
-    anthropicServer.answer(anthropicMessage([{ type: "text", text: "x" }], { stop: wire }));
+    apis.anthropic.answer(anthropicMessage([{ type: "text", text: "x" }], { stop: wire }));
     expect((await anthropic().call(bare, new AbortController().signal)).stop).toBe(stop);
   });
 
   it("counts prompt-cache tokens as input, and leaves out blocks of kinds it never asks for", async () => {
-    anthropicServer.answer({
+    apis.anthropic.answer({
       kind: "json",
       status: 200,
       body: {
@@ -226,7 +201,7 @@ describe("the Anthropic provider", () => {
   });
 
   it("finds a text block without its text malformed rather than leaving it out", async () => {
-    anthropicServer.answer({
+    apis.anthropic.answer({
       kind: "json",
       status: 200,
       body: { content: [{ type: "text" }], stop_reason: "end_turn", usage: { input_tokens: 1, output_tokens: 1 } },
@@ -242,24 +217,24 @@ describe("the Anthropic provider", () => {
     const error = await providerError(provider.call(bare, new AbortController().signal));
     expect(error.reason).toBe("not_configured");
     expect(error.message).toBe(
-      "the provider `anthropic` reads its API key from the environment variable FLOW_TEST_ANTHROPIC_KEY, which is not set",
+      "the provider `anthropic` reads its API key from the environment variable FLOW_TEST_PROVIDERS_ANTHROPIC_KEY, which is not set",
     );
-    expect(anthropicServer.requests).toHaveLength(0);
+    expect(apis.anthropic.requests).toHaveLength(0);
 
     process.env[anthropicKeyEnv] = "sk-ant-rotated";
-    anthropicServer.answer(anthropicText("ok"));
+    apis.anthropic.answer(anthropicText("ok"));
     await provider.call(bare, new AbortController().signal);
-    expect(anthropicServer.requests[0]?.headers["x-api-key"]).toBe("sk-ant-rotated");
+    expect(apis.anthropic.requests[0]?.headers["x-api-key"]).toBe("sk-ant-rotated");
   });
 
   it("finds a 529 a server error, and keeps the API's message", async () => {
-    anthropicServer.answer(anthropicOverloaded());
+    apis.anthropic.answer(anthropicOverloaded());
     const error = await providerError(anthropic().call(bare, new AbortController().signal));
     expect([error.reason, error.status, error.message]).toEqual(["server_error", 529, "anthropic answered 529: Overloaded"]);
   });
 
   it("takes retry-after in seconds from a 429", async () => {
-    anthropicServer.answer(anthropicRateLimited("3"));
+    apis.anthropic.answer(anthropicRateLimited("3"));
     const error = await providerError(anthropic().call(bare, new AbortController().signal));
     expect([error.reason, error.status, error.retryAfterMs]).toEqual(["rate_limited", 429, 3_000]);
     expect(error.message).toBe("anthropic answered 429: Number of request tokens has exceeded your per-minute rate limit");
@@ -268,11 +243,11 @@ describe("the Anthropic provider", () => {
 
 describe("the OpenAI-compatible provider", () => {
   it("sends the conversation as Chat Completions messages, with the bearer key", async () => {
-    openAIServer.answer(openAICompletion({ content: "ok" }));
+    apis.openAI.answer(openAICompletion({ content: "ok" }));
     await openAI().call(conversation, new AbortController().signal);
 
-    expect(openAIServer.requests).toHaveLength(1);
-    const [seen] = openAIServer.requests;
+    expect(apis.openAI.requests).toHaveLength(1);
+    const [seen] = apis.openAI.requests;
     expect(seen?.path).toBe("/v1/chat/completions");
     expect(seen?.headers.authorization).toBe(`Bearer ${openAIKey}`);
     expect(seen?.headers["content-type"]).toBe("application/json");
@@ -308,7 +283,7 @@ describe("the OpenAI-compatible provider", () => {
   });
 
   it("sends no key to a server that takes none, max_tokens where configured, and several text blocks as parts", async () => {
-    openAIServer.answer(openAICompletion({ content: "ok" }));
+    apis.openAI.answer(openAICompletion({ content: "ok" }));
     const request: ModelRequest = {
       ...bare,
       messages: [
@@ -326,7 +301,7 @@ describe("the OpenAI-compatible provider", () => {
       tools: [readFile],
     };
     await openAI({ apiKeyEnv: null, maxTokensField: "max_tokens" }).call(request, new AbortController().signal);
-    const [seen] = openAIServer.requests;
+    const [seen] = apis.openAI.requests;
     expect(seen?.headers.authorization).toBeUndefined();
     expect(seen?.body).toEqual({
       model: "the-model",
@@ -358,7 +333,7 @@ describe("the OpenAI-compatible provider", () => {
   });
 
   it("reads text, tool calls with their arguments parsed, the finish reason and usage", async () => {
-    openAIServer.answer(
+    apis.openAI.answer(
       openAICompletion({
         content: "Reading it.",
         toolCalls: [{ id: "call_9", name: "read_file", arguments: '{"path":"a/package.json","lines":[1,2]}' }],
@@ -383,12 +358,12 @@ describe("the OpenAI-compatible provider", () => {
     ["content_filter", false, "other"],
   ])("maps the finish reason %s (tool calls: %s) to %s", async (finish, calls, stop) => {
     const toolCalls = calls ? [{ id: "call_1", name: "read_file", arguments: "{}" }] : [];
-    openAIServer.answer(openAICompletion({ content: null, toolCalls, finish }));
+    apis.openAI.answer(openAICompletion({ content: null, toolCalls, finish }));
     expect((await openAI().call(bare, new AbortController().signal)).stop).toBe(stop);
   });
 
   it("finds tool arguments that are not JSON malformed", async () => {
-    openAIServer.answer(openAICompletion({ toolCalls: [{ id: "call_1", name: "read_file", arguments: '{"path": "a' }] }));
+    apis.openAI.answer(openAICompletion({ toolCalls: [{ id: "call_1", name: "read_file", arguments: '{"path": "a' }] }));
     const error = await providerError(openAI().call(bare, new AbortController().signal));
     expect([error.reason, error.status, error.message]).toEqual([
       "malformed",
@@ -398,28 +373,28 @@ describe("the OpenAI-compatible provider", () => {
   });
 
   it("finds an answer without choices malformed", async () => {
-    openAIServer.answer({ kind: "json", status: 200, body: { choices: [], usage: { prompt_tokens: 1, completion_tokens: 0 } } });
+    apis.openAI.answer({ kind: "json", status: 200, body: { choices: [], usage: { prompt_tokens: 1, completion_tokens: 0 } } });
     const error = await providerError(openAI().call(bare, new AbortController().signal));
     expect(error.reason).toBe("malformed");
     expect(error.message).toContain("at choices");
   });
 
   it("takes retry-after-ms before retry-after", async () => {
-    openAIServer.answer(openAIError(429, "Rate limit reached for gpt-5", { "retry-after-ms": "150", "retry-after": "1" }));
+    apis.openAI.answer(openAIError(429, "Rate limit reached for gpt-5", { "retry-after-ms": "150", "retry-after": "1" }));
     const error = await providerError(openAI().call(bare, new AbortController().signal));
     expect([error.reason, error.retryAfterMs]).toEqual(["rate_limited", 150]);
   });
 
   it("takes retry-after as an HTTP date", async () => {
     const at = new Date(Date.now() + 30_000).toUTCString();
-    openAIServer.answer(openAIError(429, "slow down", { "retry-after": at }));
+    apis.openAI.answer(openAIError(429, "slow down", { "retry-after": at }));
     const error = await providerError(openAI().call(bare, new AbortController().signal));
     expect(error.retryAfterMs).toBeGreaterThan(28_000);
     expect(error.retryAfterMs).toBeLessThanOrEqual(30_000);
   });
 
   it("finds an HTTP date already past no wait at all, and a retry-after it cannot read none", async () => {
-    openAIServer.answer(
+    apis.openAI.answer(
       openAIError(429, "x", { "retry-after": "Wed, 21 Oct 2015 07:28:00 GMT" }),
       openAIError(429, "x", { "retry-after": "soon" }),
     );
@@ -551,12 +526,12 @@ const late: FakeAnswer = { kind: "json", status: 200, body: {} };
 describe.each([
   {
     provider: "anthropic",
-    server: () => anthropicServer,
+    server: () => apis.anthropic,
     make: () => anthropic(300),
     key: anthropicKey,
     error: (status: number, message: string) => anthropicError(status, "api_error", message),
   },
-  { provider: "openai", server: () => openAIServer, make: () => openAI({ timeoutMs: 300 }), key: openAIKey, error: openAIError },
+  { provider: "openai", server: () => apis.openAI, make: () => openAI({ timeoutMs: 300 }), key: openAIKey, error: openAIError },
 ])("the $provider provider's failures", ({ provider, server, make, key, error: errorAnswer }) => {
   it.each(failures)("sorts $what as $reason", async ({ answer, reason, status, says }) => {
     server().answer(answer({ key, error: errorAnswer }));
@@ -627,13 +602,13 @@ describe("the provider set", () => {
   it("calls a configured provider at its baseUrl, and one of a built-in's name replaces the built-in", async () => {
     const settings = ModelSettings.parse({
       providers: {
-        anthropic: { api: "anthropic", baseUrl: anthropicServer.url, apiKeyEnv: anthropicKeyEnv },
-        local: { api: "openai", baseUrl: openAIServer.url, apiKeyEnv: null, maxTokensField: "max_tokens" },
+        anthropic: { api: "anthropic", baseUrl: apis.anthropic.url, apiKeyEnv: anthropicKeyEnv },
+        local: { api: "openai", baseUrl: apis.openAI.url, apiKeyEnv: null, maxTokensField: "max_tokens" },
       },
     });
     const set = new ProviderSet(settings, scripted([]));
-    anthropicServer.answer(anthropicText("from the fake"));
-    openAIServer.answer(openAICompletion({ content: "from the local one" }));
+    apis.anthropic.answer(anthropicText("from the fake"));
+    apis.openAI.answer(openAICompletion({ content: "from the local one" }));
 
     const claude = set.resolve("anthropic:claude-opus-4-7");
     expect((await claude.provider.call({ ...bare, model: claude.model }, new AbortController().signal)).content).toEqual([
@@ -643,21 +618,21 @@ describe("the provider set", () => {
     expect((await qwen.provider.call({ ...bare, model: qwen.model }, new AbortController().signal)).content).toEqual([
       { type: "text", text: "from the local one" },
     ]);
-    expect(anthropicServer.requests[0]?.body).toMatchObject({ model: "claude-opus-4-7" });
-    expect(openAIServer.requests[0]?.body).toMatchObject({ model: "qwen3:8b", max_tokens: 1_024 });
-    expect(openAIServer.requests[0]?.headers.authorization).toBeUndefined();
+    expect(apis.anthropic.requests[0]?.body).toMatchObject({ model: "claude-opus-4-7" });
+    expect(apis.openAI.requests[0]?.body).toMatchObject({ model: "qwen3:8b", max_tokens: 1_024 });
+    expect(apis.openAI.requests[0]?.headers.authorization).toBeUndefined();
   });
 
   it("gives each provider its own timeout, or the project's", async () => {
     const settings = ModelSettings.parse({
       timeoutMs: 5_000,
       providers: {
-        quick: { api: "openai", baseUrl: openAIServer.url, apiKeyEnv: null, timeoutMs: 200 },
-        patient: { api: "openai", baseUrl: openAIServer.url, apiKeyEnv: null },
+        quick: { api: "openai", baseUrl: apis.openAI.url, apiKeyEnv: null, timeoutMs: 200 },
+        patient: { api: "openai", baseUrl: apis.openAI.url, apiKeyEnv: null },
       },
     });
     const set = new ProviderSet(settings, scripted([]));
-    openAIServer.answer(
+    apis.openAI.answer(
       { kind: "slow", delayMs: 600, then: openAICompletion({ content: "late" }) },
       { kind: "slow", delayMs: 600, then: openAICompletion({ content: "late" }) },
     );
