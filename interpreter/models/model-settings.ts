@@ -25,6 +25,12 @@ export const ProviderSettings = z.discriminatedUnion("api", [
     /** null for a local server that takes no key. */
     apiKeyEnv: z.string().min(1).nullable().default("OPENAI_API_KEY"),
     timeoutMs,
+    /**
+     * The request field that caps the answer's tokens. OpenAI refuses the
+     * older `max_tokens` for its reasoning models (o-series, gpt-5); some
+     * local servers (Ollama) know only `max_tokens` and ignore the other.
+     */
+    maxTokensField: z.enum(["max_completion_tokens", "max_tokens"]).default("max_completion_tokens"),
   }),
   /** Answers from a fixture file (models/scripted.ts): offline, deterministic. */
   z.strictObject({ api: z.literal("scripted"), file: z.string().min(1) }),
@@ -45,7 +51,7 @@ export type ModelSettings = z.infer<typeof ModelSettings>;
 
 export const builtInProviders: Readonly<Record<string, ProviderSettings>> = {
   anthropic: { api: "anthropic", baseUrl: "https://api.anthropic.com", apiKeyEnv: "ANTHROPIC_API_KEY" },
-  openai: { api: "openai", baseUrl: "https://api.openai.com/v1", apiKeyEnv: "OPENAI_API_KEY" },
+  openai: { api: "openai", baseUrl: "https://api.openai.com/v1", apiKeyEnv: "OPENAI_API_KEY", maxTokensField: "max_completion_tokens" },
 };
 
 /** Splits a route's model id at its first colon: `local:qwen3:8b` is the model `qwen3:8b` of the provider `local`. */
