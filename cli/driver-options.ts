@@ -12,21 +12,24 @@ import { Sandboxes } from "../interpreter/sandbox/sandboxes.ts";
 import type { Store } from "../interpreter/store/store.ts";
 import { issueReceipt } from "./commands/receipt.ts";
 import { readProjectConfig } from "./project-config.ts";
+import { projectModels } from "./project-models.ts";
+import { ModelSettings } from "../interpreter/models/model-settings.ts";
 
 /**
  * How every command that drives a run drives it (`run`, `resume`,
  * `approve`, `signal`, `tick`): the project's sandbox profiles, work trees under
- * `.flow/work`, the wall clock, the project's webhook told of each park,
+ * `.flow/work`, the wall clock, the project's model providers, the project's webhook told of each park,
  * and a signed receipt issued every so often (hourly by default) and
  * whenever the run is let go.
  */
 export function driverOptions(store: Store, options: { readonly parkAfterMs: number; readonly onEntries?: (sealed: readonly Sealed[]) => void }): DriverOptions {
-  const { webhook, receipts, sandbox } = readProjectConfig();
+  const { webhook, receipts, sandbox, models } = readProjectConfig();
   return {
     store,
     sandboxes: projectSandboxes(sandbox ?? noSandboxSettings),
     workRoot: resolve(".flow", "work"),
     clock: () => Date.now(),
+    models: projectModels(models ?? ModelSettings.parse({})),
     parkAfterMs: options.parkAfterMs,
     ...(options.onEntries === undefined ? {} : { onEntries: options.onEntries }),
     account: {

@@ -101,13 +101,14 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     .addOption(
       new Option("--sandbox <driver>", "run every node on this sandbox driver, whatever its profile says (kept for the whole run)").choices(["process", "bwrap", "microvm"]),
     )
+    .option("--script <file>", "answer every model call from this fixture of scripted answers, offline (kept for the whole run)")
     .addOption(parkAfterOption())
     .option("--json", "print the outcome as one JSON report on stdout", false)
     .action(
       async (
         path: string,
         workflow: string | undefined,
-        options: { arg: string[]; args?: string; store?: string; concurrency: number; detach: boolean; sandbox?: DriverName; parkAfter: number; json: boolean },
+        options: { arg: string[]; args?: string; store?: string; concurrency: number; detach: boolean; sandbox?: DriverName; script?: string; parkAfter: number; json: boolean },
       ) => {
       const { run } = await import("./commands/run.ts");
       code = await run(
@@ -120,6 +121,7 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
           detach: options.detach,
           concurrency: options.concurrency,
           sandbox: options.sandbox,
+          script: options.script,
           parkAfterMs: options.parkAfter,
           json: options.json,
         },

@@ -2,6 +2,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { publicKeyPattern } from "../interpreter/gates/decision.ts";
+import { ModelSettings } from "../interpreter/models/model-settings.ts";
 import { SandboxSettings } from "../interpreter/sandbox/profile.ts";
 import { UsageError } from "./exit-codes.ts";
 import { readJsonFile } from "./json-file.ts";
@@ -49,6 +50,8 @@ export const ProjectConfig = z.strictObject({
   receipts: z.strictObject({ everyMs: z.int().positive() }).optional(),
   /** Sandbox profiles by name, and the one nodes without a `sandbox "NAME"` clause get (interpreter/sandbox/profile.ts). */
   sandbox: SandboxSettings.optional(),
+  /** Model providers by name and how routes call them (interpreter/models/model-settings.ts). */
+  models: ModelSettings.optional(),
 });
 export type ProjectConfig = z.infer<typeof ProjectConfig>;
 

@@ -86,10 +86,14 @@ describe("flow run", () => {
     expect(runs.stderr).toBe("no runs yet: `flow run FILE` starts one\n");
   });
 
-  it("refuses a workflow that calls an agent, which this version cannot run, before recording anything", () => {
-    const result = runFlow(["run", example("monorepo-to-turbo.flow"), "--arg", "repo=x"], { cwd: project() });
+  it("refuses, before recording anything, a run whose agents' provider has no key in the environment", () => {
+    const cwd = project();
+    const result = runFlow(["run", example("monorepo-to-turbo.flow"), "--arg", "repo=x"], { cwd, env: { ANTHROPIC_API_KEY: "" } });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("calls the agent `review`, and this version of flow cannot run agents yet");
+    expect(result.stderr.endsWith(
+      "flow: the model `anthropic:claude-opus-4-7` needs an API key in the environment variable ANTHROPIC_API_KEY, which is not set\nexport ANTHROPIC_API_KEY=…, or run offline with `--script FILE` (the scripted provider)\n",
+    )).toBe(true);
+    expect(runFlow(["runs"], { cwd }).stderr).toBe("no runs yet: `flow run FILE` starts one\n");
   });
 
   it("names the workflows when a file has several and none is given, and reports a compile error as check does", () => {

@@ -13,6 +13,9 @@ import { isolationText } from "../isolation-text.ts";
 import { UsageError } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
 import { loadProgram } from "../load-program.ts";
+import { readProjectConfig } from "../project-config.ts";
+import { checkModels, modelsOf } from "../project-models.ts";
+import { ModelSettings } from "../../interpreter/models/model-settings.ts";
 import { RunProgress } from "../run-progress.ts";
 import { openRunStore } from "../run-store.ts";
 import { workflowArgs } from "../workflow-args.ts";
@@ -27,6 +30,8 @@ export interface RunCommandOptions {
   readonly concurrency: number;
   /** `--sandbox`: every node on this driver, whatever its profile says. */
   readonly sandbox: DriverName | undefined;
+  /** `--script`: the scripted provider answers every model call from this fixture. */
+  readonly script: string | undefined;
   /** `--park-after`: see DriverOptions.parkAfterMs. */
   readonly parkAfterMs: number;
   readonly json: boolean;
@@ -43,6 +48,7 @@ export async function run(options: RunCommandOptions, io: CommandIo): Promise<nu
   if ("exit" in program) return program.exit;
   const workflow = chooseWorkflow(program.ir, options.workflow, options.path);
   refuseWhatCannotRunYet(program.ir, workflow);
+  checkModels(modelsOf(program.ir, workflow), readProjectConfig().models ?? ModelSettings.parse({}), options.script);
   const args = workflowArgs(program.ir.workflows.find((w) => w.name === workflow)!, program.ir.types, options.args, options.argsFile);
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new UsageError("`--concurrency` takes a whole number above 0");
   const store = await openRunStore(options.store);
@@ -51,7 +57,11 @@ export async function run(options: RunCommandOptions, io: CommandIo): Promise<nu
     const drive = driverOptions(store, { parkAfterMs: options.parkAfterMs, onEntries: (sealed) => progress?.entries(sealed) });
     const sandboxes = sandboxesOf(drive.sandboxes.forRun(options.sandbox), program.ir);
     const at = Date.now();
-    const runOptions = { concurrency: options.concurrency, ...(options.sandbox === undefined ? {} : { sandbox: options.sandbox }) };
+    const runOptions = {
+      concurrency: options.concurrency,
+      ...(options.sandbox === undefined ? {} : { sandbox: options.sandbox }),
+      ...(options.script === undefined ? {} : { script: options.script }),
+    };
     const driver = await RunDriver.start(
       drive,
       { kind: "run.started", at, data: { irHash: program.hash, ir: program.ir, workflow, args, seed: randomBytes(32).toString("hex"), options: runOptions } },
@@ -87,20 +97,11 @@ function chooseWorkflow(ir: Ir, named: string | undefined, path: string): string
   throw new UsageError(`\`${path}\` declares ${names.length} workflows: name the one to run`, { hint: `flow run ${path} ${names[0]} (or: ${names.slice(1).join(", ")})` });
 }
 
-/** Agents need model providers and sub-workflows their own runs, neither of which this version has: say so before anything is recorded. */
+/** Sub-workflows need runs of their own, which this version does not have: say so before anything is recorded. */
 function refuseWhatCannotRunYet(ir: Ir, workflowName: string): void {
-  const reachable = new Set<string>([workflowName]);
-  for (const name of reachable) {
-    const workflow = ir.workflows.find((w) => w.name === name);
-    for (const vertex of workflow?.vertices ?? []) {
-      if (vertex.kind === "agent") {
-        throw new UsageError(`\`${name}\` calls the agent \`${vertex.unit}\`, and this version of flow cannot run agents yet: model providers are not part of it`, {
-          hint: "`flow check` and `flow graph` show such a plan; running it waits for model support",
-        });
-      }
-      if (vertex.kind === "workflow") {
-        throw new UsageError(`\`${name}\` calls the workflow \`${vertex.unit}\`, and this version of flow cannot run a workflow inside another yet`);
-      }
+  for (const vertex of ir.workflows.find((w) => w.name === workflowName)?.vertices ?? []) {
+    if (vertex.kind === "workflow") {
+      throw new UsageError(`\`${workflowName}\` calls the workflow \`${vertex.unit}\`, and this version of flow cannot run a workflow inside another yet`);
     }
   }
 }

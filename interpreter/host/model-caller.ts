@@ -1,29 +1,13 @@
 import type { Route } from "../../compiler/ir/unit.ts";
 import type { ModelCall } from "../core/agent-run.ts";
 import type { Failure } from "../ledger/entry.ts";
-import type { ModelReply, ModelRequest } from "../models/conversation.ts";
+import type { ModelRequest } from "../models/conversation.ts";
 import { type ModelAnswer, usdOf } from "../models/model-answer.ts";
 import type { TriedModel } from "../models/provider.ts";
+import { RouteFailed, type RouteAnswer } from "../models/route.ts";
 
-/** What a route gave: the answer, from the model that gave it, after the models it tried first. */
-export interface RouteAnswer {
-  readonly model: string;
-  readonly reply: ModelReply;
-  readonly tried: readonly TriedModel[];
-}
-
-/** Calls the models of a route in order (models/route.ts); throws a failure with the models it tried when none answers. */
+/** Calls the models of a route in order (models/route.ts); throws `RouteFailed`, with the models it tried, when none answers. */
 export type CallRoute = (models: readonly string[], request: Omit<ModelRequest, "model">, signal: AbortSignal) => Promise<RouteAnswer>;
-
-/** A route's failure as the ledger records it: its kind for the retry policy, and every model it tried. */
-export class RouteFailure extends Error {
-  constructor(
-    readonly failure: Failure,
-    readonly tried: readonly TriedModel[],
-  ) {
-    super(failure.message);
-  }
-}
 
 export type ModelCallOutcome = { readonly answer: ModelAnswer } | { readonly failure: Failure; readonly tried: readonly TriedModel[] };
 
@@ -47,7 +31,7 @@ export class ModelCaller {
       const { model, reply, tried } = await this.callRoute(call.models, call.request, signal);
       return { answer: { model, tried: [...tried], reply, usd: usdOf(reply.usage, this.prices.get(model) ?? null) } };
     } catch (error) {
-      if (error instanceof RouteFailure) return { failure: error.failure, tried: error.tried };
+      if (error instanceof RouteFailed) return { failure: { kind: error.kind, message: error.message }, tried: error.tried };
       return { failure: { kind: "Failed", message: `the model call failed: ${(error as Error).message}` }, tried: [] };
     }
   }

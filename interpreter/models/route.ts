@@ -122,6 +122,7 @@ function failoverReason(error: ProviderError): FailoverReason | null {
     case "auth":
     case "bad_request":
     case "not_configured":
+    case "not_scripted":
       return null;
   }
 }
@@ -148,6 +149,7 @@ const reasonWords: Readonly<Record<ProviderError["reason"], string>> = {
   auth: "refused the API key",
   bad_request: "refused the request",
   not_configured: "not configured",
+  not_scripted: "no scripted answer",
 };
 
 function label(reason: ProviderError["reason"], status: number | null): string {

@@ -1,3 +1,4 @@
+import type { Json } from "../../interpreter/ledger/entry.ts";
 import * as arg from "./arguments.ts";
 import { pure, step } from "./define.ts";
 import { type Implementation, StdFailure } from "./implementation.ts";
@@ -36,8 +37,22 @@ export const verifyImplementations: Readonly<Record<string, Implementation>> = {
       return true;
     },
   }),
+  completed: pure((args) => {
+    const value = arg.json(args, "value");
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+    return arg.list(args, "fields").every((field) => typeof field === "string" && Object.hasOwn(value, field) && !empty(value[field] ?? null));
+  }),
   conforms: pure((args) => validatorFor(arg.json(args, "schema"))(arg.json(args, "value"))),
 };
+
+/** Nothing a model could be said to have returned: null, blank text, an empty list or record. */
+function empty(value: Json): boolean {
+  if (value === null) return true;
+  if (typeof value === "string") return value.trim() === "";
+  if (Array.isArray(value)) return value.length === 0;
+  if (typeof value === "object") return Object.keys(value).length === 0;
+  return false;
+}
 
 function withLf(text: string): string {
   return text.replaceAll("\r\n", "\n");
