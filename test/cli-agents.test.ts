@@ -50,6 +50,16 @@ describe("an agent run from the command line", () => {
     const tools = entries.filter((e) => e.kind === "step.completed" && String(e.data["op"]).startsWith("std/sandbox:")).map((e) => e.data["op"]);
     expect(tools.slice(0, 3)).toEqual(["std/sandbox:sh@1", "std/sandbox:read_file@1", "std/sandbox:grep@1"]);
 
+    // The receipt accounts for the model calls, per vertex and per model, as the run's budget was charged.
+    const receipt = JSON.parse(runFlow(["receipt", id, "--json"], { cwd }).stdout) as {
+      body: { spent: { tokens: number; usd: number }; lineItems: { instance: string; tokens: number; byModel: Record<string, { tokens: number }> }[] };
+    };
+    const reviewLine = receipt.body.lineItems.find((item) => item.instance === "review");
+    const charged = calls.reduce((sum, c) => sum + (c.data["tokens"] as number), 0);
+    expect(reviewLine?.tokens).toBe(charged);
+    expect(reviewLine?.byModel).toEqual({ "anthropic:claude-sonnet-4-5": { tokens: charged, usd: expect.any(Number) } });
+    expect(receipt.body.spent.tokens).toBe(charged);
+
     // Elsewhere, with no script, no key and no store: the ledger alone.
     const fresh = runFlow(["replay", ledger], { cwd: mkdtempSync(join(tmpdir(), "flow-agents-replay-")) });
     expect(fresh.code, fresh.stdout).toBe(0);

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { RunCore } from "../core/advance.ts";
 import { Budget, CostUnit } from "../../compiler/ir/cost.ts";
 import { splitInstance } from "../core/plan.ts";
-import { type Entry, Failure, GateDecision, SandboxUse, Spent } from "../ledger/entry.ts";
+import { type Entry, Failure, GateDecision, type Json, SandboxUse, Spent } from "../ledger/entry.ts";
 import { Isolation } from "../sandbox/profile.ts";
 
 /**
@@ -30,7 +30,7 @@ export type ReceiptStatus = z.infer<typeof ReceiptStatus>;
 export const LineOutcome = z.enum(["running", "completed", "failed", "skipped", "refused"]);
 export type LineOutcome = z.infer<typeof LineOutcome>;
 
-/** What one model was charged for one vertex instance (model charges arrive with the model providers; until then, none). */
+/** What one model was charged for one vertex instance. */
 export const ModelCharge = z.strictObject({ tokens: z.number().nonnegative(), usd: z.number().nonnegative() });
 export type ModelCharge = z.infer<typeof ModelCharge>;
 
@@ -125,6 +125,9 @@ interface ItemTally {
   readonly retries: LineItem["retries"];
   outcome: LineOutcome;
   compute: number;
+  tokens: number;
+  usd: number;
+  readonly byModel: Record<string, ModelCharge>;
   startedAt: number | null;
   endedAt: number | null;
   readonly checkpoints: LineItem["checkpoints"];
@@ -147,7 +150,9 @@ interface ItemTally {
  *   aborted. Waiting for people, or for a new envelope, is not the run's
  *   doing; waiting on its own timers (a `sleep`, a retry's backoff) and
  *   the time between a crash and its resume are counted;
- * - **tokens**, **usd**: 0 until model charges are recorded.
+ * - **tokens**, **usd**: what each model call was charged (its `tokens`
+ *   and `usd`: the usage the provider reported, priced at the IR's price
+ *   of the model that answered), per vertex and per model.
  */
 export function receiptOf(entries: readonly Entry[]): ReceiptBody {
   const first = entries[0];
@@ -162,7 +167,7 @@ export function receiptOf(entries: readonly Entry[]): ReceiptBody {
     let item = items.get(instance);
     if (item === undefined) {
       const { id } = splitInstance(instance);
-      item = { instance, vertex: id, unit: units.get(id) ?? null, attempts: 0, retries: [], outcome: "running", compute: 0, startedAt: null, endedAt: null, checkpoints: [], sandbox: null };
+      item = { instance, vertex: id, unit: units.get(id) ?? null, attempts: 0, retries: [], outcome: "running", compute: 0, tokens: 0, usd: 0, byModel: {}, startedAt: null, endedAt: null, checkpoints: [], sandbox: null };
       items.set(instance, item);
     }
     return item;
@@ -211,7 +216,12 @@ export function receiptOf(entries: readonly Entry[]): ReceiptBody {
         item.sandbox = entry.data.sandbox ?? item.sandbox;
         break;
       }
-      case "step.completed":
+      case "step.completed": {
+        const item = itemOf(entry.vertex);
+        item.compute += entry.data.compute;
+        if (entry.data.tokens !== undefined) chargeModel(item, entry.data.result, entry.data.tokens, entry.data.usd ?? 0);
+        break;
+      }
       case "step.failed":
         itemOf(entry.vertex).compute += entry.data.compute;
         break;
@@ -264,9 +274,9 @@ export function receiptOf(entries: readonly Entry[]): ReceiptBody {
       attempts: item.attempts,
       retries: item.retries,
       outcome: item.outcome,
-      tokens: 0,
-      usd: 0,
-      byModel: {},
+      tokens: item.tokens,
+      usd: item.usd,
+      byModel: item.byModel,
       compute: item.compute,
       wall: item.startedAt === null ? 0 : Math.max(0, end - item.startedAt),
       checkpoints: item.checkpoints,
@@ -294,6 +304,16 @@ export function receiptOf(entries: readonly Entry[]): ReceiptBody {
     aborts,
     gates,
   };
+}
+
+/** A model call's charge, to its vertex and to the model that answered (the `model` of its recorded answer). */
+function chargeModel(item: ItemTally, result: Json, tokens: number, usd: number): void {
+  item.tokens += tokens;
+  item.usd += usd;
+  const model = typeof result === "object" && result !== null && !Array.isArray(result) && typeof result["model"] === "string" ? result["model"] : "unknown";
+  const charge = (item.byModel[model] ??= { tokens: 0, usd: 0 });
+  charge.tokens += tokens;
+  charge.usd += usd;
 }
 
 function ended(item: ItemTally, entry: { readonly at: number }, outcome: "completed" | "failed"): void {
