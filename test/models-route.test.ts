@@ -85,6 +85,25 @@ describe("a model route", () => {
     ]);
   });
 
+  it("fails over between two models of one provider, each asked by its own name", async () => {
+    // Answers by the model asked for, whatever the order: the first is down, the second answers.
+    apis.anthropic.fallback = (seen) => {
+      const { model } = seen.body as { model: string };
+      return model === "claude-opus-4-7" ? anthropicOverloaded() : anthropicText(`${model} here`);
+    };
+    const answer = await callRoute([claude, "anthropic:claude-sonnet-4-5"], request, providers, recording().options);
+    expect(answer.model).toBe("anthropic:claude-sonnet-4-5");
+    expect(answer.reply.content).toEqual([{ type: "text", text: "claude-sonnet-4-5 here" }]);
+    expect(answer.tried.map((tried) => [tried.model, tried.status])).toEqual([[claude, 529]]);
+    expect(apis.anthropic.requests.map((seen) => (seen.body as { model: string }).model)).toEqual([
+      "claude-opus-4-7",
+      "claude-sonnet-4-5",
+    ]);
+    // The same conversation both times: only the model differs.
+    const [first, second] = apis.anthropic.requests;
+    expect({ ...(first?.body as object), model: null }).toEqual({ ...(second?.body as object), model: null });
+  });
+
   it.each<[string, FakeAnswer, TriedModel["reason"], number | null]>([
     ["an overloaded API", anthropicOverloaded(), "server_error", 529],
     ["a timeout", { kind: "slow", delayMs: 2_000, then: anthropicText("late") }, "timeout", null],

@@ -166,12 +166,12 @@ function quote(post: JsonPost, text: string): string {
  * is finer), else `retry-after` in seconds or as an HTTP date (the one
  * place the clock is read: a date means nothing without it).
  */
-export function retryAfterMs(headers: Headers): number | null {
+function retryAfterMs(headers: Headers): number | null {
   const ms = headers.get("retry-after-ms")?.trim();
-  if (ms !== undefined && /^\d+(\.\d+)?$/.test(ms)) return Math.ceil(Number(ms));
+  if (ms !== undefined && /^\d+(\.\d+)?$/.test(ms)) return Math.round(Number(ms));
   const after = headers.get("retry-after")?.trim();
   if (after === undefined || after === "") return null;
-  if (/^\d+(\.\d+)?$/.test(after)) return Math.ceil(Number(after) * 1_000);
+  if (/^\d+(\.\d+)?$/.test(after)) return Math.round(Number(after) * 1_000);
   const date = Date.parse(after);
   return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
 }
