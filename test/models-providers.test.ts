@@ -641,6 +641,9 @@ describe("the provider set", () => {
     expect(error.message).toBe("quick gave no answer within 200 ms");
     const patient = set.resolve("patient:m");
     expect((await patient.provider.call(bare, new AbortController().signal)).content).toEqual([{ type: "text", text: "late" }]);
+    // A configured OpenAI-compatible provider caps the answer with the field OpenAI takes, unless told otherwise.
+    expect(apis.openAI.requests[1]?.body).toMatchObject({ max_completion_tokens: 1_024 });
+    expect(apis.openAI.requests[1]?.body).not.toHaveProperty("max_tokens");
   });
 
   it("makes a scripted provider through the factory it is given, once, and only when a route names it", () => {
