@@ -492,10 +492,10 @@ const failures: {
   },
   {
     what: "an answer slower than the timeout",
-    answer: () => ({ kind: "slow", delayMs: 3_000, then: late }),
+    answer: () => ({ kind: "slow", delayMs: 4_000, then: late }),
     reason: "timeout",
     status: null,
-    says: "gave no answer within 300 ms",
+    says: "gave no answer within 1000 ms",
   },
   {
     what: "a 200 whose body is not JSON",
@@ -527,11 +527,11 @@ describe.each([
   {
     provider: "anthropic",
     server: () => apis.anthropic,
-    make: () => anthropic(300),
+    make: () => anthropic(1_000),
     key: anthropicKey,
     error: (status: number, message: string) => anthropicError(status, "api_error", message),
   },
-  { provider: "openai", server: () => apis.openAI, make: () => openAI({ timeoutMs: 300 }), key: openAIKey, error: openAIError },
+  { provider: "openai", server: () => apis.openAI, make: () => openAI({ timeoutMs: 1_000 }), key: openAIKey, error: openAIError },
 ])("the $provider provider's failures", ({ provider, server, make, key, error: errorAnswer }) => {
   it.each(failures)("sorts $what as $reason", async ({ answer, reason, status, says }) => {
     server().answer(answer({ key, error: errorAnswer }));
@@ -555,7 +555,7 @@ describe.each([
   });
 
   it("throws the caller's abort reason, not a provider error, when the caller aborts", async () => {
-    server().answer({ kind: "slow", delayMs: 3_000, then: late });
+    server().answer({ kind: "slow", delayMs: 4_000, then: late });
     const controller = new AbortController();
     const reason = new Error("the run was cancelled");
     setTimeout(() => controller.abort(reason), 50);

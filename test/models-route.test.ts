@@ -13,7 +13,7 @@ const apis = useFakeModelApis("route");
 let providers: ProviderSet;
 
 beforeAll(() => {
-  providers = new ProviderSet(ModelSettings.parse({ timeoutMs: 300, providers: apis.providers() }), () =>
+  providers = new ProviderSet(ModelSettings.parse({ timeoutMs: 1_000, providers: apis.providers() }), () =>
     expect.fail("no scripted provider in these tests"),
   );
 });
@@ -106,7 +106,7 @@ describe("a model route", () => {
 
   it.each<[string, FakeAnswer, TriedModel["reason"], number | null]>([
     ["an overloaded API", anthropicOverloaded(), "server_error", 529],
-    ["a timeout", { kind: "slow", delayMs: 2_000, then: anthropicText("late") }, "timeout", null],
+    ["a timeout", { kind: "slow", delayMs: 4_000, then: anthropicText("late") }, "timeout", null],
     ["a dropped connection", { kind: "drop" }, "connection", null],
     ["a malformed answer", { kind: "raw", status: 200, body: "not json" }, "malformed", 200],
     ["a 429 without retry-after", anthropicRateLimited(), "rate_limited", 429],
@@ -176,7 +176,7 @@ describe("a model route", () => {
     [
       "a timeout",
       anthropicRateLimited(),
-      { kind: "slow", delayMs: 2_000, then: openAICompletion({ content: "late" }) },
+      { kind: "slow", delayMs: 4_000, then: openAICompletion({ content: "late" }) },
       "Timeout",
       "anthropic:claude-opus-4-7 (429 rate limited), openai:gpt-5 (timed out)",
     ],
@@ -274,7 +274,7 @@ describe("a model route", () => {
   });
 
   it("stops a call in flight when the caller aborts, without failing over", async () => {
-    apis.anthropic.answer({ kind: "slow", delayMs: 2_000, then: anthropicText("late") });
+    apis.anthropic.answer({ kind: "slow", delayMs: 4_000, then: anthropicText("late") });
     const controller = new AbortController();
     const reason = new Error("the run was cancelled");
     setTimeout(() => controller.abort(reason), 50);
