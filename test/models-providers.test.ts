@@ -492,10 +492,10 @@ const failures: {
   },
   {
     what: "an answer slower than the timeout",
-    answer: () => ({ kind: "slow", delayMs: 3_000, then: late }),
+    answer: () => ({ kind: "slow", delayMs: 4_000, then: late }),
     reason: "timeout",
     status: null,
-    says: "gave no answer within 300 ms",
+    says: "gave no answer within 1000 ms",
   },
   {
     what: "a 200 whose body is not JSON",
@@ -527,11 +527,11 @@ describe.each([
   {
     provider: "anthropic",
     server: () => apis.anthropic,
-    make: () => anthropic(300),
+    make: () => anthropic(1_000),
     key: anthropicKey,
     error: (status: number, message: string) => anthropicError(status, "api_error", message),
   },
-  { provider: "openai", server: () => apis.openAI, make: () => openAI({ timeoutMs: 300 }), key: openAIKey, error: openAIError },
+  { provider: "openai", server: () => apis.openAI, make: () => openAI({ timeoutMs: 1_000 }), key: openAIKey, error: openAIError },
 ])("the $provider provider's failures", ({ provider, server, make, key, error: errorAnswer }) => {
   it.each(failures)("sorts $what as $reason", async ({ answer, reason, status, says }) => {
     server().answer(answer({ key, error: errorAnswer }));
@@ -555,7 +555,7 @@ describe.each([
   });
 
   it("throws the caller's abort reason, not a provider error, when the caller aborts", async () => {
-    server().answer({ kind: "slow", delayMs: 3_000, then: late });
+    server().answer({ kind: "slow", delayMs: 4_000, then: late });
     const controller = new AbortController();
     const reason = new Error("the run was cancelled");
     setTimeout(() => controller.abort(reason), 50);
@@ -641,6 +641,9 @@ describe("the provider set", () => {
     expect(error.message).toBe("quick gave no answer within 200 ms");
     const patient = set.resolve("patient:m");
     expect((await patient.provider.call(bare, new AbortController().signal)).content).toEqual([{ type: "text", text: "late" }]);
+    // A configured OpenAI-compatible provider caps the answer with the field OpenAI takes, unless told otherwise.
+    expect(apis.openAI.requests[1]?.body).toMatchObject({ max_completion_tokens: 1_024 });
+    expect(apis.openAI.requests[1]?.body).not.toHaveProperty("max_tokens");
   });
 
   it("makes a scripted provider through the factory it is given, once, and only when a route names it", () => {

@@ -13,7 +13,7 @@ const apis = useFakeModelApis("route");
 let providers: ProviderSet;
 
 beforeAll(() => {
-  providers = new ProviderSet(ModelSettings.parse({ timeoutMs: 300, providers: apis.providers() }), () =>
+  providers = new ProviderSet(ModelSettings.parse({ timeoutMs: 1_000, providers: apis.providers() }), () =>
     expect.fail("no scripted provider in these tests"),
   );
 });
@@ -85,9 +85,28 @@ describe("a model route", () => {
     ]);
   });
 
+  it("fails over between two models of one provider, each asked by its own name", async () => {
+    // Answers by the model asked for, whatever the order: the first is down, the second answers.
+    apis.anthropic.fallback = (seen) => {
+      const { model } = seen.body as { model: string };
+      return model === "claude-opus-4-7" ? anthropicOverloaded() : anthropicText(`${model} here`);
+    };
+    const answer = await callRoute([claude, "anthropic:claude-sonnet-4-5"], request, providers, recording().options);
+    expect(answer.model).toBe("anthropic:claude-sonnet-4-5");
+    expect(answer.reply.content).toEqual([{ type: "text", text: "claude-sonnet-4-5 here" }]);
+    expect(answer.tried.map((tried) => [tried.model, tried.status])).toEqual([[claude, 529]]);
+    expect(apis.anthropic.requests.map((seen) => (seen.body as { model: string }).model)).toEqual([
+      "claude-opus-4-7",
+      "claude-sonnet-4-5",
+    ]);
+    // The same conversation both times: only the model differs.
+    const [first, second] = apis.anthropic.requests;
+    expect({ ...(first?.body as object), model: null }).toEqual({ ...(second?.body as object), model: null });
+  });
+
   it.each<[string, FakeAnswer, TriedModel["reason"], number | null]>([
     ["an overloaded API", anthropicOverloaded(), "server_error", 529],
-    ["a timeout", { kind: "slow", delayMs: 2_000, then: anthropicText("late") }, "timeout", null],
+    ["a timeout", { kind: "slow", delayMs: 4_000, then: anthropicText("late") }, "timeout", null],
     ["a dropped connection", { kind: "drop" }, "connection", null],
     ["a malformed answer", { kind: "raw", status: 200, body: "not json" }, "malformed", 200],
     ["a 429 without retry-after", anthropicRateLimited(), "rate_limited", 429],
@@ -157,7 +176,7 @@ describe("a model route", () => {
     [
       "a timeout",
       anthropicRateLimited(),
-      { kind: "slow", delayMs: 2_000, then: openAICompletion({ content: "late" }) },
+      { kind: "slow", delayMs: 4_000, then: openAICompletion({ content: "late" }) },
       "Timeout",
       "anthropic:claude-opus-4-7 (429 rate limited), openai:gpt-5 (timed out)",
     ],
@@ -255,7 +274,7 @@ describe("a model route", () => {
   });
 
   it("stops a call in flight when the caller aborts, without failing over", async () => {
-    apis.anthropic.answer({ kind: "slow", delayMs: 2_000, then: anthropicText("late") });
+    apis.anthropic.answer({ kind: "slow", delayMs: 4_000, then: anthropicText("late") });
     const controller = new AbortController();
     const reason = new Error("the run was cancelled");
     setTimeout(() => controller.abort(reason), 50);

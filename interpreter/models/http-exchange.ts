@@ -63,7 +63,7 @@ export function endpointUrl(baseUrl: string, path: string): string {
 export async function postJson<T>(post: JsonPost, answer: z.ZodType<T>, signal: AbortSignal): Promise<T> {
   const timeout = AbortSignal.timeout(post.timeoutMs);
   let text: string;
-  let answered = false;
+  let status: number | null = null;
   try {
     const response = await fetch(post.url, {
       method: "POST",
@@ -73,21 +73,21 @@ export async function postJson<T>(post: JsonPost, answer: z.ZodType<T>, signal: 
       redirect: "manual",
       signal: AbortSignal.any([signal, timeout]),
     });
-    answered = true;
-    if (response.status < 200 || response.status > 299) throw await refusal(post, response);
+    status = response.status;
+    if (status < 200 || status > 299) throw await refusal(post, response);
     // The body is read inside the try: a connection dropped halfway through it is a connection failure too.
     text = await response.text();
   } catch (error) {
     if (error instanceof ProviderError) throw error;
     if (signal.aborted) throw signal.reason;
     if (timeout.aborted) throw new ProviderError("timeout", `${post.provider} gave no answer within ${post.timeoutMs} ms`);
-    const what = answered ? "dropped the connection halfway through its answer" : "could not be reached";
+    const what = status !== null ? "dropped the connection halfway through its answer" : "could not be reached";
     throw new ProviderError("connection", `${post.provider} ${what}: ${networkError(error)}`);
   }
-  return parseAnswer(post, text, answer);
+  return parseAnswer(post, status, text, answer);
 }
 
-function parseAnswer<T>(post: JsonPost, text: string, answer: z.ZodType<T>): T {
+function parseAnswer<T>(post: JsonPost, status: number, text: string, answer: z.ZodType<T>): T {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -95,8 +95,8 @@ function parseAnswer<T>(post: JsonPost, text: string, answer: z.ZodType<T>): T {
     const start = quote(post, text);
     throw new ProviderError(
       "malformed",
-      `${post.provider} answered 200 with a body that is not JSON${start === "" ? " (an empty one)" : `: ${start}`}`,
-      200,
+      `${post.provider} answered ${status} with a body that is not JSON${start === "" ? " (an empty one)" : `: ${start}`}`,
+      status,
     );
   }
   const checked = answer.safeParse(json);
@@ -105,8 +105,8 @@ function parseAnswer<T>(post: JsonPost, text: string, answer: z.ZodType<T>): T {
     const where = issue === undefined || issue.path.length === 0 ? "" : ` at ${issue.path.join(".")}`;
     throw new ProviderError(
       "malformed",
-      `${post.provider} answered 200 with a body not of its API's shape${where}: ${issue?.message ?? "invalid"}`,
-      200,
+      `${post.provider} answered ${status} with a body not of its API's shape${where}: ${issue?.message ?? "invalid"}`,
+      status,
     );
   }
   return checked.data;
@@ -166,12 +166,12 @@ function quote(post: JsonPost, text: string): string {
  * is finer), else `retry-after` in seconds or as an HTTP date (the one
  * place the clock is read: a date means nothing without it).
  */
-export function retryAfterMs(headers: Headers): number | null {
+function retryAfterMs(headers: Headers): number | null {
   const ms = headers.get("retry-after-ms")?.trim();
-  if (ms !== undefined && /^\d+(\.\d+)?$/.test(ms)) return Math.ceil(Number(ms));
+  if (ms !== undefined && /^\d+(\.\d+)?$/.test(ms)) return Math.round(Number(ms));
   const after = headers.get("retry-after")?.trim();
   if (after === undefined || after === "") return null;
-  if (/^\d+(\.\d+)?$/.test(after)) return Math.ceil(Number(after) * 1_000);
+  if (/^\d+(\.\d+)?$/.test(after)) return Math.round(Number(after) * 1_000);
   const date = Date.parse(after);
   return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
 }

@@ -12,7 +12,8 @@ import type { ModelResolver, ResolvedModel } from "./provider-set.ts";
  *
  * What the route decides depends only on the answers it gets, never on
  * the clock, so the `tried` list it records is the same whenever the same
- * answers come.
+ * answers come (a `retry-after` given as an HTTP date is the exception the
+ * header forces: it is read against the clock).
  */
 
 export interface RouteOptions {
@@ -63,8 +64,9 @@ export async function callRoute(
   const sleep = options.sleep ?? abortableSleep;
   const targets = resolveAll(models, providers);
   const tried: TriedModel[] = [];
-  let last: ProviderError | null = null;
+  let last: { readonly error: ProviderError; readonly reason: FailoverReason } | null = null;
   for (const { id, provider, model } of targets) {
+    // A model is asked at most twice: once more after waiting out a short retry-after.
     for (let retried = false; ; retried = true) {
       signal.throwIfAborted();
       try {
@@ -73,9 +75,9 @@ export async function callRoute(
       } catch (error) {
         // An abort, or a provider's bug, is not a model's failure: it goes up as it is.
         if (!(error instanceof ProviderError)) throw error;
-        last = error;
         const reason = failoverReason(error);
         if (reason === null) throw new RouteFailed("Failed", tried, fatalMessage(id, error, tried), error);
+        last = { error, reason };
         const waitMs =
           !retried && reason === "rate_limited" && error.retryAfterMs !== null && error.retryAfterMs <= maxRetryAfterMs
             ? error.retryAfterMs
@@ -88,9 +90,7 @@ export async function callRoute(
     }
   }
   if (last === null) throw new RangeError("a route names at least one model");
-  const reason = failoverReason(last);
-  const kind = reason === null ? "Failed" : failureKind(reason);
-  throw new RouteFailed(kind, tried, `every model of the route failed: ${triedList(tried)}`, last);
+  throw new RouteFailed(failureKind(last.reason), tried, `every model of the route failed: ${triedList(tried)}`, last.error);
 }
 
 /**

@@ -4,7 +4,7 @@ import type { AddressInfo, Socket } from "node:net";
 /**
  * A model API on loopback for tests: a real HTTP server on 127.0.0.1 at an
  * ephemeral port, answering each request from a queue of scripted answers
- * (then from `fallback`, a function of the request), and keeping every
+ * (then from `fallback`, a function of the request: answers that depend on what was asked), and keeping every
  * request it saw. fake-anthropic-server.ts and fake-openai-server.ts give
  * it each API's path and the builders of its answers.
  */
@@ -39,12 +39,12 @@ export type FakeAnswer =
 export class FakeModelServer {
   /** Every request seen, in order. */
   readonly requests: SeenRequest[] = [];
-  /** Answers a request when the queue is empty; by default a 500 saying so, which a test sees as a server error. */
-  fallback: (request: SeenRequest) => FakeAnswer = () => ({
-    kind: "json",
-    status: 500,
-    body: { error: { message: "the fake server has no answer scripted" } },
-  });
+  /**
+   * Answers a request when the queue is empty. By default a 418 saying so:
+   * a refusal, which stops a route at once, so a test that scripted too
+   * few answers fails where it went wrong rather than failing over.
+   */
+  fallback: (request: SeenRequest) => FakeAnswer = unscripted;
 
   private readonly queue: FakeAnswer[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -79,10 +79,11 @@ export class FakeModelServer {
     this.queue.push(...answers);
   }
 
-  /** Forgets the requests seen and the answers not given (between tests). */
+  /** Forgets the requests seen, the answers not given and any `fallback` set (between tests). */
   reset(): void {
     this.requests.length = 0;
     this.queue.length = 0;
+    this.fallback = unscripted;
   }
 
   async close(): Promise<void> {
@@ -130,6 +131,10 @@ export class FakeModelServer {
       }
     }
   }
+}
+
+function unscripted(): FakeAnswer {
+  return { kind: "json", status: 418, body: { error: { message: "the fake server has no answer scripted" } } };
 }
 
 function parsed(raw: string): unknown {
