@@ -44,8 +44,6 @@ export const ModelSettings = z.strictObject({
   timeoutMs: z.int().positive().default(120_000),
   /** The longest `retry-after` a route waits on before trying a rate-limited model once more; longer, it moves on. */
   maxRetryAfterMs: z.int().nonnegative().default(20_000),
-  /** `max_tokens` of a request when the agent's budget leaves more. */
-  maxOutputTokens: z.int().positive().default(8_192),
 });
 export type ModelSettings = z.infer<typeof ModelSettings>;
 
