@@ -1,6 +1,7 @@
 import type { Budget } from "../compiler/ir/cost.ts";
 import { amount } from "../interpreter/core/budget.ts";
 import type { Entry, Json } from "../interpreter/ledger/entry.ts";
+import { ModelAnswer, modelOp } from "../interpreter/models/model-answer.ts";
 
 /**
  * One line for one ledger entry, as `flow logs` and the plain progress of
@@ -25,8 +26,10 @@ export function describeEntry(entry: Entry): string {
       return sandbox === undefined ? `${on(entry)} started` : `${on(entry)} started in ${sandbox.driver} (profile ${sandbox.profile}; ${sandbox.effects.join(", ") || "no effects"})`;
     }
     case "step.completed":
+      if (entry.data.op === modelOp) return `${on(entry)} step ${entry.data.index} ${modelTurn(entry.data)}`;
       return `${on(entry)} step ${entry.data.index} ${shortOp(entry.data.op)}${stepArgs(entry.data.args)} → ${brief(entry.data.result)}`;
     case "step.failed":
+      if (entry.data.op === modelOp) return `${on(entry)} step ${entry.data.index} model turn ${String(entry.data.args["turn"])} failed: ${entry.data.failure.kind}: ${entry.data.failure.message}`;
       return `${on(entry)} step ${entry.data.index} ${shortOp(entry.data.op)} failed: ${entry.data.failure.kind}: ${entry.data.failure.message}`;
     case "vertex.checkpoint":
       return `${on(entry)} checkpoint "${entry.data.label}"`;
@@ -74,6 +77,17 @@ export function describeEntry(entry: Entry): string {
     case "gate.defaulted":
       return `${entry.data.instance}: no decision before the timeout; its default applies (${entry.data.decision})`;
   }
+}
+
+/** `model turn 2: anthropic:claude-sonnet-4-5 (after openai:gpt-5: 429) → sh, read_file; 1280 tokens, $0.0054` */
+function modelTurn(data: { readonly args: Readonly<Record<string, Json>>; readonly result: Json; readonly tokens?: number | undefined; readonly usd?: number | undefined }): string {
+  const parsed = ModelAnswer.safeParse(data.result);
+  if (!parsed.success) return `model turn ${String(data.args["turn"])} → ${brief(data.result)}`;
+  const { model, tried, reply } = parsed.data;
+  const after = tried.length === 0 ? "" : ` (after ${tried.map((t) => `${t.model}: ${t.status ?? t.reason}`).join(", ")})`;
+  const calls = reply.content.flatMap((block) => (block.type === "tool_use" ? [block.name] : []));
+  const cost = `${data.tokens ?? 0} tokens${data.usd === undefined ? "" : `, $${data.usd.toFixed(4)}`}`;
+  return `model turn ${String(data.args["turn"])}: ${model}${after} → ${calls.length === 0 ? "no tool call" : calls.join(", ")}; ${cost}`;
 }
 
 export function ceilingsText(ceilings: Budget): string {
