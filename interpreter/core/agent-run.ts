@@ -126,8 +126,11 @@ function* agentLoop(plan: RunPlan, unit: AgentUnit, args: Readonly<Record<string
     if (ceiling.tokens !== null) maxTokens = Math.min(maxTokens, ceiling.tokens - spent.tokens);
     if (ceiling.usd !== null && outputPrice !== null && outputPrice > 0) maxTokens = Math.min(maxTokens, Math.floor((ceiling.usd - spent.usd) / outputPrice + 1e-9));
     if (maxTokens < 1) return cutOff(unit, spent, ceiling);
-    const request = { system, messages: [...messages], tools: definitions, toolChoice: "any" as const, maxTokens };
-    const requestHash = sha256Hex(canonicalJson(request as unknown as Json));
+    // In canonical form: a resumed run's IR, read back from the ledger, has its schemas' keys in another order than the
+    // compiled one had, and the model is then sent the same bytes as before the crash.
+    const text = canonicalJson({ system, messages, tools: definitions, toolChoice: "any", maxTokens } as unknown as Json);
+    const request = JSON.parse(text) as Omit<ModelRequest, "model" | "caller">;
+    const requestHash = sha256Hex(text);
     const record = yield { op: modelOp, args: { models, turn, maxTokens, request: requestHash }, call: { models, request: { ...request, caller: { agent: unit.name, turn, requestHash } } } };
     if ("failure" in record) return { failure: record.failure };
     const answer = ModelAnswer.parse(record.result);
