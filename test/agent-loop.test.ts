@@ -168,4 +168,16 @@ describe("an agent's loop", () => {
     expect(results[0]?.type === "tool_result" && results[0].content).toContain("lacks the field `command`");
     expect(results[1]?.type === "tool_result" && results[1].content).toContain("There is no tool `git_push`");
   });
+
+  it("nudges a model that answered nothing once, without sending its empty turn back", async () => {
+    const { outcome, requests } = await run(roomy, {
+      answers: [
+        { agent: "scribe", turn: 1, reply: {} },
+        { agent: "scribe", turn: 2, reply: { finish: { file: "x", lines: 0, verdict: "ok" } } },
+      ],
+    });
+    expect(outcome).toBe("completed");
+    expect(requests[1]?.messages.map((m) => m.role)).toEqual(["user", "user"]);
+    expect(JSON.stringify(requests[1]?.messages[1])).toContain("You answered without calling a tool");
+  });
 });

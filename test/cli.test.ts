@@ -35,7 +35,7 @@ describe("flow check", () => {
     expect(result.stderr).toContain("migrate_package: 200 pkgs × 4 attempts × 2h = 1600h");
     expect(result.stderr).toMatch(/1 warning in \d+ files\n$/);
     // Every workflow's cost table, on standard output.
-    expect(result.stdout.match(/^cost of workflow /gm)).toHaveLength(8);
+    expect(result.stdout.match(/^cost of workflow /gm)).toHaveLength(9);
   });
 
   it("makes a plan that may exceed its budget an error with --strict", () => {

@@ -137,7 +137,8 @@ function* agentLoop(plan: RunPlan, unit: AgentUnit, args: Readonly<Record<string
     spent.tokens += answer.reply.usage.input + answer.reply.usage.output;
     spent.usd += answer.usd ?? 0;
     if ((ceiling.tokens !== null && spent.tokens > ceiling.tokens) || (ceiling.usd !== null && spent.usd > ceiling.usd)) return cutOff(unit, spent, ceiling);
-    messages.push({ role: "assistant", content: answer.reply.content });
+    // An empty turn is not sent back: the APIs refuse an assistant message without content (the nudge below follows the last user turn).
+    if (answer.reply.content.length > 0) messages.push({ role: "assistant", content: answer.reply.content });
     const results: ToolResultBlock[] = [];
     let called = false;
     for (const block of answer.reply.content) {
