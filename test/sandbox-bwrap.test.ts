@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Effect } from "../compiler/ir/effect.ts";
 import { bwrapDriver, bwrapWorks, flowGroups } from "../interpreter/sandbox/bwrap/bwrap.ts";
 import { Cgroup, detectCgroups } from "../interpreter/sandbox/bwrap/cgroup.ts";
+import { sandboxAgent } from "../interpreter/sandbox/bwrap/session-agent.ts";
 import type { ResolvedProfile } from "../interpreter/sandbox/profile.ts";
 import type { ExecOptions, SandboxSession } from "../interpreter/sandbox/sandbox.ts";
 import { implementations } from "../stdlib/runtime/index.ts";
@@ -309,6 +310,14 @@ describe.runIf(bwrapWorks()).each([
     expect((await s.exec("echo next", options())).stdout).toBe("next\n");
   });
 
+  it("leaves a running command's processes alone when another command of the session ends, even one that left its group", async () => {
+    const s = await sandbox(["proc"]);
+    const first = s.exec("setsid sh -c 'sleep 0.8; echo alive > /tmp/a' & sleep 1.2; cat /tmp/a", options());
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await s.exec("true", options())).exit).toBe(0);
+    expect(await first).toMatchObject({ exit: 0, stdout: "alive\n" });
+  });
+
   it("keeps each command to its effects, command after command: without `proc` the third is refused a child as the first was", async () => {
     const s = await sandbox(["fs.write"]);
     for (let i = 0; i < 3; i++) {
@@ -336,5 +345,40 @@ describe.runIf(bwrapWorks()).each([
     const s = await sandbox(["proc"]);
     const pids = (await s.exec("ls /proc | grep -E '^[0-9]+$' | wc -l", options())).stdout.trim();
     expect(Number(pids)).toBeLessThan(10);
+  });
+});
+
+/**
+ * The agent's `--sandbox` mode ends every process it finds in /proc that no
+ * running command owns: run anywhere but as the init of a pid namespace of
+ * its own, that would be other processes (on the host, as root, every one
+ * of the machine's). It refuses to start elsewhere. Tried only inside pid
+ * namespaces bwrap makes, so that an agent that did not refuse could reach
+ * nothing outside them; a sleeper beside it shows it killed nothing (the
+ * agent before this check killed it).
+ */
+describe.runIf(bwrapWorks())("the bwrap session agent outside its sandbox", () => {
+  const attempts = [
+    { where: "as pid 2 of its namespace (bwrap's own init is pid 1)", args: ["--proc", "/proc", "--unshare-pid"] },
+    { where: "as pid 1, but with the host's /proc", args: ["--unshare-pid", "--as-pid-1"] },
+  ];
+  it.each(attempts)("refuses to run $where, and kills nothing", async ({ args }) => {
+    const agent = await sandboxAgent();
+    if (!("fd" in agent)) return;
+    // The sleeper ends by this script's SIGTERM (143), not by a SIGKILL of the agent's (137).
+    const script = "sleep 30 & sleeper=$!; /proc/self/fd/3 --sandbox </dev/null; echo \"agent $?\"; kill $sleeper; wait $sleeper; echo \"sleeper $?\"";
+    const bwrapArgs = ["--ro-bind", "/", "/", "--dev", "/dev", ...args, "--die-with-parent", "--cap-drop", "ALL", "--"];
+    // With --as-pid-1 the agent itself is pid 1: it runs alone.
+    const argv = args.includes("--as-pid-1") ? [...bwrapArgs, "/proc/self/fd/3", "--sandbox"] : [...bwrapArgs, "/bin/sh", "-c", script];
+    const child = spawn("bwrap", argv, { stdio: ["ignore", "pipe", "pipe", agent.fd] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("exit", (status) => resolve(status)));
+    expect(stderr).toMatch(/--sandbox runs only as pid 1 of a pid namespace of its own/);
+    expect(stdout).not.toMatch(/^R 0/m);
+    if (args.includes("--as-pid-1")) expect(code).toBe(2);
+    else expect(stdout).toBe("agent 2\nsleeper 143\n");
   });
 });

@@ -237,10 +237,11 @@ class BwrapSession extends TreeSession {
       });
     } catch (error) {
       if (options.signal.aborted) throw error;
-      // The connection ended: bwrap could not make the sandbox, or the sandbox ended under the command (it killed the agent, or the OOM killer did).
-      await sandbox.exited;
+      // The connection ended: bwrap could not make the sandbox, or the sandbox ended under the command (the OOM killer took the agent), or the agent
+      // did not end the command long past its timeout. Whichever, the sandbox is ended (killed if it does not end), and the next command gets a new one.
+      await sandbox.stop();
       if (!sandbox.started) throw new Error(`could not start the sandbox: ${sandbox.failure()}`);
-      return { exit: 137, stdout: "", stderr: "[flow: the sandbox ended while the command ran; the next command gets a new one]\n", timedOut: false };
+      return { exit: 137, stdout: "", stderr: "[flow: the sandbox ended while the command ran, or stopped answering; the next command gets a new one]\n", timedOut: false };
     }
   }
 

@@ -51,15 +51,17 @@
  * group of its own, under FILTER (hex of a classic-BPF seccomp program, the
  * host's) when one is given, loaded in the child after fork and before
  * exec, so that the agent may fork and the command may not. When a
- * command's shell ends, its group ends, and so does every other process of
- * the sandbox that no running command owns (a daemon that left its group):
- * as when each command had a sandbox of its own. The agent is the
+ * command's shell ends, its group ends, and once no command runs, so does
+ * every other process of the sandbox (a daemon that left its group): as
+ * when each command had a sandbox of its own. The agent is the
  * sandbox's pid 1 (bwrap --as-pid-1): the commands cannot signal it, and it
  * reaps what they orphan. It cannot be traced or read by them either (it
  * is not dumpable, and they have no capabilities), so the pipes to the host
  * are its own. Should it end anyway (the OOM killer), the sandbox ends,
  * and the host makes a new one for the next command. The host closing
- * stdin ends it.
+ * stdin ends it. Since it kills what it finds in /proc, `--sandbox` is
+ * refused anywhere but as pid 1 of a pid namespace of its own, with that
+ * namespace's /proc: run on the host it would kill every process it may.
  *
  * Starting `sh` itself still costs ~10 ms (fork and exec under TCG), so a
  * command that may start processes (pids.max not 1) runs in a spare shell
@@ -245,24 +247,44 @@ static int owned_by_running_job(pid_t pid, const struct job *except) {
   return 0;
 }
 
-/* In a sandbox: every process but this agent, its parent (bwrap's init) and the running commands' (other than EXCEPT). */
+/*
+ * Whether this agent is the init of a pid namespace of its own, with that
+ * namespace's /proc: pid 1, and /proc/self says so. Nothing else may let it
+ * kill what it finds in /proc: run on the host (as root), that would be
+ * every process of the machine.
+ */
+static int init_of_own_namespace(void) {
+  char self[16] = {0};
+  return getpid() == 1 && readlink("/proc/self", self, sizeof self - 1) == 1 && self[0] == '1';
+}
+
+/* In a sandbox: every process but this agent and the running commands' (other than EXCEPT). Only as its namespace's init (see above). */
 static void kill_strays(const struct job *except) {
+  if (!sandboxed || !init_of_own_namespace()) return;
   DIR *proc = opendir("/proc");
   if (proc == NULL) return;
-  pid_t self = getpid(), parent = getppid();
   struct dirent *entry;
   while ((entry = readdir(proc)) != NULL) {
     pid_t pid = (pid_t)atoi(entry->d_name);
-    if (pid <= 0 || pid == self || pid == parent || pid == 1 || owned_by_running_job(pid, except)) continue;
+    if (pid <= 1 || owned_by_running_job(pid, except)) continue;
     kill(pid, SIGKILL);
   }
   closedir(proc);
 }
 
+/* Whether a command other than EXCEPT still runs (its shell has not exited). */
+static int other_job_running(const struct job *except) {
+  for (int i = 0; i < MAX_JOBS; i++)
+    if (jobs[i].used && !jobs[i].exited && &jobs[i] != except) return 1;
+  return 0;
+}
+
 static void kill_job(struct job *job) {
   if (job->slot == NULL) {
     if (job->pid > 0) kill(-job->pid, SIGKILL);
-    return kill_strays(job);
+    /* What left the group is no one's once no command runs: a process of a command still running (another group it made) is left to it. */
+    if (!other_job_running(job)) kill_strays(job);
+    return;
   }
   char path[128];
   snprintf(path, sizeof path, "%s/cgroup.kill", job->slot->path);
@@ -711,6 +733,11 @@ static int hex_value(char c);
 
 /* `--sandbox [FILTER]`: frames over stdin and stdout; FILTER, when given, is the commands' seccomp program in hex. */
 static int start_sandboxed(int argc, char **argv) {
+  /* It ends strays by scanning /proc: refused anywhere but as pid 1 of its own pid namespace (bwrap --unshare-pid --as-pid-1). */
+  if (!init_of_own_namespace()) {
+    fprintf(stderr, "flow-agent: --sandbox runs only as pid 1 of a pid namespace of its own (bwrap --as-pid-1)\n");
+    exit(2);
+  }
   sandboxed = 1;
   /* Nothing the host (or bwrap) left open reaches a command: the executable this agent was started from, status pipes. */
   for (int fd = 3; fd < 1024; fd++) close(fd);
