@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Effect } from "../compiler/ir/effect.ts";
 import { bwrapDriver, bwrapWorks, flowGroups } from "../interpreter/sandbox/bwrap/bwrap.ts";
 import { Cgroup, detectCgroups } from "../interpreter/sandbox/bwrap/cgroup.ts";
+import { sandboxAgent } from "../interpreter/sandbox/bwrap/session-agent.ts";
 import type { ResolvedProfile } from "../interpreter/sandbox/profile.ts";
 import type { ExecOptions, SandboxSession } from "../interpreter/sandbox/sandbox.ts";
 import { implementations } from "../stdlib/runtime/index.ts";
@@ -32,8 +33,11 @@ afterAll(async () => {
   for (const session of sessions) await session.release();
 });
 
+/** Each test runs twice: with a session's sandbox and its agent (the default), and with a sandbox per command (no C compiler). */
+let sessionAgent = true;
+
 async function sandbox(effects: readonly Effect["name"][], profile: Partial<ResolvedProfile> = {}): Promise<SandboxSession> {
-  const driver = bwrapDriver({ projectDir });
+  const driver = bwrapDriver({ projectDir, sessionAgent });
   const session = await driver.acquire(testRequest(await dirs.make(), "bwrap", { effects: effects.map(effect), profile }));
   sessions.push(session);
   return session;
@@ -57,7 +61,14 @@ function isStatic(path: string): boolean {
 /** Reads the host's loopback server with bash's /dev/tcp: no client program needed. */
 const reachHost = () => `exec 3<>/dev/tcp/127.0.0.1/${port} && cat <&3`;
 
-describe.runIf(bwrapWorks())("the bwrap driver", () => {
+describe.runIf(bwrapWorks()).each([
+  { mode: "a session's sandbox with its agent", agent: true },
+  { mode: "a sandbox per command", agent: false },
+])("the bwrap driver, $mode", ({ agent }) => {
+  beforeAll(() => {
+    sessionAgent = agent;
+  });
+
   describe("net", () => {
     it("with `net`, a server on the host's 127.0.0.1 answers", async () => {
       const s = await sandbox(["proc", "net"]);
@@ -227,7 +238,7 @@ describe.runIf(bwrapWorks())("the bwrap driver", () => {
       const ended = new Promise<string | null>((resolve) => orphan.on("exit", (_code, signal) => resolve(signal)));
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect(flowGroups(layout)).toContain(`${gone}-1`);
-      await (await bwrapDriver({ projectDir }).acquire(testRequest(await dirs.make(), "bwrap", { effects: [effect("proc")] }))).release();
+      await (await bwrapDriver({ projectDir, sessionAgent }).acquire(testRequest(await dirs.make(), "bwrap", { effects: [effect("proc")] }))).release();
       expect(flowGroups(layout)).not.toContain(`${gone}-1`);
       expect(await ended).toBe("SIGKILL");
     });
@@ -235,7 +246,8 @@ describe.runIf(bwrapWorks())("the bwrap driver", () => {
     it("removes its group at release, killing what a command left behind", async () => {
       const layout = detectCgroups();
       if (layout === null) return;
-      const s = await bwrapDriver({ projectDir }).acquire(testRequest(await dirs.make(), "bwrap", { effects: [effect("proc")] }));
+      const s = await bwrapDriver({ projectDir, sessionAgent }).acquire(testRequest(await dirs.make(), "bwrap", { effects: [effect("proc")] }));
+      await s.exec("sleep 60 >/dev/null 2>&1 & exit 0", options());
       const mine = flowGroups(layout).filter((name) => name.startsWith(`${process.pid}-`));
       expect(mine.length).toBeGreaterThan(0);
       await s.release();
@@ -244,7 +256,7 @@ describe.runIf(bwrapWorks())("the bwrap driver", () => {
   });
 
   it("without cgroups, limits the address space with prlimit and counts no CPU (a step is charged its time instead)", async () => {
-    const driver = bwrapDriver({ projectDir, cgroupRoot: null });
+    const driver = bwrapDriver({ projectDir, cgroupRoot: null, sessionAgent });
     const s = await driver.acquire(testRequest(await dirs.make(), "bwrap", { effects: [effect("proc")], profile: { memoryMb: 64 } }));
     sessions.push(s);
     expect(await s.cpuMs()).toBeNull();
@@ -288,9 +300,85 @@ describe.runIf(bwrapWorks())("the bwrap driver", () => {
     expect((await s.exec("true", options())).exit).toBe(0);
   });
 
+  it("ends what a command left running when it ends, even a process that left its group", async () => {
+    const s = await sandbox(["proc"]);
+    const marker = `flow-stray-${process.pid}-${Date.now()}`;
+    const result = await s.exec(`setsid sh -c 'sleep 30; echo ${marker}' >/dev/null 2>&1 & echo started`, options());
+    expect(result).toMatchObject({ exit: 0, stdout: "started\n" });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(spawnSync("pgrep", ["-f", marker], { encoding: "utf8" }).stdout.trim()).toBe("");
+    expect((await s.exec("echo next", options())).stdout).toBe("next\n");
+  });
+
+  it("leaves a running command's processes alone when another command of the session ends, even one that left its group", async () => {
+    const s = await sandbox(["proc"]);
+    const first = s.exec("setsid sh -c 'sleep 0.8; echo alive > /tmp/a' & sleep 1.2; cat /tmp/a", options());
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await s.exec("true", options())).exit).toBe(0);
+    expect(await first).toMatchObject({ exit: 0, stdout: "alive\n" });
+  });
+
+  it("keeps each command to its effects, command after command: without `proc` the third is refused a child as the first was", async () => {
+    const s = await sandbox(["fs.write"]);
+    for (let i = 0; i < 3; i++) {
+      const forked = await s.exec("ls /", options());
+      expect(forked.stderr, `command ${i}`).toMatch(/Cannot fork/);
+      expect((await s.exec(`echo ${i}`, options())).stdout).toBe(`${i}\n`);
+    }
+  });
+
+  it.runIf(agent)("gives a command no hold on the agent: it cannot signal it, trace it, or reach its pipes to the host", async () => {
+    const s = await sandbox(["proc"]);
+    expect((await s.exec("echo first > /tmp/mark", options())).exit).toBe(0);
+    expect((await s.exec("echo $PPID", options())).stdout).toBe("1\n");
+    for (const attempt of ["cat /proc/1/environ", "head -c 1 /proc/1/mem", "readlink -v /proc/1/fd/1", "echo 'X 1 5' > /proc/1/fd/1", "cat /proc/1/fd/0"]) {
+      const result = await s.exec(`${attempt} </dev/null`, options({ timeoutMs: 5_000 }));
+      expect(result.exit, attempt).not.toBe(0);
+      expect(result.stderr, attempt).toMatch(/Permission denied|Operation not permitted/);
+    }
+    expect(await s.exec("kill -9 1; kill -9 -1; sleep 0.2; cat /tmp/mark", options())).toMatchObject({ stdout: "first\n" });
+    // The agent and the sandbox are what they were: the next command sees the session's /tmp.
+    expect(await s.exec("cat /tmp/mark", options())).toMatchObject({ exit: 0, stdout: "first\n" });
+  });
+
   it("sees only its own processes: the pid namespace is its own", async () => {
     const s = await sandbox(["proc"]);
     const pids = (await s.exec("ls /proc | grep -E '^[0-9]+$' | wc -l", options())).stdout.trim();
     expect(Number(pids)).toBeLessThan(10);
+  });
+});
+
+/**
+ * The agent's `--sandbox` mode ends every process it finds in /proc that no
+ * running command owns: run anywhere but as the init of a pid namespace of
+ * its own, that would be other processes (on the host, as root, every one
+ * of the machine's). It refuses to start elsewhere. Tried only inside pid
+ * namespaces bwrap makes, so that an agent that did not refuse could reach
+ * nothing outside them; a sleeper beside it shows it killed nothing (the
+ * agent before this check killed it).
+ */
+describe.runIf(bwrapWorks())("the bwrap session agent outside its sandbox", () => {
+  const attempts = [
+    { where: "as pid 2 of its namespace (bwrap's own init is pid 1)", args: ["--proc", "/proc", "--unshare-pid"] },
+    { where: "as pid 1, but with the host's /proc", args: ["--unshare-pid", "--as-pid-1"] },
+  ];
+  it.each(attempts)("refuses to run $where, and kills nothing", async ({ args }) => {
+    const agent = await sandboxAgent();
+    if (!("fd" in agent)) return;
+    // The sleeper ends by this script's SIGTERM (143), not by a SIGKILL of the agent's (137).
+    const script = "sleep 30 & sleeper=$!; /proc/self/fd/3 --sandbox </dev/null; echo \"agent $?\"; kill $sleeper; wait $sleeper; echo \"sleeper $?\"";
+    const bwrapArgs = ["--ro-bind", "/", "/", "--dev", "/dev", ...args, "--die-with-parent", "--cap-drop", "ALL", "--"];
+    // With --as-pid-1 the agent itself is pid 1: it runs alone.
+    const argv = args.includes("--as-pid-1") ? [...bwrapArgs, "/proc/self/fd/3", "--sandbox"] : [...bwrapArgs, "/bin/sh", "-c", script];
+    const child = spawn("bwrap", argv, { stdio: ["ignore", "pipe", "pipe", agent.fd] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("exit", (status) => resolve(status)));
+    expect(stderr).toMatch(/--sandbox runs only as pid 1 of a pid namespace of its own/);
+    expect(stdout).not.toMatch(/^R 0/m);
+    if (args.includes("--as-pid-1")) expect(code).toBe(2);
+    else expect(stdout).toBe("agent 2\nsleeper 143\n");
   });
 });

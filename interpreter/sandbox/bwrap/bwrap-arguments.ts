@@ -50,9 +50,10 @@ export interface BwrapPlan {
   readonly env: Readonly<Record<string, string>>;
   /** The descriptor bwrap reads a seccomp filter from, or null for none. */
   readonly seccompFd: number | null;
-  /** The descriptor bwrap writes its JSON status lines to. */
-  readonly statusFd: number;
-  readonly command: string;
+  /** The descriptor bwrap writes its JSON status lines to, or null for none. */
+  readonly statusFd: number | null;
+  /** What the sandbox runs: one command (`/bin/sh -c`), or the session's agent (its argv), which runs each command the host sends it. */
+  readonly run: { readonly command: string } | { readonly agent: readonly string[] };
 }
 
 /** What a sandbox is given of the host's /etc: what programs need to run, resolve names and trust certificates; no secrets. */
@@ -110,7 +111,9 @@ export function bwrapArguments(plan: BwrapPlan): string[] {
   args.push("--cap-drop", "ALL", "--die-with-parent", "--new-session", "--clearenv");
   for (const [name, value] of Object.entries(plan.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) args.push("--setenv", name, value);
   if (plan.seccompFd !== null) args.push("--seccomp", String(plan.seccompFd));
-  args.push("--json-status-fd", String(plan.statusFd));
-  args.push("/bin/sh", "-c", plan.command);
+  if (plan.statusFd !== null) args.push("--json-status-fd", String(plan.statusFd));
+  // The agent is the pid namespace's init, not a child of bwrap's: no process of the sandbox but it holds the pipes to the host, and a command cannot kill it (init takes no signal it does not handle from inside).
+  if ("agent" in plan.run) args.push("--as-pid-1", ...plan.run.agent);
+  else args.push("/bin/sh", "-c", plan.run.command);
   return args;
 }

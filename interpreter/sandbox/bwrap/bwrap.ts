@@ -11,6 +11,7 @@ import { type BwrapPlan, bwrapArguments, etcAllowList, mountedBySandbox, type Ro
 import { Cgroup, type CgroupLayout, detectCgroups } from "./cgroup.ts";
 import { EtcView } from "./etc-view.ts";
 import { noNewProcessesFilter } from "./seccomp-filter.ts";
+import { agentArgv, RunningSandbox, type SandboxAgentBinary, sandboxAgent } from "./session-agent.ts";
 
 /**
  * The `bwrap` driver: each command runs in a fresh bubblewrap sandbox
@@ -21,15 +22,22 @@ import { noNewProcessesFilter } from "./seccomp-filter.ts";
  * (no cgroupfs, not root, no delegation), `prlimit` limits address space
  * and processes instead, and CPU time is not counted.
  *
- * The work tree is the host's (./host-tree.ts), bound at /flow/work. A sandbox
- * lasts one command: nothing a command leaves running outlives it, and
- * the next starts clean but for the tree.
+ * The work tree is the host's (./host-tree.ts), bound at /flow/work. A
+ * session's sandbox is made at its first command and kept until release:
+ * flow's agent runs in it (./session-agent.ts) and forks each command, so
+ * a command costs a fork, not a new sandbox. Nothing a command leaves
+ * running outlives it (the agent ends its process group, and every other
+ * process no running command owns, when its shell exits); what it leaves
+ * in /tmp stays for the session's next command, as in a VM. Where the agent
+ * cannot be built, each command gets a fresh sandbox instead.
  */
 export interface BwrapOptions {
   /** The project directory: relative `share` paths are taken from it, and its `.flow` is hidden. */
   readonly projectDir: string;
   /** Where the cgroup trees are (tests point it elsewhere); null: do not use cgroups. */
   readonly cgroupRoot?: string | null;
+  /** false: a fresh sandbox per command, without the agent (what a machine without a C compiler gets). */
+  readonly sessionAgent?: boolean;
 }
 
 export function bwrapDriver(options: BwrapOptions): SandboxDriver {
@@ -44,10 +52,14 @@ export function bwrapDriver(options: BwrapOptions): SandboxDriver {
       reaped ??= cgroups === null ? Promise.resolve() : reapStaleGroups(cgroups);
       await reaped;
       const plan = sandboxPlan(request, options.projectDir);
-      const tree = await HostTree.prepare(request);
-      const cgroup = cgroups === null ? null : await Cgroup.create(cgroups, nextGroupName(), limitsOf(request.profile));
+      const agent = options.sessionAgent === false ? null : await sandboxAgent();
+      // The tree and the group are independent: made side by side.
+      const [tree, cgroup] = await Promise.all([
+        HostTree.prepare(request),
+        cgroups === null ? null : Cgroup.create(cgroups, nextGroupName(), limitsOf(request.profile)),
+      ]);
       etcView ??= new EtcView(etcAllowList);
-      return new BwrapSession(tree, request.profile, plan, cgroup, etcView);
+      return new BwrapSession(tree, request.profile, plan, cgroup, etcView, agent !== null && "fd" in agent ? agent : null);
     },
   };
 }
@@ -62,7 +74,7 @@ export function bwrapWorks(): boolean {
 }
 
 /** What a sandbox of this request is, less the command: the parts of the bwrap command line that do not change between commands. */
-type SessionPlan = Omit<BwrapPlan, "command" | "env" | "seccompFd" | "statusFd" | "tree" | "etc"> & {
+type SessionPlan = Omit<BwrapPlan, "run" | "env" | "seccompFd" | "statusFd" | "tree" | "etc"> & {
   readonly proc: boolean;
   readonly env: Readonly<Record<string, string>>;
 };
@@ -171,14 +183,92 @@ class BwrapSession extends TreeSession {
     private readonly plan: SessionPlan,
     private readonly cgroup: Cgroup | null,
     private readonly etc: EtcView,
+    /** The agent to run in a session's sandbox; null: a sandbox per command. */
+    private readonly agentBinary: SandboxAgentBinary | null,
   ) {
     super(tree);
   }
 
   /** The group's OOM kills after the last command (a new group has none): a command that raises it was killed for memory. */
   private oomKills = 0;
+  /** The session's sandbox, once a command has needed it; made again if it ended (a command killed its agent). */
+  private sandbox: RunningSandbox | null = null;
+  private released = false;
 
   async exec(command: string, options: ExecOptions): Promise<ExecResult> {
+    if (this.released) throw new Error("the bwrap sandbox of this session was released");
+    const result = this.agentBinary === null ? await this.execAlone(command, options) : await this.execInSession(command, options, this.agentBinary);
+    return { ...result, outOfMemory: await this.killedForMemory() };
+  }
+
+  /** Whether the group's OOM kills rose since the last command. */
+  private async killedForMemory(): Promise<boolean> {
+    const oomKills = (await this.cgroup?.oomKills()) ?? 0;
+    const outOfMemory = oomKills > this.oomKills;
+    this.oomKills = oomKills;
+    return outOfMemory;
+  }
+
+  /** The launcher's argv for bwrap's `args`: join the cgroup, or take prlimit's limits where there is none. */
+  private launcher(args: readonly string[], stepId: string | undefined): { argv: [string, ...string[]]; env: Record<string, string> } {
+    // The launcher's own environment: FLOW_STEP_ID lets host-tree.ts recognise the step's group after a crash.
+    const env: Record<string, string> = { PATH: "/usr/local/bin:/usr/bin:/bin", ...(stepId === undefined ? {} : { FLOW_STEP_ID: stepId }) };
+    if (this.cgroup !== null) {
+      env["FLOW_CGROUP_PROCS"] = this.cgroup.procsFiles.join(" ");
+      return { argv: ["/bin/sh", "-c", joinCgroupThenExec, "flow-sandbox", "bwrap", ...args], env };
+    }
+    const { memoryBytes, pids } = limitsOf(this.profile);
+    return { argv: ["prlimit", `--as=${memoryBytes}`, `--nproc=${pids}`, "bwrap", ...args], env };
+  }
+
+  private async execInSession(command: string, options: ExecOptions, binary: SandboxAgentBinary): Promise<Omit<ExecResult, "outOfMemory">> {
+    const stepId = options.env["FLOW_STEP_ID"];
+    if (this.sandbox === null || !this.sandbox.alive) this.sandbox = this.startSandbox(stepId, binary);
+    const sandbox = this.sandbox;
+    try {
+      return await sandbox.agent.exec({
+        command,
+        cwd: sandboxWorkTree,
+        env: { ...this.plan.env, ...options.env },
+        timeoutMs: options.timeoutMs ?? this.profile.timeoutMs,
+        pidsMax: 0,
+        signal: options.signal,
+        ...(options.onOutput === undefined ? {} : { onOutput: options.onOutput }),
+      });
+    } catch (error) {
+      if (options.signal.aborted) throw error;
+      // The connection ended: bwrap could not make the sandbox, or the sandbox ended under the command (the OOM killer took the agent), or the agent
+      // did not end the command long past its timeout. Whichever, the sandbox is ended (killed if it does not end), and the next command gets a new one.
+      await sandbox.stop();
+      if (!sandbox.started) throw new Error(`could not start the sandbox: ${sandbox.failure()}`);
+      return { exit: 137, stdout: "", stderr: "[flow: the sandbox ended while the command ran, or stopped answering; the next command gets a new one]\n", timedOut: false };
+    }
+  }
+
+  /** Starts the session's sandbox with the agent in it; the first command is sent at once, and waits in the pipe until the agent reads it. */
+  private startSandbox(stepId: string | undefined, binary: SandboxAgentBinary): RunningSandbox {
+    const args = bwrapArguments({
+      ...this.plan,
+      tree: this.tree.root,
+      etc: this.etc.dir(),
+      env: {},
+      seccompFd: null,
+      statusFd: null,
+      run: { agent: agentArgv(this.plan.proc ? null : noNewProcessesFilter) },
+    });
+    const { argv, env } = this.launcher(args, stepId);
+    const sandbox = new RunningSandbox(argv, this.tree.root, env, binary);
+    const track = this.tree.stepTracker(stepId);
+    const pid = sandbox.pid;
+    if (pid !== undefined && track !== undefined) {
+      track.started(pid);
+      void sandbox.exited.then(() => track.ended(pid));
+    }
+    return sandbox;
+  }
+
+  /** A command in a bwrap sandbox of its own. */
+  private async execAlone(command: string, options: ExecOptions): Promise<Omit<ExecResult, "outOfMemory">> {
     const pipes: ExtraPipe[] = [];
     if (!this.plan.proc) pipes.push({ input: noNewProcessesFilter });
     let status = "";
@@ -190,29 +280,22 @@ class BwrapSession extends TreeSession {
       env: { ...this.plan.env, ...options.env },
       seccompFd: this.plan.proc ? null : 3,
       statusFd: pipes.length + 2,
-      command,
+      run: { command },
     });
-    // The launcher's own environment: FLOW_STEP_ID lets host-tree.ts recognise the step's group after a crash.
     const stepId = options.env["FLOW_STEP_ID"];
-    const launcherEnv: Record<string, string> = { PATH: "/usr/local/bin:/usr/bin:/bin", ...(stepId === undefined ? {} : { FLOW_STEP_ID: stepId }) };
-    let argv: [string, ...string[]];
-    if (this.cgroup !== null) {
-      launcherEnv["FLOW_CGROUP_PROCS"] = this.cgroup.procsFiles.join(" ");
-      argv = ["/bin/sh", "-c", joinCgroupThenExec, "flow-sandbox", "bwrap", ...args];
-    } else {
-      const { memoryBytes, pids } = limitsOf(this.profile);
-      argv = ["prlimit", `--as=${memoryBytes}`, `--nproc=${pids}`, "bwrap", ...args];
-    }
-    const result = await runShell(argv, this.tree.root, { ...options, timeoutMs: options.timeoutMs ?? this.profile.timeoutMs, launcherEnv, pipes }, this.tree.stepTracker(stepId));
-    const oomKills = (await this.cgroup?.oomKills()) ?? 0;
-    const outOfMemory = oomKills > this.oomKills;
-    this.oomKills = oomKills;
-    // bwrap reports the command's exit on its status descriptor; without it, bwrap itself failed to make the sandbox.
-    if (!result.timedOut && !outOfMemory && !/"exit-code"/.test(status)) {
+    const { argv, env } = this.launcher(args, stepId);
+    const result = await runShell(argv, this.tree.root, { ...options, timeoutMs: options.timeoutMs ?? this.profile.timeoutMs, launcherEnv: env, pipes }, this.tree.stepTracker(stepId));
+    // bwrap reports the command's exit on its status descriptor; without it, bwrap itself failed to make the sandbox (or the command was killed).
+    if (!result.timedOut && !/"exit-code"/.test(status) && !(await this.cgroupKilledForMemory())) {
       const reason = result.stderr.split("\n").find((line) => line.startsWith("bwrap: ")) ?? `bwrap exited with ${result.exit}`;
       throw new Error(`could not start the sandbox: ${reason.replace(/^bwrap: /, "")}`);
     }
-    return { ...result, outOfMemory };
+    return result;
+  }
+
+  /** Whether the group's OOM kills are above the count of the last command, without taking them as seen. */
+  private async cgroupKilledForMemory(): Promise<boolean> {
+    return ((await this.cgroup?.oomKills()) ?? 0) > this.oomKills;
   }
 
   async cpuMs(): Promise<number | null> {
@@ -220,6 +303,10 @@ class BwrapSession extends TreeSession {
   }
 
   async release(): Promise<void> {
+    this.released = true;
+    const sandbox = this.sandbox;
+    this.sandbox = null;
+    await sandbox?.stop();
     await this.cgroup?.remove();
   }
 }

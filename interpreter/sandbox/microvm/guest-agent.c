@@ -44,6 +44,25 @@
  * started inside its cgroup (clone3 with CLONE_INTO_CGROUP), not moved
  * into it (~12 ms more, and a kill could miss a child not yet moved).
  *
+ * The same agent runs in a bwrap sandbox (`flow-agent --sandbox [FILTER]`,
+ * bwrap/session-agent.ts): the frames go over stdin and stdout, the host's
+ * cgroup holds the whole sandbox (so no cgroup here, and no OOM count: the
+ * host reads its own), each command is forked from this agent in a process
+ * group of its own, under FILTER (hex of a classic-BPF seccomp program, the
+ * host's) when one is given, loaded in the child after fork and before
+ * exec, so that the agent may fork and the command may not. When a
+ * command's shell ends, its group ends, and once no command runs, so does
+ * every other process of the sandbox (a daemon that left its group): as
+ * when each command had a sandbox of its own. The agent is the
+ * sandbox's pid 1 (bwrap --as-pid-1): the commands cannot signal it, and it
+ * reaps what they orphan. It cannot be traced or read by them either (it
+ * is not dumpable, and they have no capabilities), so the pipes to the host
+ * are its own. Should it end anyway (the OOM killer), the sandbox ends,
+ * and the host makes a new one for the next command. The host closing
+ * stdin ends it. Since it kills what it finds in /proc, `--sandbox` is
+ * refused anywhere but as pid 1 of a pid namespace of its own, with that
+ * namespace's /proc: run on the host it would kill every process it may.
+ *
  * Starting `sh` itself still costs ~10 ms (fork and exec under TCG), so a
  * command that may start processes (pids.max not 1) runs in a spare shell
  * started ahead, in a cgroup of its own, at SCHED_IDLE while it waits
@@ -63,7 +82,9 @@
 #include <net/if.h>
 #include <net/route.h>
 #include <netinet/in.h>
+#include <linux/filter.h>
 #include <linux/random.h>
+#include <linux/seccomp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -71,7 +92,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <dirent.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -115,7 +138,12 @@ static struct spare spare;
 /* Spares that ended before they were used: past a few, the image's shell is broken and restarting it would spin. */
 static int spares_lost;
 static int port = -1;
+/* Where frames to the host go: the port, or stdout in a sandbox. */
+static int port_out = -1;
 static long long command_memory_max;
+/* Running in a bwrap sandbox (see the head of this file), and the seccomp filter its commands get (NULL: none). */
+static int sandboxed;
+static struct sock_fprog command_filter;
 
 static long long now_ms(void) {
   struct timespec ts;
@@ -146,10 +174,10 @@ static void send_frame(char type, unsigned long id, const char *data, size_t len
   /* A short frame goes in one write: each write is a message through the virtio queue, costly under TCG. */
   if (length <= sizeof frame - (size_t)n) {
     memcpy(frame + n, data, length);
-    return write_all(port, frame, (size_t)n + length);
+    return write_all(port_out, frame, (size_t)n + length);
   }
-  write_all(port, frame, (size_t)n);
-  write_all(port, data, length);
+  write_all(port_out, frame, (size_t)n);
+  write_all(port_out, data, length);
 }
 
 static void send_text(char type, unsigned long id, const char *format, ...) {
@@ -211,7 +239,53 @@ static struct job *job_by_id(unsigned long id) {
   return NULL;
 }
 
+/* Whether PID's process group is a running command's (other than EXCEPT). */
+static int owned_by_running_job(pid_t pid, const struct job *except) {
+  pid_t group = getpgid(pid);
+  for (int i = 0; i < MAX_JOBS; i++)
+    if (jobs[i].used && !jobs[i].exited && &jobs[i] != except && jobs[i].pid == group) return 1;
+  return 0;
+}
+
+/*
+ * Whether this agent is the init of a pid namespace of its own, with that
+ * namespace's /proc: pid 1, and /proc/self says so. Nothing else may let it
+ * kill what it finds in /proc: run on the host (as root), that would be
+ * every process of the machine.
+ */
+static int init_of_own_namespace(void) {
+  char self[16] = {0};
+  return getpid() == 1 && readlink("/proc/self", self, sizeof self - 1) == 1 && self[0] == '1';
+}
+
+/* In a sandbox: every process but this agent and the running commands' (other than EXCEPT). Only as its namespace's init (see above). */
+static void kill_strays(const struct job *except) {
+  if (!sandboxed || !init_of_own_namespace()) return;
+  DIR *proc = opendir("/proc");
+  if (proc == NULL) return;
+  struct dirent *entry;
+  while ((entry = readdir(proc)) != NULL) {
+    pid_t pid = (pid_t)atoi(entry->d_name);
+    if (pid <= 1 || owned_by_running_job(pid, except)) continue;
+    kill(pid, SIGKILL);
+  }
+  closedir(proc);
+}
+
+/* Whether a command other than EXCEPT still runs (its shell has not exited). */
+static int other_job_running(const struct job *except) {
+  for (int i = 0; i < MAX_JOBS; i++)
+    if (jobs[i].used && !jobs[i].exited && &jobs[i] != except) return 1;
+  return 0;
+}
+
 static void kill_job(struct job *job) {
+  if (job->slot == NULL) {
+    if (job->pid > 0) kill(-job->pid, SIGKILL);
+    /* What left the group is no one's once no command runs: a process of a command still running (another group it made) is left to it. */
+    if (!other_job_running(job)) kill_strays(job);
+    return;
+  }
   char path[128];
   snprintf(path, sizeof path, "%s/cgroup.kill", job->slot->path);
   if (write_file(path, "1") != 0 && job->pid > 0 && !job->exited) kill(-job->pid, SIGKILL);
@@ -285,22 +359,30 @@ static pid_t start_shell(struct slot *slot, char **argv, char **env, const char 
   sigemptyset(&none);
   struct clone_args args;
   memset(&args, 0, sizeof args);
-  args.flags = CLONE_INTO_CGROUP;
+  args.flags = slot == NULL ? 0 : CLONE_INTO_CGROUP;
   args.exit_signal = SIGCHLD;
-  args.cgroup = (unsigned long long)slot->fd;
+  args.cgroup = slot == NULL ? 0 : (unsigned long long)slot->fd;
   pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+  if (pid < 0 && errno == ENOSYS && slot == NULL) pid = (pid_t)syscall(SYS_fork);
   if (pid == 0) {
     /* The mask is the child's own (SIGCHLD stays blocked here, for the signalfd); exec keeps it, so it is cleared. */
     sigprocmask(SIG_SETMASK, &none, NULL);
     setsid();
     if (idle) set_idle(0, 1);
     /* This agent is never the OOM killer's choice; the command must be, or a hog at its limit leaves nothing to kill. */
-    if (write_file("/proc/self/oom_score_adj", "0") != 0) _exit(125);
+    if (!sandboxed && write_file("/proc/self/oom_score_adj", "0") != 0) _exit(125);
     dup2(null, 0);
     dup2(outs[1], 1);
     dup2(errs[1], 2);
     if (script >= 0) dup2(script, 3);
     if (cwd != NULL && chdir(cwd) != 0) _exit(126);
+    /* Last, so that only the command runs under it: fork and clone for a new process are refused from here on. */
+    if (command_filter.filter != NULL &&
+        (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &command_filter) != 0)) {
+      static const char message[] = "flow-agent: cannot install the sandbox's seccomp filter\n";
+      write(2, message, sizeof message - 1);
+      _exit(125);
+    }
     execve("/bin/sh", argv, env);
     _exit(127);
   }
@@ -428,13 +510,19 @@ static void start_job(unsigned long id, char *payload, size_t length) {
   long long timeout = atoll(fields[0]);
   long long pids = atoll(fields[1]);
   job->deadline = timeout > 0 ? now_ms() + timeout : 0;
+  char *argv[] = {"/bin/sh", "-c", fields[3], NULL};
+  int out, err;
+  if (sandboxed) {
+    pid_t pid = start_shell(NULL, argv, env, fields[2], -1, 0, &out, &err);
+    if (pid < 0) return send_text('F', id, "starting the shell: %s", strerror(errno));
+    *job = (struct job){.used = 1, .id = id, .pid = pid, .out = out, .err = err, .deadline = job->deadline};
+    return;
+  }
   if (start_in_spare(job, fields[2], fields[3], env, pids)) return;
   struct slot *slot = take_slot();
   if (slot == NULL) return send_text('F', id, "cannot create the command's cgroup: %s", strerror(errno));
   job->slot = slot;
   if (limit_pids(slot, pids) != 0) return send_text('F', id, "cannot limit the command's processes: %s", strerror(errno));
-  char *argv[] = {"sh", "-c", fields[3], NULL};
-  int out, err;
   pid_t pid = start_shell(slot, argv, env, fields[2], -1, 0, &out, &err);
   if (pid < 0) return send_text('F', id, "starting the shell: %s", strerror(errno));
   slot->busy = 1;
@@ -446,14 +534,16 @@ static void start_job(unsigned long id, char *payload, size_t length) {
 
 static void finish_job(struct job *job) {
   struct slot *slot = job->slot;
+  int exit_code = WIFEXITED(job->status) ? WEXITSTATUS(job->status) : 128 + WTERMSIG(job->status);
+  job->used = 0;
+  /* In a sandbox the host counts OOM kills itself, in the sandbox's cgroup. */
+  if (slot == NULL) return send_text('X', job->id, "%d 0 %d", exit_code, job->timed_out);
   char path[96];
   snprintf(path, sizeof path, "%s/memory.events", slot->path);
   long long oom = read_number_after(path, "oom_kill ");
-  int exit_code = WIFEXITED(job->status) ? WEXITSTATUS(job->status) : 128 + WTERMSIG(job->status);
   send_text('X', job->id, "%d %d %d", exit_code, oom > slot->oom_kills ? 1 : 0, job->timed_out);
   if (oom > slot->oom_kills) slot->oom_kills = oom;
   slot->busy = 0; /* Serves again once what was killed in it has gone (take_slot). */
-  job->used = 0;
 }
 
 static void drain(struct job *job, int *fd, char type) {
@@ -632,13 +722,60 @@ static void host_gone(void) {
   for (int i = 0; i < MAX_JOBS; i++)
     if (jobs[i].used) kill_job(&jobs[i]);
   input_length = 0;
+  /* A sandbox's agent serves one host: without it, the sandbox ends (bwrap's init takes down what is left). */
+  if (sandboxed) {
+    kill_strays(NULL);
+    _exit(0);
+  }
 }
 
-int main(void) {
+static int hex_value(char c);
+
+/* `--sandbox [FILTER]`: frames over stdin and stdout; FILTER, when given, is the commands' seccomp program in hex. */
+static int start_sandboxed(int argc, char **argv) {
+  /* It ends strays by scanning /proc: refused anywhere but as pid 1 of its own pid namespace (bwrap --unshare-pid --as-pid-1). */
+  if (!init_of_own_namespace()) {
+    fprintf(stderr, "flow-agent: --sandbox runs only as pid 1 of a pid namespace of its own (bwrap --as-pid-1)\n");
+    exit(2);
+  }
+  sandboxed = 1;
+  /* Nothing the host (or bwrap) left open reaches a command: the executable this agent was started from, status pipes. */
+  for (int fd = 3; fd < 1024; fd++) close(fd);
+  /* Neither traced nor read through /proc by the commands, which run as the same user. */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (argc > 2) {
+    size_t length = strlen(argv[2]);
+    if (length == 0 || length % 16 != 0) return -1;
+    struct sock_filter *program = calloc(length / 16, sizeof *program);
+    unsigned char *bytes = (unsigned char *)program;
+    for (size_t i = 0; i < length / 2; i++) {
+      int high = hex_value(argv[2][2 * i]), low = hex_value(argv[2][2 * i + 1]);
+      if (high < 0 || low < 0) return -1;
+      bytes[i] = (unsigned char)(high * 16 + low);
+    }
+    command_filter.len = (unsigned short)(length / 16);
+    command_filter.filter = program;
+  }
+  port = 0;
+  port_out = 1;
+  fcntl(port, F_SETFL, O_NONBLOCK);
+  fcntl(port, F_SETFD, FD_CLOEXEC);
+  fcntl(port_out, F_SETFD, FD_CLOEXEC);
+  send_text('R', 0, "ready");
+  return 0;
+}
+
+int main(int argc, char **argv) {
   sigset_t child;
   sigemptyset(&child);
   sigaddset(&child, SIGCHLD);
   sigprocmask(SIG_BLOCK, &child, NULL);
+  if (argc > 1 && strcmp(argv[1], "--sandbox") == 0) {
+    if (start_sandboxed(argc, argv) != 0) {
+      fprintf(stderr, "flow-agent: malformed seccomp filter\n");
+      return 2;
+    }
+  }
   int children = signalfd(-1, &child, SFD_NONBLOCK | SFD_CLOEXEC);
 
   /* kB. Keep back a 16th of the RAM, at least 48 MiB, for this agent, the kernel's buffers, 9p and the network: with
@@ -648,14 +785,16 @@ int main(void) {
   long long reserve = total / 16 > 48 * 1024 ? total / 16 : 48 * 1024;
   command_memory_max = available > 0 ? (available - reserve) * 1024 : 64LL * 1024 * 1024;
   if (command_memory_max < 8LL * 1024 * 1024) command_memory_max = 8LL * 1024 * 1024;
-  write_file("/proc/self/oom_score_adj", "-1000");
-  /* Made before the template is saved: a clone's first commands find theirs. */
-  make_slot(&slots[0], 0);
-  make_slot(&slots[1], 1);
-  make_spare();
-
-  while ((port = open_port()) < 0) usleep(10000);
-  fprintf(stderr, "flow-agent: ready\n");
+  if (!sandboxed) {
+    write_file("/proc/self/oom_score_adj", "-1000");
+    /* Made before the template is saved: a clone's first commands find theirs. */
+    make_slot(&slots[0], 0);
+    make_slot(&slots[1], 1);
+    make_spare();
+    while ((port = open_port()) < 0) usleep(10000);
+    port_out = port;
+    fprintf(stderr, "flow-agent: ready\n");
+  }
 
   for (;;) {
     struct pollfd fds[2 + 2 * MAX_JOBS];
@@ -729,6 +868,6 @@ int main(void) {
       running |= jobs[i].used;
     }
     /* Started only when no command runs: it would compete with one for the CPU. */
-    if (spare.pid == 0 && !running && spares_lost < 3) make_spare();
+    if (!sandboxed && spare.pid == 0 && !running && spares_lost < 3) make_spare();
   }
 }

@@ -1,4 +1,4 @@
-import type { Socket } from "node:net";
+import type { Readable, Writable } from "node:stream";
 import { CappedOutput } from "../run-shell.ts";
 import type { ExecResult } from "../sandbox.ts";
 import { MicrovmError } from "./microvm-error.ts";
@@ -7,8 +7,10 @@ import { connectWhenListening } from "./qmp.ts";
 /**
  * The host's end of the guest agent's protocol (guest-agent.c says it in
  * full): frames "TYPE ID LENGTH\n" + bytes, over the unix socket QEMU
- * connects to the guest's virtio-serial port `agent`. Requests carry ids;
- * a command's output streams back in chunks and ends with its exit frame.
+ * connects to the guest's virtio-serial port `agent`, or over the stdin and
+ * stdout of the same agent in a bwrap sandbox (../bwrap/session-agent.ts).
+ * Requests carry ids; a command's output streams back in chunks and ends
+ * with its exit frame.
  */
 export interface GuestCommand {
   readonly command: string;
@@ -16,7 +18,7 @@ export interface GuestCommand {
   readonly env: Readonly<Record<string, string>>;
   /** Null: none of its own. The guest kills the command's cgroup when it passes. */
   readonly timeoutMs: number | null;
-  /** The cgroup's pids.max in the guest: 1 keeps the command from starting any process. */
+  /** The cgroup's pids.max in the guest: 1 keeps the command from starting any process. (A sandbox's agent ignores it: the host's cgroup and seccomp filter hold its commands.) */
   readonly pidsMax: number;
   readonly signal: AbortSignal;
   readonly onOutput?: (stream: "stdout" | "stderr", chunk: Buffer) => void;
@@ -36,21 +38,39 @@ type Pending =
 /** How long past its own timeout a command may take to be reported before the guest is taken for hung. */
 const hungGraceMs = 15_000;
 
+/** Where the frames go: a socket both ways (a VM's port), or a child's stdout and stdin (a sandbox's agent). */
+export interface AgentChannel {
+  readonly input: Readable;
+  readonly output: Writable;
+  /** Ends the connection: the agent sees its host gone. */
+  close(): void;
+}
+
 export class GuestAgent {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private input: Buffer = Buffer.alloc(0);
   private closedError: Error | null = null;
+  private greet: () => void = () => undefined;
+  /** Resolves when the agent says it runs unasked (frame R 0, as a sandbox's agent does once started). */
+  readonly greeted = new Promise<void>((resolve) => (this.greet = resolve));
 
-  private constructor(private readonly socket: Socket) {
-    socket.on("data", (chunk: Buffer) => this.receive(chunk));
-    socket.on("close", () => this.fail(new MicrovmError("the VM's agent disconnected (the VM ended)")));
-    socket.on("error", (error) => this.fail(new MicrovmError(`the VM's agent connection failed: ${error.message}`)));
+  constructor(private readonly channel: AgentChannel) {
+    channel.input.on("data", (chunk: Buffer) => this.receive(chunk));
+    channel.input.on("close", () => this.fail(new MicrovmError("the VM's agent disconnected (the VM ended)")));
+    channel.input.on("error", (error) => this.fail(new MicrovmError(`the VM's agent connection failed: ${error.message}`)));
+    if ((channel.output as unknown) !== channel.input) channel.output.on("error", (error) => this.fail(new MicrovmError(`the VM's agent connection failed: ${error.message}`)));
   }
 
   /** Connects to the agent's socket once QEMU listens on it. The agent answers once the guest has booted (see ready). */
   static async connect(path: string, deadline: number, alive: () => boolean): Promise<GuestAgent> {
-    return new GuestAgent(await connectWhenListening(path, deadline, alive));
+    const socket = await connectWhenListening(path, deadline, alive);
+    return new GuestAgent({ input: socket, output: socket, close: () => socket.destroy() });
+  }
+
+  /** Whether the connection has ended (the agent or its VM or sandbox is gone). */
+  get closed(): boolean {
+    return this.closedError !== null;
   }
 
   /** Resolves when the agent answers a ping: the guest has booted. */
@@ -111,7 +131,7 @@ export class GuestAgent {
   }
 
   close(): void {
-    this.socket.destroy();
+    this.channel.close();
   }
 
   /** The answer, or an error once the VM has exited or the deadline has passed without one. */
@@ -134,7 +154,7 @@ export class GuestAgent {
   }
 
   private send(type: string, id: number, payload: Buffer): void {
-    this.socket.write(Buffer.concat([Buffer.from(`${type} ${id} ${payload.length}\n`), payload]));
+    this.channel.output.write(Buffer.concat([Buffer.from(`${type} ${id} ${payload.length}\n`), payload]));
   }
 
   private receive(chunk: Buffer): void {
@@ -153,6 +173,7 @@ export class GuestAgent {
   }
 
   private dispatch(type: string, id: number, payload: Buffer): void {
+    if (id === 0 && type === "R") return this.greet();
     const pending = this.pending.get(id);
     if (pending === undefined) return;
     switch (pending.kind) {
@@ -192,7 +213,7 @@ export class GuestAgent {
 
   private fail(error: Error): void {
     this.closedError ??= error;
-    this.socket.destroy();
+    this.channel.close();
     for (const pending of this.pending.values()) pending.reject(error);
     this.pending.clear();
   }
