@@ -369,6 +369,7 @@ class Walk {
     // Once the fan-out has failed (an item failed without `tolerate`, or more than it allows), no item begins: it fails
     // when those in flight have ended.
     const failed = () => progress.failed.size > 0 || dropped > tolerated;
+    const itemKey = `item:${expr.id}`;
     for (let i = progress.donePrefix; i < expanded.items; i++) {
       // Most items looked at are in flight, waiting: they are passed over first (a waiting item is never final).
       const waitingSince = progress.waiting[i] as number;
@@ -387,7 +388,7 @@ class Walk {
       }
       const itemPath = `${path}[${i}]`;
       const itemFrame = new Frame(this.scope(itemPath), frame);
-      itemFrame.set(`item:${expr.id}`, over[i] as Json);
+      itemFrame.set(itemKey, over[i] as Json);
       const itemSink: Sink = [];
       const outer = this.item;
       this.item = { path: itemPath, external: false };
