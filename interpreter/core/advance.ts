@@ -126,9 +126,14 @@ export class RunCore {
     return this.decideWith((draft) => this.produce(draft));
   }
 
-  produce(draft: Draft): Produced {
+  /** The text `produce` would make of a draft now, in pieces, without applying it: replay compares it first. */
+  piecesOf(draft: Draft): EntryPieces {
+    return entryPieces(this.state.run, this.state.head.seq + 1, draft);
+  }
+
+  /** `pieces`: the draft's, from `piecesOf` just before. */
+  produce(draft: Draft, pieces = this.piecesOf(draft)): Produced {
     const seq = this.state.head.seq + 1;
-    const pieces = entryPieces(this.state.run, seq, draft);
     const entry = complete(draft, this.state.run, seq, "", "");
     apply(this.state, entry, this.plan);
     return { entry, pieces };

@@ -1,5 +1,6 @@
+import type { Vertex } from "../../compiler/ir/workflow.ts";
 import type { Entry, EntryOf } from "../ledger/entry.ts";
-import { chargeWall, initialBudget, reserve, setEnvelope } from "./budget.ts";
+import { chargeWall, initialBudget, reserveIn, setEnvelope } from "./budget.ts";
 import { ItemMap } from "./item-map.ts";
 import { enclosingItem, type RunPlan, splitInstance } from "./plan.ts";
 import type { GateState, RunState, VertexState } from "./state.ts";
@@ -92,8 +93,10 @@ function record(state: RunState, entry: Entry, plan: RunPlan): void {
       };
       state.vertices.set(entry.vertex, vertex);
       state.active++;
-      reserve(state, plan, entry.vertex, 1);
-      markBegun(state, plan, entry.vertex);
+      // Its worst case is held back until the attempt ends, and its items have begun (they count against `concurrency`).
+      const placement = placementOf(plan, entry.vertex);
+      if (placement.vertex !== undefined) reserveIn(state.budget.reserved, placement.vertex.cost.perAttempt, 1);
+      for (const { instance, item } of placement.items) state.fanOuts.get(instance)?.begun.set(item, true);
       return;
     }
     case "vertex.started":
@@ -226,7 +229,8 @@ function unpark(state: RunState, instance: string): void {
 /** An attempt is no longer in flight: it frees its place in the run-wide concurrency and its reservation of the budget. */
 function leaveFlight(state: RunState, plan: RunPlan, instance: string): void {
   state.active--;
-  reserve(state, plan, instance, -1);
+  const vertex = placementOf(plan, instance).vertex;
+  if (vertex !== undefined) reserveIn(state.budget.reserved, vertex.cost.perAttempt, -1);
 }
 
 function vertexOf(state: RunState, entry: { readonly vertex: string; readonly seq: number }): VertexState {
@@ -241,41 +245,48 @@ function fanOutOf(state: RunState, instance: string) {
   return fanOut;
 }
 
-/** A vertex scheduled inside fan-outs begins its item in each of them (an item counts against `concurrency` once begun). */
-function markBegun(state: RunState, plan: RunPlan, instance: string): void {
-  const { id, path } = splitInstance(instance);
-  markItems(state, plan, plan.vertices.get(id)?.fanOut ?? null, path, begun);
+/** Where a vertex instance lies: its vertex in the plan, and the fan-out items it lies in, innermost first. */
+interface Placement {
+  readonly vertex: Vertex | undefined;
+  readonly items: readonly FanOutItem[];
 }
 
-/** What marking a fan-out item records: that it has begun, or the seq of the entry that changed something inside it. */
-type ItemMark = { readonly kind: "begun" } | { readonly kind: "changed"; readonly seq: number };
-
-const begun: ItemMark = { kind: "begun" };
+/** An item of a fan-out instance. */
+interface FanOutItem {
+  readonly instance: string;
+  readonly item: number;
+}
 
 /**
- * Marks each fan-out item an element at `path` lies in, innermost first.
- * A mark, not a callback: the fold marks items on most entries, and a
- * closure made for each would cost more than the marking.
+ * The placement of the vertex instance the fold looked at last. The fold
+ * looks at an entry's instance two or three times (its reservation, the
+ * items it begins, the items it changes); working the placement out from
+ * the key each time (slices, a lookup by a new id, an object per item)
+ * was some 4% of replay's profile. It is the plan's and the key's alone:
+ * nothing of the state.
  */
-function markItems(state: RunState, plan: RunPlan, fanOutId: string | null, path: string, mark: ItemMark): void {
+let lastPlacement: { readonly plan: RunPlan; readonly instance: string; readonly placement: Placement } | null = null;
+
+function placementOf(plan: RunPlan, instance: string): Placement {
+  if (lastPlacement !== null && lastPlacement.instance === instance && lastPlacement.plan === plan) return lastPlacement.placement;
+  const { id, path } = splitInstance(instance);
+  const vertex = plan.vertices.get(id);
+  const placement = { vertex, items: itemsAround(plan, vertex?.fanOut ?? null, path) };
+  lastPlacement = { plan, instance, placement };
+  return placement;
+}
+
+/** The fan-out items an element at `path`, directly in the fan-out `fanOutId`, lies in, innermost first. */
+function itemsAround(plan: RunPlan, fanOutId: string | null, path: string): FanOutItem[] {
+  const items: FanOutItem[] = [];
   let id = fanOutId;
   let itemPath = path;
   while (id !== null && itemPath !== "") {
-    const { instance, item } = enclosingItem(id, itemPath);
-    const fanOut = state.fanOuts.get(instance);
-    if (fanOut !== undefined) {
-      switch (mark.kind) {
-        case "begun":
-          fanOut.begun.set(item, true);
-          break;
-        case "changed":
-          fanOut.changedAt.set(item, mark.seq);
-          break;
-      }
-    }
+    items.push(enclosingItem(id, itemPath));
     itemPath = itemPath.slice(0, itemPath.lastIndexOf("["));
     id = plan.fanOuts.get(id)?.parent ?? null;
   }
+  return items;
 }
 
 /**
@@ -320,8 +331,14 @@ function touch(state: RunState, entry: Entry, plan: RunPlan): void {
     default:
       return;
   }
-  const { id, path } = splitInstance(key);
-  markItems(state, plan, enclosingFanOut(plan, element, id), path, { kind: "changed", seq: entry.seq });
+  let items: readonly FanOutItem[];
+  if (element === "vertex") {
+    items = placementOf(plan, key).items;
+  } else {
+    const { id, path } = splitInstance(key);
+    items = itemsAround(plan, enclosingFanOut(plan, element, id), path);
+  }
+  for (const { instance, item } of items) state.fanOuts.get(instance)?.changedAt.set(item, entry.seq);
 }
 
 /** What an instance an entry names is an instance of: a gate is at an `approve` (a barrier) or at a node's `gate` (a vertex). */

@@ -1,7 +1,6 @@
 import type { Amount, Budget, CostUnit, CostVector } from "../../compiler/ir/cost.ts";
 import type { Ir } from "../../compiler/ir/schema.ts";
 import type { Spent } from "../ledger/entry.ts";
-import { instanceId, type RunPlan } from "./plan.ts";
 import type { BudgetState, RunState } from "./state.ts";
 
 /**
@@ -30,13 +29,7 @@ export function setEnvelope(budget: BudgetState, ceilings: Budget): void {
   budget.stopped = false;
 }
 
-/** Reserves (`sign` 1) or releases (-1) an attempt's worst case as it is dispatched or ends. */
-export function reserve(state: RunState, plan: RunPlan, instance: string, sign: 1 | -1): void {
-  const cost = plan.vertices.get(instanceId(instance))?.cost.perAttempt;
-  if (cost !== undefined) reserveIn(state.budget.reserved, cost, sign);
-}
-
-/** Adds (or takes back) an attempt's worst case to what is held back (wall time aside). */
+/** Adds (`sign` 1, as it is dispatched) or takes back (-1, as it ends) an attempt's worst case to what is held back (wall time aside). */
 export function reserveIn(reserved: Spent, cost: CostVector, sign: 1 | -1): void {
   // Unit by unit, not a loop over their names: every attempt's dispatch and end comes here, and members read by a
   // name held in a variable are slower.

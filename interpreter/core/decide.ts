@@ -121,8 +121,8 @@ class Walk {
   }
 
   /** A vertex instance, concluded once a pass. */
-  concludeVertex(id: string, path: string, frame: Frame): Concluded {
-    const key = instanceKey(id, path);
+  concludeVertex(id: string, scope: WalkScope, frame: Frame): Concluded {
+    const key = scope.instanceOf(id);
     const known = this.concludedVertices.get(key);
     if (known !== undefined) return known;
     const concluded = settled(() => this.vertex(id, key, frame));
@@ -235,7 +235,7 @@ class Walk {
     // A call or a fan-out alone (most statements are one) is concluded without the evaluator, which would throw.
     if (expr.kind === "vertex" || expr.kind === "for") {
       const scope = frame.scope as WalkScope;
-      const concluded = expr.kind === "vertex" ? this.concludeVertex(expr.vertex, scope.path, frame) : this.concludeFanOut(expr, scope.path, frame);
+      const concluded = expr.kind === "vertex" ? this.concludeVertex(expr.vertex, scope, frame) : this.concludeFanOut(expr, scope.path, frame);
       if (concluded instanceof NotReady) return { kind: "pending" };
       if (concluded instanceof Blocked) return { kind: "blocked", because: concluded.because };
       return { kind: "done", value: concluded };
@@ -257,7 +257,7 @@ class Walk {
   private prime(expr: Expr, frame: Frame): void {
     switch (expr.kind) {
       case "vertex":
-        this.concludeVertex(expr.vertex, (frame.scope as WalkScope).path, frame);
+        this.concludeVertex(expr.vertex, frame.scope as WalkScope, frame);
         return;
       case "lambda":
         return;
@@ -369,6 +369,7 @@ class Walk {
     // Once the fan-out has failed (an item failed without `tolerate`, or more than it allows), no item begins: it fails
     // when those in flight have ended.
     const failed = () => progress.failed.size > 0 || dropped > tolerated;
+    const itemKey = `item:${expr.id}`;
     for (let i = progress.donePrefix; i < expanded.items; i++) {
       // Most items looked at are in flight, waiting: they are passed over first (a waiting item is never final).
       const waitingSince = progress.waiting[i] as number;
@@ -387,7 +388,7 @@ class Walk {
       }
       const itemPath = `${path}[${i}]`;
       const itemFrame = new Frame(this.scope(itemPath), frame);
-      itemFrame.set(`item:${expr.id}`, over[i] as Json);
+      itemFrame.set(itemKey, over[i] as Json);
       const itemSink: Sink = [];
       const outer = this.item;
       this.item = { path: itemPath, external: false };
@@ -580,12 +581,27 @@ function valueOf(concluded: Concluded): Json {
  */
 class WalkScope implements Scope {
   readonly types: Scope["types"];
+  /** The vertex instanceOf was asked for last, and its key. */
+  private lastVertex = "";
+  private lastKey = "";
 
   constructor(
     private readonly walk: Walk,
     readonly path: string,
   ) {
     this.types = walk.plan.ir.types;
+  }
+
+  /**
+   * The instance key of a vertex read here, the last one kept: a call is primed and then evaluated, and looked up by
+   * its key each time (in the pass's conclusions, then the run's vertices), so one string, hashed once, serves all.
+   */
+  instanceOf(vertex: string): string {
+    if (vertex !== this.lastVertex) {
+      this.lastVertex = vertex;
+      this.lastKey = instanceKey(vertex, this.path);
+    }
+    return this.lastKey;
   }
 
   waitsFor(owner: Scope): void {
@@ -605,7 +621,7 @@ class WalkScope implements Scope {
   }
 
   vertex(id: string, frame: Frame): Json {
-    return valueOf(this.walk.concludeVertex(id, this.path, frame));
+    return valueOf(this.walk.concludeVertex(id, this, frame));
   }
 
   signal(barrier: string, frame: Frame): Json {
