@@ -7,6 +7,8 @@ import type { JournalRecord, RunState } from "./state.ts";
 
 /** One attempt of a unit, run as far as its journal allows: a node's or verifier's body, or an agent's model loop. */
 export interface UnitRun {
+  readonly instance: string;
+  readonly attempt: number;
   resume(at: number, reply?: JournalRecord): BodyProgress;
 }
 
