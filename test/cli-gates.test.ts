@@ -128,7 +128,6 @@ describe("a node's gate clause", () => {
   it("holds each item's result for a decision at its own instance, named when several are open", () => {
     const p = project(`
 import { sh } from "std/sandbox"
-import { steps } from "./support/gate-steps.ts";
 
 node draft(n: int) -> string
   effects { proc }

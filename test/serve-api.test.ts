@@ -301,6 +301,60 @@ describe("changing runs", () => {
   });
 });
 
+describe("fan-outs", () => {
+  it("shows each item's instance and decides at a gate clause per item, named by its instance", async () => {
+    const p = project(`
+import { sh } from "std/sandbox"
+
+node draft(n: int) -> string
+  effects { proc }
+  budget  { compute: 10s }
+  gate    "review"
+{
+  let r = sh("echo draft-\${n as string}")
+  return r.stdout
+}
+
+workflow main(ns: List<int, max 4>) -> List<string>
+  budget { compute: 1m }
+  grants { proc }
+{
+  return for n in ns concurrency 2 { draft(n) }
+}`);
+    const started = p.flow("run", "main.flow", "--arg", "ns=[1,2]", "--sandbox", "process");
+    expect(started.code, started.stderr).toBe(0);
+    const run = runIdOf(started.stderr);
+    const served = await start(p, "--holder", "frank");
+    p.flow("keys", "trust", "flow-serve", served.signingKey!);
+
+    const graph = await call<RunGraph>(served, "GET", `/api/runs/${run}/graph`);
+    const fanOut = graph.body.body.find((item) => item.kind === "fanOut");
+    expect(fanOut?.kind === "fanOut" ? [fanOut.fanOut.bound, fanOut.fanOut.concurrency] : null).toEqual([4, 2]);
+    expect(Object.values(graph.body.fanOuts)).toEqual([2]);
+    expect(graph.body.instances["draft"]?.map((i) => i.instance).sort()).toEqual(["draft[0]", "draft[1]"]);
+
+    const item = await call<VertexDetail>(served, "GET", `/api/runs/${run}/vertices/${encodeURIComponent("draft[1]")}`);
+    expect(item.status).toBe(200);
+    expect(item.body).toMatchObject({ instance: "draft[1]", inputs: { n: 2 }, output: "draft-2\n" });
+
+    const gates = await call<RunGates>(served, "GET", `/api/runs/${run}/gates`);
+    expect(gates.body.open.map((g) => [g.instance, g.name, g.show]).sort()).toEqual([
+      // A node's gate shows its approvers the item's result.
+      ["draft[0]", "review", "draft-1\n"],
+      ["draft[1]", "review", "draft-2\n"],
+    ]);
+    const ambiguous = await call(served, "POST", `/api/runs/${run}/approve`, { body: { gate: "review" }, token: served.token });
+    expect(ambiguous.status).toBe(400);
+    expect(ambiguous.body.error.message).toMatch(/the gate "review" is open at 2 places/);
+    expect((await call(served, "POST", `/api/runs/${run}/approve`, { body: { gate: "draft[1]" }, token: served.token })).status).toBe(202);
+    await waitFor(served, run, (s) => s.status === "parked" && Object.keys(s.parked).length === 1);
+    expect((await call(served, "POST", `/api/runs/${run}/approve`, { body: { gate: "draft[0]" }, token: served.token })).status).toBe(202);
+    const done = await waitFor(served, run, (s) => s.status === "completed");
+    expect(done.result).toEqual(["draft-1\n", "draft-2\n"]);
+    expect(p.flow("replay", run).code).toBe(0);
+  });
+});
+
 describe("the timer loop", () => {
   it("fires a due sleep, as flow tick would, and the run completes", async () => {
     const p = project(`${steps}

@@ -61,7 +61,8 @@ export class EventStreams {
       response.end();
     };
     this.open.add(close);
-    request.on("close", close);
+    // The response's close, not the request's: it is the one that says the connection went.
+    response.on("close", close);
     void poll();
   }
 

@@ -9,7 +9,7 @@ export interface OpenWait {
   readonly kind: "approval" | "signal";
   /** The name as written in the program (`merge`), what the API's `gate` and `name` take. */
   readonly name: string;
-  /** What the gate shows its approvers (`approve … show VALUE`); null for a signal or a gate that shows nothing. */
+  /** What the gate shows its approvers (`approve … show VALUE`; a node's `gate`, its result); null for a signal or a gate that shows nothing. */
   readonly show: Json;
   /** When its timeout passes (ISO time), if it has one. */
   readonly timeoutAt: string | null;

@@ -1,4 +1,5 @@
 import type { Budget } from "../../compiler/ir/cost.ts";
+import type { RunState } from "../../interpreter/core/state.ts";
 import { readRun } from "../../interpreter/host/read-run.ts";
 import type { Spent } from "../../interpreter/ledger/entry.ts";
 import type { RunStatus, Store } from "../../interpreter/store/store.ts";
@@ -22,7 +23,7 @@ export interface RunRow {
 export async function runList(store: Store, limit: number): Promise<RunRow[]> {
   const rows: RunRow[] = [];
   for (const record of await store.listRuns({ limit })) {
-    let state: Awaited<ReturnType<typeof readRun>>["core"]["state"] | null = null;
+    let state: RunState | null = null;
     try {
       state = (await readRun(store, record.id)).core.state;
     } catch {

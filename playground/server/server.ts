@@ -78,6 +78,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       serveStatic(staticDir, url.pathname, response);
       return;
     }
+    // Beyond loopback, nothing is said without a token, not even which routes exist.
+    if (!loopbackOnly) authenticate(request, url, { tokens: options.tokens, loopbackOnly, changesState: false, tokenInQuery: url.pathname.endsWith("/events") });
     let segments: string[];
     try {
       segments = url.pathname.slice("/api/".length).split("/").filter((s) => s !== "").map((s) => decodeURIComponent(s));
