@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { steps } from "./support/gate-steps.ts";
+import { reviewedItems, steps } from "./support/gate-steps.ts";
 import { runFlow } from "./support/run-cli.ts";
 
 /**
@@ -126,24 +126,7 @@ describe("a near timeout", () => {
 
 describe("a node's gate clause", () => {
   it("holds each item's result for a decision at its own instance, named when several are open", () => {
-    const p = project(`
-import { sh } from "std/sandbox"
-
-node draft(n: int) -> string
-  effects { proc }
-  budget  { compute: 10s }
-  gate    "review"
-{
-  let r = sh("echo draft-\${n as string}")
-  return r.stdout
-}
-
-workflow main(ns: List<int, max 4>) -> List<string>
-  budget { compute: 1m }
-  grants { proc }
-{
-  return for n in ns concurrency 2 { draft(n) }
-}`);
+    const p = project(reviewedItems);
     const started = p.flow("run", "main.flow", "--arg", "ns=[1,2]");
     expect(started.code, started.stderr).toBe(0);
     const run = runIdOf(started.stderr);

@@ -10,6 +10,7 @@ import type { ChangeOutcome } from "../playground/server/state-changes.ts";
 import type { VertexDetail } from "../playground/server/vertex-detail.ts";
 import type { Receipt } from "../interpreter/receipts/receipt.ts";
 import type { ReplayVerdict } from "../interpreter/replay.ts";
+import { reviewedItems } from "./support/gate-steps.ts";
 import { call, gated, project, type Project, runIdOf, serve, type Served, signalled, steps, waitFor } from "./serve-harness.ts";
 
 /**
@@ -303,24 +304,7 @@ describe("changing runs", () => {
 
 describe("fan-outs", () => {
   it("shows each item's instance and decides at a gate clause per item, named by its instance", async () => {
-    const p = project(`
-import { sh } from "std/sandbox"
-
-node draft(n: int) -> string
-  effects { proc }
-  budget  { compute: 10s }
-  gate    "review"
-{
-  let r = sh("echo draft-\${n as string}")
-  return r.stdout
-}
-
-workflow main(ns: List<int, max 4>) -> List<string>
-  budget { compute: 1m }
-  grants { proc }
-{
-  return for n in ns concurrency 2 { draft(n) }
-}`);
+    const p = project(reviewedItems);
     const started = p.flow("run", "main.flow", "--arg", "ns=[1,2]", "--sandbox", "process");
     expect(started.code, started.stderr).toBe(0);
     const run = runIdOf(started.stderr);
