@@ -359,4 +359,16 @@ workflow main(n: int) -> string
     expect(served.stderr()).toContain(`run ${run}: a timer was due; driving it on`);
     expect(p.flow("replay", run).code).toBe(0);
   });
+
+  it("applies a gate's default when its timeout passes, and the gates say so", async () => {
+    const p = project(gated.replace("timeout 7d default reject", "timeout 1s default approve"));
+    const started = p.flow("run", "main.flow", "--arg", "n=6", "--sandbox", "process", "--park-after", "0s");
+    expect(started.code, started.stderr).toBe(0);
+    const run = runIdOf(started.stderr);
+    const served = await start(p);
+    const done = await waitFor(served, run, (s) => s.status === "completed");
+    expect(done.result).toBe("plan-6\n applied\n");
+    const gates = await call<RunGates>(served, "GET", `/api/runs/${run}/gates`);
+    expect(gates.body.decided).toEqual([{ instance: "approve:merge", decision: "approve", comment: null, by: null, seq: expect.any(Number) }]);
+  });
 });
