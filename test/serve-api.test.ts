@@ -31,10 +31,10 @@ async function start(p: Project, ...args: string[]): Promise<Served> {
   return served;
 }
 
-/** A project with a run of `program` parked (at a gate or a signal), and its id. */
-function parkedRun(program: string, n = 3): { p: Project; run: string } {
+/** A project with a run of `program` parked (at a gate, a signal or a timer), and its id. */
+function parkedRun(program: string, n = 3, ...options: string[]): { p: Project; run: string } {
   const p = project(program);
-  const started = p.flow("run", "main.flow", "--arg", `n=${n}`, "--sandbox", "process");
+  const started = p.flow("run", "main.flow", "--arg", `n=${n}`, "--sandbox", "process", ...options);
   expect(started.code, started.stderr).toBe(0);
   return { p, run: runIdOf(started.stderr) };
 }
@@ -340,8 +340,9 @@ describe("fan-outs", () => {
 });
 
 describe("the timer loop", () => {
+  // `--park-after 0s`: the run parks at its timer, and the process that ran it exits; only the server's loop is left to fire it.
   it("fires a due sleep, as flow tick would, and the run completes", async () => {
-    const p = project(`${steps}
+    const program = `${steps}
 workflow main(n: int) -> string
   budget { compute: 1m }
   grants { proc }
@@ -349,10 +350,8 @@ workflow main(n: int) -> string
   let p = plan(n)
   sleep 1s
   return apply(p)
-}`);
-    const started = p.flow("run", "main.flow", "--arg", "n=5", "--sandbox", "process", "--park-after", "0s");
-    expect(started.code, started.stderr).toBe(0);
-    const run = runIdOf(started.stderr);
+}`;
+    const { p, run } = parkedRun(program, 5, "--park-after", "0s");
     const served = await start(p);
     const done = await waitFor(served, run, (s) => s.status === "completed");
     expect(done.result).toBe("plan-5\n applied\n");
@@ -361,10 +360,7 @@ workflow main(n: int) -> string
   });
 
   it("applies a gate's default when its timeout passes, and the gates say so", async () => {
-    const p = project(gated.replace("timeout 7d default reject", "timeout 1s default approve"));
-    const started = p.flow("run", "main.flow", "--arg", "n=6", "--sandbox", "process", "--park-after", "0s");
-    expect(started.code, started.stderr).toBe(0);
-    const run = runIdOf(started.stderr);
+    const { p, run } = parkedRun(gated.replace("timeout 7d default reject", "timeout 1s default approve"), 6, "--park-after", "0s");
     const served = await start(p);
     const done = await waitFor(served, run, (s) => s.status === "completed");
     expect(done.result).toBe("plan-6\n applied\n");
