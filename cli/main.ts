@@ -234,9 +234,13 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     .option("--holder <name>", "whose token the first start makes (default: your login name)")
     .option("--add-token <name>", "make a token for NAME, print it once, and exit")
     .option("--static <dir>", "serve the web app from this directory (default: dist/playground beside the bundle)")
-    .addOption(parkAfterOption())
-    .option("--tick-every <duration>", "how often due timers (sleeps, gates' timeouts) are looked for", durationOption, 1_000)
-    .option("--heartbeat <duration>", "how often an idle event stream sends a heartbeat", durationOption, 15_000)
+    .addOption(
+      new Option("--park-after <duration>", "let a run this server drives go (rows only, until its timer loop continues it) when nothing runs and its next timer is further off than this")
+        .argParser(durationOption)
+        .default(defaultParkAfterMs, "60s"),
+    )
+    .addOption(new Option("--tick-every <duration>", "how often due timers (sleeps, gates' timeouts) are looked for").argParser(durationOption).default(1_000, "1s"))
+    .addOption(new Option("--heartbeat <duration>", "how often an idle event stream sends a heartbeat").argParser(durationOption).default(15_000, "15s"))
     .action(
       async (options: { port: number; host: string; store?: string; key?: string; holder?: string; addToken?: string; static?: string; parkAfter: number; tickEvery: number; heartbeat: number }) => {
         const { serve } = await import("./commands/serve.ts");

@@ -113,6 +113,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     };
     switch (route.kind) {
       case "run":
+        // Read first as the other routes read it: a ledger whose chain breaks is a 409 here too.
+        await readRunOr409(options.store, record.id);
         return [200, (await runStatus(options.store, record, options.clock())).summary];
       case "graph": {
         const { core, first } = await readRunOr409(options.store, record.id);
