@@ -12,6 +12,8 @@ import type { RunDrives } from "./run-drives.ts";
 export class TimerLoop {
   private timer: NodeJS.Timeout | null = null;
   private pass: Promise<void> | null = null;
+  /** Why each due run was last left (held by another process…): said once, not every second. */
+  private readonly left = new Map<string, string>();
 
   constructor(
     private readonly store: Store,
@@ -44,9 +46,12 @@ export class TimerLoop {
       if (this.drives.has(run)) continue;
       try {
         await this.drives.start(run, () => RunDriver.resume(this.driverOptions(), run));
+        this.left.delete(run);
         this.log(`run ${run}: a timer was due; driving it on`);
       } catch (error) {
-        this.log(`run ${run}: a timer was due; left: ${(error as Error).message}`);
+        const why = (error as Error).message;
+        if (this.left.get(run) !== why) this.log(`run ${run}: a timer was due; left: ${why}`);
+        this.left.set(run, why);
       }
     }
   }
