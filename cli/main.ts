@@ -224,6 +224,44 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
       code = await tick({ store: options.store, parkAfterMs: options.parkAfter, json: options.json }, io);
     });
 
+  program
+    .command("serve")
+    .description("serve the web app and an HTTP API over the store: runs, graphs, ledgers, gates, live event streams; fires due timers as `flow tick` does")
+    .option("--port <port>", "the port to listen on (0: any free one)", (v) => Number(v), 8484)
+    .option("--host <host>", "the address to listen on; beyond loopback, every request needs a token", "127.0.0.1")
+    .addOption(storeOption())
+    .option("--key <name>", "which of your keys (`flow keys list`) signs the decisions made through the API (default: the project's runner key)")
+    .option("--holder <name>", "whose token the first start makes (default: your login name)")
+    .option("--add-token <name>", "make a token for NAME, print it once, and exit")
+    .option("--static <dir>", "serve the web app from this directory (default: dist/playground beside the bundle)")
+    .addOption(
+      new Option("--park-after <duration>", "let a run this server drives go (rows only, until its timer loop continues it) when nothing runs and its next timer is further off than this")
+        .argParser(durationOption)
+        .default(defaultParkAfterMs, "60s"),
+    )
+    .addOption(new Option("--tick-every <duration>", "how often due timers (sleeps, gates' timeouts) are looked for").argParser(durationOption).default(1_000, "1s"))
+    .addOption(new Option("--heartbeat <duration>", "how often an idle event stream sends a heartbeat").argParser(durationOption).default(15_000, "15s"))
+    .action(
+      async (options: { port: number; host: string; store?: string; key?: string; holder?: string; addToken?: string; static?: string; parkAfter: number; tickEvery: number; heartbeat: number }) => {
+        const { serve } = await import("./commands/serve.ts");
+        code = await serve(
+          {
+            port: options.port,
+            host: options.host,
+            store: options.store,
+            key: options.key,
+            holder: options.holder,
+            addToken: options.addToken,
+            staticDir: options.static,
+            parkAfterMs: options.parkAfter,
+            tickEveryMs: options.tickEvery,
+            heartbeatMs: options.heartbeat,
+          },
+          io,
+        );
+      },
+    );
+
   const keys = program.command("keys").description("your Ed25519 keys for signing decisions at gates, and the approvers a project trusts");
   keys
     .command("init")

@@ -16,9 +16,8 @@ export function parkedInstance(state: RunState, awaited: Awaited, name: string |
   const what = noun[awaited];
   if (name === undefined) {
     if (open.length === 1) return (open[0] as [string, string])[0];
-    throw new UsageError(open.length === 0 ? `run ${state.run} is not waiting for any ${what}` : `run ${state.run} waits at ${open.length} ${what}s: ${open.map(([i]) => i).join(", ")}`, {
-      hint: open.length === 0 ? "`flow status` shows where it is" : `name the ${what}`,
-    });
+    if (open.length === 0) throw new NotWaiting(`run ${state.run} is not waiting for any ${what}`, { hint: "`flow status` shows where it is" });
+    throw new UsageError(`run ${state.run} waits at ${open.length} ${what}s: ${open.map(([i]) => i).join(", ")}`, { hint: `name the ${what}` });
   }
   if (state.parked.has(name)) return name;
   const named = open.filter(([, waitingFor]) => waitingFor === `${awaited} "${name}"`);
@@ -27,10 +26,22 @@ export function parkedInstance(state: RunState, awaited: Awaited, name: string |
   throw notParked(state, name);
 }
 
-export function notParked(state: RunState, name: string): UsageError {
+/**
+ * The run is not waiting where an answer was aimed (not parked there, or
+ * answered already): a usage error to the command line, a conflict (409)
+ * to `flow serve`.
+ */
+export class NotWaiting extends UsageError {
+  constructor(message: string, options: { hint?: string } = {}) {
+    super(message, options);
+    this.name = "NotWaiting";
+  }
+}
+
+export function notParked(state: RunState, name: string): NotWaiting {
   const waits = [...state.parked].map(([i, w]) => `${i} (${w})`);
   const answered = state.gates.has(name) || state.signals.has(name);
-  return new UsageError(`run ${state.run} is not waiting at ${name}${waits.length > 0 ? `; it waits at ${waits.join(", ")}` : answered ? "; it was answered already" : ""}`, {
+  return new NotWaiting(`run ${state.run} is not waiting at ${name}${waits.length > 0 ? `; it waits at ${waits.join(", ")}` : answered ? "; it was answered already" : ""}`, {
     hint: "`flow status` shows where it is",
   });
 }

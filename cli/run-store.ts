@@ -15,18 +15,36 @@ export async function openRunStore(spec: string | undefined): Promise<Store> {
   }
 }
 
-/** A run named by its id or a unique prefix of it, as `git` takes commits. */
-export async function findRun(store: Store, id: string): Promise<RunRecord> {
+/** What an id or prefix names: one run, several, or none. */
+export type RunLookup =
+  | { readonly kind: "found"; readonly record: RunRecord }
+  | { readonly kind: "ambiguous"; readonly matches: readonly RunRecord[] }
+  | { readonly kind: "none" };
+
+/** The run an id or a unique prefix of it names, as `git` takes commits; `flow serve` answers 404 or 400 from this. */
+export async function lookupRun(store: Store, id: string): Promise<RunLookup> {
   const exact = await store.getRun(id);
-  if (exact !== null) return exact;
+  if (exact !== null) return { kind: "found", record: exact };
   const matches = (await store.listRuns()).filter((run) => run.id.startsWith(id));
-  if (matches.length === 1 && matches[0] !== undefined) return matches[0];
-  if (matches.length > 1) {
-    throw new UsageError(`\`${id}\` names ${matches.length} runs: ${matches.slice(0, 5).map((r) => r.id).join(", ")}${matches.length > 5 ? ", …" : ""}`, {
-      hint: "give more of the id",
-    });
+  if (matches.length === 1 && matches[0] !== undefined) return { kind: "found", record: matches[0] };
+  return matches.length > 1 ? { kind: "ambiguous", matches } : { kind: "none" };
+}
+
+/** A run named by its id or a unique prefix of it; a usage error otherwise. */
+export async function findRun(store: Store, id: string): Promise<RunRecord> {
+  const found = await lookupRun(store, id);
+  switch (found.kind) {
+    case "found":
+      return found.record;
+    case "ambiguous": {
+      const { matches } = found;
+      throw new UsageError(`\`${id}\` names ${matches.length} runs: ${matches.slice(0, 5).map((r) => r.id).join(", ")}${matches.length > 5 ? ", …" : ""}`, {
+        hint: "give more of the id",
+      });
+    }
+    case "none":
+      throw new UsageError(`no run \`${id}\` in ${store.kind === "sqlite" ? "this project's store" : `the ${store.kind} store`}`, {
+        hint: "`flow runs` lists the runs; `--store` names another store",
+      });
   }
-  throw new UsageError(`no run \`${id}\` in ${store.kind === "sqlite" ? "this project's store" : `the ${store.kind} store`}`, {
-    hint: "`flow runs` lists the runs; `--store` names another store",
-  });
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { reviewedItems, steps } from "./support/gate-steps.ts";
 import { runFlow } from "./support/run-cli.ts";
 
 /**
@@ -9,26 +10,6 @@ import { runFlow } from "./support/run-cli.ts";
  * parks and its process exits; another process decides (`flow approve`,
  * signed) or fires what is due (`flow tick`); the ledger replays.
  */
-
-const steps = `
-import { sh } from "std/sandbox"
-
-node plan(n: int) -> string
-  effects { proc }
-  budget  { compute: 10s }
-{
-  let r = sh("echo plan-\${n as string}")
-  return r.stdout
-}
-
-node apply(p: string) -> string
-  effects { proc }
-  budget  { compute: 10s }
-{
-  let r = sh("echo applied")
-  return "\${p} \${r.stdout}"
-}
-`;
 
 const gated = (clause: string) => `${steps}
 workflow main(n: int) -> string
@@ -145,24 +126,7 @@ describe("a near timeout", () => {
 
 describe("a node's gate clause", () => {
   it("holds each item's result for a decision at its own instance, named when several are open", () => {
-    const p = project(`
-import { sh } from "std/sandbox"
-
-node draft(n: int) -> string
-  effects { proc }
-  budget  { compute: 10s }
-  gate    "review"
-{
-  let r = sh("echo draft-\${n as string}")
-  return r.stdout
-}
-
-workflow main(ns: List<int, max 4>) -> List<string>
-  budget { compute: 1m }
-  grants { proc }
-{
-  return for n in ns concurrency 2 { draft(n) }
-}`);
+    const p = project(reviewedItems);
     const started = p.flow("run", "main.flow", "--arg", "ns=[1,2]");
     expect(started.code, started.stderr).toBe(0);
     const run = runIdOf(started.stderr);

@@ -1,13 +1,13 @@
 import { writeFileSync } from "node:fs";
-import { keyFingerprint, SignedDecision, signatureHolds, signDecision } from "../../interpreter/gates/decision.ts";
+import { SignedDecision, signDecision } from "../../interpreter/gates/decision.ts";
 import { readRun } from "../../interpreter/host/read-run.ts";
-import type { Answer } from "../../interpreter/host/run-driver.ts";
 import { loadKey } from "../approver-keys.ts";
 import { exitCodes, UsageError } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
 import { readJsonFile } from "../json-file.ts";
-import { notParked, parkedInstance } from "../parked-instance.ts";
-import { configFile, readProjectConfig } from "../project-config.ts";
+import { gateAnswer } from "../gate-answer.ts";
+import { parkedInstance } from "../parked-instance.ts";
+import { readProjectConfig } from "../project-config.ts";
 import { findRun, openRunStore } from "../run-store.ts";
 import { takeOver } from "../take-over.ts";
 
@@ -65,34 +65,14 @@ export async function approve(options: ApproveOptions, io: CommandIo): Promise<n
       }
     }
 
-    if (!signatureHolds(decision)) {
-      throw new UsageError("the decision's signature does not hold: it was changed after it was signed, or signed with another key", { hint: "sign it again: `flow approve RUN GATE`" });
-    }
-    const trusted = readProjectConfig().approvers.find((a) => a.key === decision.approver.key);
-    if (trusted === undefined) {
-      throw new UsageError(`the decision is signed by a key this project does not trust: ${decision.approver.name} (${keyFingerprint(decision.approver.key)}…)`, {
-        hint: `${configFile} lists the approvers; \`flow keys trust NAME KEY\` adds one`,
-      });
-    }
-    if (!state.parked.has(decision.instance)) throw notParked(state, decision.instance);
-
-    const answer: Answer = {
-      head: decision.head,
-      drafts: [
-        {
-          kind: "gate.decided",
-          at: Date.now(),
-          data: { instance: decision.instance, decision: decision.decision, comment: decision.comment, approver: { name: trusted.name, key: decision.approver.key }, head: decision.head, signature: decision.signature },
-        },
-      ],
-    };
+    const { answer, by } = gateAnswer(state, decision, readProjectConfig().approvers, Date.now());
     return await takeOver(
       store,
       record.id,
       answer,
       {
         ...options,
-        said: () => `run ${record.id}: ${decision.decision === "approve" ? "approved" : "rejected"} at ${decision.instance} by ${trusted.name}`,
+        said: () => `run ${record.id}: ${decision.decision === "approve" ? "approved" : "rejected"} at ${decision.instance} by ${by}`,
         staleHint: `\`flow status ${record.id}\` shows where it is now; decide again`,
       },
       io,

@@ -224,7 +224,8 @@ async function compareWithLedger(body: ReceiptBody, spec: string | undefined): P
 }
 
 /** A run's entries from the first up to `to` (all of them without it), every link of the chain checked. */
-async function readLedger(store: Store, run: string, to?: number): Promise<{ readonly entries: Entry[] } | { readonly broken: string }> {
+/** A run's entries up to `to`, every link checked; where the chain breaks, if it does. */
+export async function readLedger(store: Store, run: string, to?: number): Promise<{ readonly entries: Entry[] } | { readonly broken: string }> {
   const entries: Entry[] = [];
   let head: ChainHead = emptyHead;
   for await (const stored of store.entries(run, 0, to)) {

@@ -37,7 +37,7 @@ export async function resume(options: ResumeOptions, io: CommandIo): Promise<num
       await status({ run: record.id, store: options.store, json: options.json }, { ...io, out: io.err });
       return record.status === "completed" ? exitCodes.ok : exitCodes.failed;
     }
-    const answer = await answerFor(store, record.id, options.budget);
+    const answer = await resumeAnswer(store, record.id, options.budget, who());
     const envelope = (driver: RunDriver) => (options.budget === undefined ? "" : ` with a fresh envelope (${ceilingsText(driver.core.state.budget.ceilings)})`);
     return await takeOver(
       store,
@@ -54,12 +54,13 @@ export async function resume(options: ResumeOptions, io: CommandIo): Promise<num
 /**
  * What taking the run over records besides the takeover: a fresh envelope
  * (`budget.set`: the run's ceilings with the given ones replaced, nothing
- * spent), and, for a paused run, that it may go on.
+ * spent), and, for a paused run, that it may go on; `by` is who asked
+ * (`user@host`, or the holder of a `flow serve` token).
  */
-async function answerFor(store: Store, run: string, given: Partial<Record<keyof Budget, number>> | undefined): Promise<Answer | undefined> {
+export async function resumeAnswer(store: Store, run: string, given: Partial<Record<keyof Budget, number>> | undefined, by: string): Promise<Answer | undefined> {
   const { core } = await readRun(store, run);
   const drafts: Draft[] = [];
-  if (core.state.status === "paused") drafts.push({ kind: "run.unpaused", at: Date.now(), data: { by: who() } });
-  if (given !== undefined) drafts.push({ kind: "budget.set", at: Date.now(), data: { ceilings: { ...core.state.budget.ceilings, ...given }, by: who() } });
+  if (core.state.status === "paused") drafts.push({ kind: "run.unpaused", at: Date.now(), data: { by } });
+  if (given !== undefined) drafts.push({ kind: "budget.set", at: Date.now(), data: { ceilings: { ...core.state.budget.ceilings, ...given }, by } });
   return drafts.length === 0 ? undefined : { head: core.state.head.hash, drafts };
 }

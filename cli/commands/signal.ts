@@ -1,12 +1,9 @@
-import { splitInstance } from "../../interpreter/core/plan.ts";
-import { validateValue } from "../../interpreter/core/validate-value.ts";
 import { readRun } from "../../interpreter/host/read-run.ts";
-import type { Answer } from "../../interpreter/host/run-driver.ts";
 import type { Json } from "../../interpreter/ledger/entry.ts";
 import { UsageError } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
 import { readJsonFile } from "../json-file.ts";
-import { parkedInstance } from "../parked-instance.ts";
+import { signalAnswer } from "../signal-answer.ts";
 import { who } from "../who.ts";
 import { findRun, openRunStore } from "../run-store.ts";
 import { takeOver } from "../take-over.ts";
@@ -36,15 +33,8 @@ export async function signal(options: SignalOptions, io: CommandIo): Promise<num
   try {
     const record = await findRun(store, options.run);
     const { core } = await readRun(store, record.id);
-    const instance = parkedInstance(core.state, "signal", options.name);
-    const barrier = core.plan.barriers.get(splitInstance(instance).id);
-    if (barrier?.kind !== "signal") throw new UsageError(`${instance} is not a signal`);
-    const problem = validateValue(value, barrier.type, core.plan.ir.types);
-    if (problem !== null) {
-      throw new UsageError(`the signal "${barrier.signal}" takes a value of its type, and this one ${problem}`, { hint: "nothing was recorded; send a value of the declared type" });
-    }
-    const answer: Answer = { head: core.state.head.hash, drafts: [{ kind: "signal.received", at: Date.now(), data: { instance, value, by: who() } }] };
-    return await takeOver(store, record.id, answer, { ...options, said: () => `run ${record.id}: signal "${barrier.signal}" delivered at ${instance}`, staleHint: "send it again" }, io);
+    const { answer, instance, signal: name } = signalAnswer(core, options.name, value, who(), Date.now());
+    return await takeOver(store, record.id, answer, { ...options, said: () => `run ${record.id}: signal "${name}" delivered at ${instance}`, staleHint: "send it again" }, io);
   } finally {
     await store.close();
   }

@@ -5,6 +5,9 @@ import { brief } from "../describe-entry.ts";
 import { UsageError } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
 import { findRun, openRunStore } from "../run-store.ts";
+import type { RunState } from "../../interpreter/core/state.ts";
+import type { Json } from "../../interpreter/ledger/entry.ts";
+import type { RunRecord, Store } from "../../interpreter/store/store.ts";
 
 export interface StatusOptions {
   readonly run: string;
@@ -17,33 +20,9 @@ export async function status(options: StatusOptions, io: CommandIo): Promise<num
   const store = await openRunStore(options.store);
   try {
     const record = await findRun(store, options.run);
-    let core: RunCore;
-    try {
-      ({ core } = await readRun(store, record.id));
-    } catch (error) {
-      throw new UsageError((error as Error).message, { hint: "`flow replay` checks the whole ledger" });
-    }
-    const state = core.state;
-    const driver = await driverOf(store, record.id, Date.now());
-    const counts: Record<string, number> = {};
-    for (const vertex of state.vertices.values()) counts[vertex.status] = (counts[vertex.status] ?? 0) + 1;
-    const running = [...state.vertices.entries()].filter(([, v]) => v.status === "running" || v.status === "scheduled").map(([key, v]) => (v.attempt === 1 ? key : `${key} (attempt ${v.attempt})`));
-    const summary = {
-      run: record.id,
-      status: record.status,
-      workflow: record.workflow,
-      source: record.source,
-      startedAt: new Date(record.createdAt).toISOString(),
-      lastEntryAt: new Date(state.at).toISOString(),
-      entries: state.head.seq + 1,
-      head: state.head.hash,
-      vertices: counts,
-      running,
-      parked: Object.fromEntries(state.parked),
-      driver: driver.kind === "none" ? null : { owner: driver.lease.owner, until: new Date(driver.lease.expiresAt).toISOString() },
-      failures: state.failures,
-      result: state.status === "completed" ? state.result : null,
-    };
+    const { summary, state, driver } = await runStatus(store, record, Date.now());
+    const counts = summary.vertices;
+    const running = summary.running;
     if (options.json) {
       io.out(`${JSON.stringify(summary, null, 2)}\n`);
       return 0;
@@ -70,4 +49,55 @@ export async function status(options: StatusOptions, io: CommandIo): Promise<num
   } finally {
     await store.close();
   }
+}
+
+/** Where a run stands, as `flow status --json` prints it and `flow serve` answers `GET /api/runs/:id`. */
+export interface RunSummary {
+  readonly run: string;
+  readonly status: RunRecord["status"];
+  readonly workflow: string;
+  readonly source: string;
+  readonly startedAt: string;
+  readonly lastEntryAt: string;
+  readonly entries: number;
+  readonly head: string;
+  /** How many vertex instances are in each state. */
+  readonly vertices: Record<string, number>;
+  readonly running: string[];
+  readonly parked: Record<string, string>;
+  readonly driver: { readonly owner: string; readonly until: string } | null;
+  readonly failures: RunState["failures"];
+  readonly result: Json;
+}
+
+/** A run's summary from the fold of its ledger, and which process drives it at `now`. */
+export async function runStatus(store: Store, record: RunRecord, now: number): Promise<{ readonly summary: RunSummary; readonly state: RunState; readonly driver: Awaited<ReturnType<typeof driverOf>> }> {
+  let core: RunCore;
+  try {
+    ({ core } = await readRun(store, record.id));
+  } catch (error) {
+    throw new UsageError((error as Error).message, { hint: "`flow replay` checks the whole ledger" });
+  }
+  const state = core.state;
+  const driver = await driverOf(store, record.id, now);
+  const counts: Record<string, number> = {};
+  for (const vertex of state.vertices.values()) counts[vertex.status] = (counts[vertex.status] ?? 0) + 1;
+  const running = [...state.vertices.entries()].filter(([, v]) => v.status === "running" || v.status === "scheduled").map(([key, v]) => (v.attempt === 1 ? key : `${key} (attempt ${v.attempt})`));
+  const summary: RunSummary = {
+    run: record.id,
+    status: record.status,
+    workflow: record.workflow,
+    source: record.source,
+    startedAt: new Date(record.createdAt).toISOString(),
+    lastEntryAt: new Date(state.at).toISOString(),
+    entries: state.head.seq + 1,
+    head: state.head.hash,
+    vertices: counts,
+    running,
+    parked: Object.fromEntries(state.parked),
+    driver: driver.kind === "none" ? null : { owner: driver.lease.owner, until: new Date(driver.lease.expiresAt).toISOString() },
+    failures: state.failures,
+    result: state.status === "completed" ? state.result : null,
+  };
+  return { summary, state, driver };
 }

@@ -1,5 +1,6 @@
 import { readRun } from "../../interpreter/host/read-run.ts";
 import { RunDriver } from "../../interpreter/host/run-driver.ts";
+import type { Store } from "../../interpreter/store/store.ts";
 import { driverOptions } from "../driver-options.ts";
 import { exitCodes } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
@@ -23,23 +24,18 @@ export async function tick(options: TickOptions, io: CommandIo): Promise<number>
   const report: { run: string; outcome: string }[] = [];
   let code: number = exitCodes.ok;
   try {
-    const now = Date.now();
     const drive = driverOptions(store, { parkAfterMs: options.parkAfterMs });
-    for (const record of await store.listRuns()) {
-      if (record.status !== "parked") continue;
-      const { core } = await readRun(store, record.id);
-      const due = [...core.state.timers.values()].some((t) => !t.fired && t.until <= now);
-      if (!due) continue;
+    for (const run of await dueRuns(store, Date.now())) {
       let outcome: string;
       try {
-        const driver = await RunDriver.resume(drive, record.id);
+        const driver = await RunDriver.resume(drive, run);
         outcome = await driver.drive();
         if (outcome === "failed" || outcome === "aborted" || outcome === "interrupted") code = exitCodes.failed;
       } catch (error) {
         outcome = `left: ${(error as Error).message}`;
       }
-      report.push({ run: record.id, outcome });
-      if (!options.json) io.err(`run ${record.id}: a timer was due; ${outcome}\n`);
+      report.push({ run, outcome });
+      if (!options.json) io.err(`run ${run}: a timer was due; ${outcome}\n`);
     }
   } finally {
     await store.close();
@@ -47,4 +43,19 @@ export async function tick(options: TickOptions, io: CommandIo): Promise<number>
   if (options.json) io.out(`${JSON.stringify(report, null, 2)}\n`);
   else if (report.length === 0) io.err("no parked run has a timer due\n");
   return code;
+}
+
+/**
+ * The parked runs with a timer due at `now` (a `sleep`, a gate's timeout,
+ * a retry's backoff): what `flow tick` continues once, and `flow serve`
+ * every second.
+ */
+export async function dueRuns(store: Store, now: number): Promise<string[]> {
+  const due: string[] = [];
+  for (const record of await store.listRuns()) {
+    if (record.status !== "parked") continue;
+    const { core } = await readRun(store, record.id);
+    if ([...core.state.timers.values()].some((t) => !t.fired && t.until <= now)) due.push(record.id);
+  }
+  return due;
 }
