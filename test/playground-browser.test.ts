@@ -56,7 +56,7 @@ function sourceOf(fragment: string): string {
 /** The source the page holds, as its address bar says once it has caught up with the editor. */
 async function waitForSource(page: Page, expected: string): Promise<void> {
   // Compared as text: the browser's DEFLATE need not produce Node's bytes.
-  await expect.poll(async () => sourceOf(await page.evaluate(() => location.hash)), { timeout: 10_000 }).toBe(expected);
+  await expect.poll(async () => sourceOf(await page.evaluate<string>("location.hash")), { timeout: 10_000 }).toBe(expected);
 }
 
 function formatted(text: string): string {
@@ -116,6 +116,24 @@ describe("the playground in a browser", () => {
     await page.context().close();
   });
 
+  it("shows the signature a call resolved to on hover, and toggles comments", async () => {
+    const source = "node double(n: int) -> int { return n * 2 }\n\nworkflow w(x: int) -> int { return double(x) }\n";
+    const page = await open(fragmentOf(source));
+    // Monaco joins neighbouring text of one colour into one span: the call's name comes with the space before it.
+    const call = page.locator(".monaco-editor .view-line", { hasText: "workflow" }).locator("span > span", { hasText: /^\s*double$/ });
+    const box = (await call.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.locator(".monaco-hover:not(.hidden)", { hasText: "node double(n: int) -> int" }).waitFor({ timeout: 10_000 });
+
+    await page.click(".monaco-editor .view-lines");
+    await page.keyboard.press("Control+Home");
+    await page.keyboard.press("Control+/");
+    await waitForSource(page, `// ${source}`);
+    // Commented out, the node is gone: the workflow's call has nothing to call.
+    expect(await page.textContent("#status")).toMatch(/^1 error/);
+    await page.context().close();
+  });
+
   it("keeps the source in the URL fragment, and a link opens the same program", async () => {
     const source = readFileSync("examples/security-backport.flow", "utf8");
     const page = await open(fragmentOf(source));
@@ -128,7 +146,7 @@ describe("the playground in a browser", () => {
     const edited = `// shared by link\n${source}`;
     await waitForSource(page, edited);
 
-    const again = await open(await page.evaluate(() => location.hash));
+    const again = await open(await page.evaluate<string>("location.hash"));
     expect(await again.locator(".monaco-editor .view-line").first().innerText()).toBe("// shared by link".replace(/ /g, "\u00a0"));
     await again.locator("#workflows button", { hasText: "security_backport" }).waitFor();
     await page.context().close();

@@ -66,7 +66,8 @@ export interface LaidOutNode {
 export interface LaidOutEdge {
   readonly from: string;
   readonly to: string;
-  readonly kind: "data" | "order";
+  /** `list`: the value is the whole list a fan-out yields, drawn from the bottom of its frame. */
+  readonly kind: "data" | "order" | "list";
   /** Through which points to draw it: from the bottom of `from` to the top of `to`. */
   readonly points: readonly { readonly x: number; readonly y: number }[];
 }

@@ -34,20 +34,24 @@ interface Block {
  */
 export function layeredLayout(w: WorkflowModel): GraphLayout {
   const dependencies = dependencyEdges(w);
+  const fanOutItems = new Map<string, string>();
+  collectFanOuts(w.body, fanOutItems);
   const block = layoutBlock(w, topItems(w), dependencies);
   const nodes: LaidOutNode[] = [];
   const frames: LaidOutFrame[] = [];
   place(w, block, 0, 0, nodes, frames);
-  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const byId = new Map<string, { x: number; y: number; width: number; height: number }>(nodes.map((n) => [n.id, n]));
+  // The list a fan-out yields is ready when all its items are: its edges leave from the bottom of the frame.
+  const frameOfItems = new Map(frames.map((f) => [fanOutItems.get(f.id)!, f]));
   const edges: LaidOutEdge[] = [];
   for (const e of dependencies) {
-    const from = byId.get(e.from);
+    const from = e.fromList ? (frameOfItems.get(e.from) ?? byId.get(e.from)) : byId.get(e.from);
     const to = byId.get(e.to);
     if (from === undefined || to === undefined) continue;
     edges.push({
       from: e.from,
       to: e.to,
-      kind: e.kind,
+      kind: e.fromList ? "list" : e.kind,
       points: [
         { x: from.x + from.width / 2, y: from.y + from.height },
         { x: to.x + to.width / 2, y: to.y },
@@ -61,13 +65,28 @@ interface Dependency {
   readonly from: string;
   readonly to: string;
   readonly kind: "data" | "order";
+  /** The value is the list the fan-out of the items node `from` yields. */
+  readonly fromList: boolean;
+}
+
+/** Each fan-out's id and the node of its items, at any depth. */
+function collectFanOuts(items: readonly Item[], into: Map<string, string>): void {
+  for (const item of items) {
+    if (item.kind === "fanOut") {
+      into.set(item.fanOut.id, item.fanOut.item);
+      collectFanOuts(item.body, into);
+    } else if (item.kind === "branch") {
+      collectFanOuts(item.then, into);
+      collectFanOuts(item.else, into);
+    }
+  }
 }
 
 /** The model's edges, and one from each gated vertex to its gate (the model lets the gate stand for the vertex's result). */
 function dependencyEdges(w: WorkflowModel): Dependency[] {
-  const edges: Dependency[] = w.edges.map((e) => ({ from: e.from, to: e.to, kind: e.kind }));
+  const edges: Dependency[] = w.edges.map((e) => ({ from: e.from, to: e.to, kind: e.kind, fromList: e.fromList }));
   for (const node of w.nodes.values()) {
-    if (node.kind === "gate" && !edges.some((e) => e.to === node.id)) edges.push({ from: `vertex:${node.vertex}`, to: node.id, kind: "order" });
+    if (node.kind === "gate" && !edges.some((e) => e.to === node.id)) edges.push({ from: `vertex:${node.vertex}`, to: node.id, kind: "order", fromList: false });
   }
   return edges;
 }

@@ -16,7 +16,8 @@ export function renderGraph(layout: GraphLayout): SVGSVGElement {
   const height = layout.height + 2 * margin;
   const svg = element("svg", { viewBox: `${-margin} ${-margin} ${width} ${height}`, width: String(width), height: String(height), class: "dag", role: "img" });
   const defs = element("defs", {});
-  const marker = element("marker", { id: "arrow", viewBox: "0 0 10 10", refX: "9", refY: "5", markerWidth: "7", markerHeight: "7", orient: "auto-start-reverse" });
+  // Sized in the drawing's units, not the stroke's: a thick list edge keeps a normal arrowhead.
+  const marker = element("marker", { id: "arrow", viewBox: "0 0 10 10", refX: "9", refY: "5", markerWidth: "8", markerHeight: "8", markerUnits: "userSpaceOnUse", orient: "auto-start-reverse" });
   marker.append(element("path", { d: "M 0 0 L 10 5 L 0 10 z", class: "arrow-head" }));
   defs.append(marker);
   svg.append(defs);
