@@ -14,8 +14,6 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 export default defineConfig({
   root: here("."),
   base: "./",
-  // The CLI's bundle defines it too (scripts/build.mjs); nothing the browser loads reads it, but keep one meaning.
-  define: { FLOW_VERSION: JSON.stringify(process.env.npm_package_version ?? "dev") },
   resolve: {
     alias: [
       { find: /^node:crypto$/, replacement: here("shims/node-crypto.ts") },

@@ -11,10 +11,16 @@ const gapX = 28;
 const gapY = 44;
 const framePad = 14;
 const frameTitle = 22;
+const waypointWidth = 8;
 
-/** One thing placed at a level: a node, or a fan-out drawn once as a frame around its own layout. */
+/**
+ * One thing placed at a level: a node, a fan-out drawn once as a frame
+ * around its own layout, or a waypoint of an edge that skips a layer (the
+ * edge bends through it instead of crossing the nodes in between).
+ */
 type Unit =
   | { readonly kind: "node"; readonly id: string; readonly width: number; readonly height: number }
+  | { readonly kind: "waypoint"; readonly edge: string; readonly width: number; readonly height: number }
   | { readonly kind: "frame"; readonly fanOut: FanOutModel; readonly inner: Block; readonly width: number; readonly height: number };
 
 /** A laid-out block: its units' offsets, relative to the block's top left corner. */
@@ -39,7 +45,8 @@ export function layeredLayout(w: WorkflowModel): GraphLayout {
   const block = layoutBlock(w, topItems(w), dependencies);
   const nodes: LaidOutNode[] = [];
   const frames: LaidOutFrame[] = [];
-  place(w, block, 0, 0, nodes, frames);
+  const waypoints = new Map<string, Point[]>();
+  place(w, block, 0, 0, nodes, frames, waypoints);
   const byId = new Map<string, { x: number; y: number; width: number; height: number }>(nodes.map((n) => [n.id, n]));
   // The list a fan-out yields is ready when all its items are: its edges leave from the bottom of the frame.
   const frameOfItems = new Map(frames.map((f) => [fanOutItems.get(f.id)!, f]));
@@ -54,11 +61,21 @@ export function layeredLayout(w: WorkflowModel): GraphLayout {
       kind: e.fromList ? "list" : e.kind,
       points: [
         { x: from.x + from.width / 2, y: from.y + from.height },
+        ...(waypoints.get(edgeKey(e)) ?? []).sort((a, b) => a.y - b.y),
         { x: to.x + to.width / 2, y: to.y },
       ],
     });
   }
   return { width: block.width, height: block.height, nodes, edges, frames };
+}
+
+interface Point {
+  readonly x: number;
+  readonly y: number;
+}
+
+function edgeKey(e: Dependency): string {
+  return `${e.kind} ${e.fromList} ${e.from} ${e.to}`;
 }
 
 interface Dependency {
@@ -127,6 +144,7 @@ function nodeUnit(node: GraphNode): Unit {
 
 /** The node ids a unit stands for at its level. */
 function members(unit: Unit): string[] {
+  if (unit.kind === "waypoint") return [];
   return unit.kind === "node" ? [unit.id] : unit.inner.placed.flatMap((p) => members(p.unit));
 }
 
@@ -153,6 +171,20 @@ function layoutBlock(w: WorkflowModel, items: readonly Item[], dependencies: rea
         changed = true;
       }
     });
+  }
+
+  // An edge that skips layers gets a waypoint in each layer between its ends, ordered with the rest.
+  for (const e of dependencies) {
+    const from = owner.get(e.from);
+    const to = owner.get(e.to);
+    if (from === undefined || to === undefined || from === to) continue;
+    let previous = from;
+    for (let l = layer[from]! + 1; l < layer[to]!; l++) {
+      units.push({ kind: "waypoint", edge: edgeKey(e), width: waypointWidth, height: 0 });
+      layer.push(l);
+      preds.push([previous]);
+      previous = units.length - 1;
+    }
   }
 
   const layers: number[][] = [];
@@ -191,14 +223,18 @@ function layoutBlock(w: WorkflowModel, items: readonly Item[], dependencies: rea
   return { width, height: Math.max(0, y - gapY), placed };
 }
 
-function place(w: WorkflowModel, block: Block, dx: number, dy: number, nodes: LaidOutNode[], frames: LaidOutFrame[]): void {
+function place(w: WorkflowModel, block: Block, dx: number, dy: number, nodes: LaidOutNode[], frames: LaidOutFrame[], waypoints: Map<string, Point[]>): void {
   for (const { unit, x, y } of block.placed) {
-    if (unit.kind === "node") {
+    if (unit.kind === "waypoint") {
+      const points = waypoints.get(unit.edge) ?? [];
+      points.push({ x: dx + x + unit.width / 2, y: dy + y });
+      waypoints.set(unit.edge, points);
+    } else if (unit.kind === "node") {
       const node = w.nodes.get(unit.id)!;
       nodes.push({ id: node.id, kind: node.kind, label: node.label, detail: detailOf(node), x: dx + x, y: dy + y, width: unit.width, height: unit.height });
     } else {
       frames.push({ id: unit.fanOut.id, label: unit.fanOut.label, x: dx + x, y: dy + y, width: unit.width, height: unit.height });
-      place(w, unit.inner, dx + x + (unit.width - unit.inner.width) / 2, dy + y + frameTitle, nodes, frames);
+      place(w, unit.inner, dx + x + (unit.width - unit.inner.width) / 2, dy + y + frameTitle, nodes, frames, waypoints);
     }
   }
 }

@@ -29,13 +29,21 @@ export function renderGraph(layout: GraphLayout): SVGSVGElement {
     svg.append(group);
   }
   for (const e of layout.edges) {
-    const [a, b] = [e.points[0]!, e.points[e.points.length - 1]!];
-    const bend = Math.max(18, Math.abs(b.y - a.y) / 2);
-    const d = `M ${a.x} ${a.y} C ${a.x} ${a.y + bend}, ${b.x} ${b.y - bend}, ${b.x} ${b.y}`;
-    svg.append(element("path", { d, class: `edge edge-${e.kind}`, "marker-end": "url(#arrow)", "data-from": e.from, "data-to": e.to }));
+    svg.append(element("path", { d: curveThrough(e.points), class: `edge edge-${e.kind}`, "marker-end": "url(#arrow)", "data-from": e.from, "data-to": e.to }));
   }
   for (const n of layout.nodes) svg.append(node(n));
   return svg;
+}
+
+/** A smooth path down through the points: each leg leaves and arrives vertically. */
+function curveThrough(points: readonly { readonly x: number; readonly y: number }[]): string {
+  let d = `M ${points[0]!.x} ${points[0]!.y}`;
+  for (let i = 1; i < points.length; i++) {
+    const [a, b] = [points[i - 1]!, points[i]!];
+    const bend = Math.max(12, Math.abs(b.y - a.y) / 2);
+    d += ` C ${a.x} ${a.y + bend}, ${b.x} ${b.y - bend}, ${b.x} ${b.y}`;
+  }
+  return d;
 }
 
 function node(n: LaidOutNode): SVGGElement {
