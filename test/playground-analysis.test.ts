@@ -23,6 +23,8 @@ describe("the playground's analysis", () => {
     expect(analysis.workflows?.length).toBeGreaterThan(0);
     for (const w of analysis.workflows!) {
       expect(w.label).toMatch(new RegExp(`^workflow ${w.name}\\(`));
+      expect(readFileSync(path, "utf8").split("\n")[w.lines.first - 1]).toMatch(new RegExp(`^workflow ${w.name}\\(`));
+      expect(w.lines.last).toBeGreaterThan(w.lines.first);
       expect(w.costs.totals.map((t) => t.unit)).toEqual(["tokens", "usd", "compute", "wall"]);
       expect(w.graph.nodes.filter((n) => n.kind === "vertex").length).toBe(w.costs.rows.length);
       expectClean(w.graph);

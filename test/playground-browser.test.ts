@@ -30,17 +30,27 @@ afterAll(async () => {
   await server?.close();
 });
 
+/** What each page threw, uncaught: a test ends by checking there was nothing. */
+const pageErrors = new WeakMap<Page, string[]>();
+
 /** A fresh page (its own context: no cache, no storage) on the playground, once the editor shows its first diagnostics. */
 async function open(fragment = ""): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   const page = await context.newPage();
   const errors: string[] = [];
+  pageErrors.set(page, errors);
   page.on("pageerror", (e) => errors.push(e.message));
   await page.goto(server.url + fragment);
-  await page.waitForSelector("body[data-state=ready]", { timeout: 30_000 }).catch((e: Error) => {
+  // Generous: the whole suite shares two cores with this browser.
+  await page.waitForSelector("body[data-state=ready]", { timeout: 45_000 }).catch((e: Error) => {
     throw new Error(`the playground did not become ready: ${errors.join("; ") || e.message}`);
   });
   return page;
+}
+
+async function close(page: Page): Promise<void> {
+  expect(pageErrors.get(page)).toEqual([]);
+  await page.context().close();
 }
 
 /** The fragment the page writes: `#src=` and the source deflated, in base64url. */
@@ -56,7 +66,7 @@ function sourceOf(fragment: string): string {
 /** The source the page holds, as its address bar says once it has caught up with the editor. */
 async function waitForSource(page: Page, expected: string): Promise<void> {
   // Compared as text: the browser's DEFLATE need not produce Node's bytes.
-  await expect.poll(async () => sourceOf(await page.evaluate<string>("location.hash")), { timeout: 10_000 }).toBe(expected);
+  await expect.poll(async () => sourceOf(await page.evaluate<string>("location.hash")), { timeout: 20_000 }).toBe(expected);
 }
 
 function formatted(text: string): string {
@@ -64,7 +74,7 @@ function formatted(text: string): string {
   return formatProgram(parsed.program, parsed.comments, text);
 }
 
-describe("the playground in a browser", () => {
+describe("the playground in a browser", { timeout: 120_000 }, () => {
   it("shows a type error as a marker with its code, and the code and message on hover", async () => {
     const page = await open();
     await page.click(".monaco-editor .view-lines");
@@ -83,10 +93,10 @@ describe("the playground in a browser", () => {
     const box = (await squiggle.boundingBox())!;
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     const hover = page.locator(".monaco-hover:not(.hidden)").filter({ hasText: "FL0210" });
-    await hover.waitFor({ timeout: 10_000 });
+    await hover.waitFor({ timeout: 20_000 });
     expect(await hover.textContent()).toContain("returns `int` but this is `string`");
     await page.screenshot({ path: join(screenshots, "playground-error.png") });
-    await page.context().close();
+    await close(page);
   });
 
   it("opens an example and shows its DAG, fan-outs collapsed with their bound, and its cost table", async () => {
@@ -104,7 +114,7 @@ describe("the playground in a browser", () => {
     expect(await page.locator("table.cost-totals .verdict-may-exceed").allTextContents()).toEqual(["may exceed"]);
     expect(await page.textContent("#status")).toMatch(/^0 errors, 1 warning/);
     await page.screenshot({ path: join(screenshots, "playground-example.png") });
-    await page.context().close();
+    await close(page);
   });
 
   it("formats on demand, as flow fmt does", async () => {
@@ -113,7 +123,7 @@ describe("the playground in a browser", () => {
     await page.click("#format");
     await waitForSource(page, formatted(messy));
     expect(await page.locator(".monaco-editor .view-line").allInnerTexts()).toEqual(["workflow w() -> int {", "  return 1", "}", ""].map((l) => l.replace(/ /g, "\u00a0")));
-    await page.context().close();
+    await close(page);
   });
 
   it("shows the signature a call resolved to on hover, and toggles comments", async () => {
@@ -123,7 +133,7 @@ describe("the playground in a browser", () => {
     const call = page.locator(".monaco-editor .view-line", { hasText: "workflow" }).locator("span > span", { hasText: /^\s*double$/ });
     const box = (await call.boundingBox())!;
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    await page.locator(".monaco-hover:not(.hidden)", { hasText: "node double(n: int) -> int" }).waitFor({ timeout: 10_000 });
+    await page.locator(".monaco-hover:not(.hidden)", { hasText: "node double(n: int) -> int" }).waitFor({ timeout: 20_000 });
 
     await page.click(".monaco-editor .view-lines");
     await page.keyboard.press("Control+Home");
@@ -131,7 +141,26 @@ describe("the playground in a browser", () => {
     await waitForSource(page, `// ${source}`);
     // Commented out, the node is gone: the workflow's call has nothing to call.
     expect(await page.textContent("#status")).toMatch(/^1 error/);
-    await page.context().close();
+    await close(page);
+  });
+
+  it("shows the plan of the workflow the cursor is in", async () => {
+    const source = [
+      "node double(n: int) -> int { return n * 2 }",
+      "",
+      "workflow first(x: int) -> int { return double(x) }",
+      "",
+      "workflow second(x: int) -> int { return double(double(x)) }",
+      "",
+    ].join("\n");
+    const page = await open(fragmentOf(source));
+    const pressed = page.locator('#workflows button[aria-pressed="true"]');
+    expect(await pressed.textContent()).toBe("second");
+    expect(await page.locator("svg.dag g.node-vertex").count()).toBe(2);
+    await page.locator(".monaco-editor .view-line", { hasText: "workflow first" }).click();
+    await expect.poll(() => pressed.textContent()).toBe("first");
+    expect(await page.locator("svg.dag g.node-vertex").count()).toBe(1);
+    await close(page);
   });
 
   it("keeps the source in the URL fragment, and a link opens the same program", async () => {
@@ -149,8 +178,8 @@ describe("the playground in a browser", () => {
     const again = await open(await page.evaluate<string>("location.hash"));
     expect(await again.locator(".monaco-editor .view-line").first().innerText()).toBe("// shared by link".replace(/ /g, "\u00a0"));
     await again.locator("#workflows button", { hasText: "security_backport" }).waitFor();
-    await page.context().close();
-    await again.context().close();
+    await close(page);
+    await close(again);
   });
 
   it("reports its bundle size and time to interactive", async () => {
@@ -158,7 +187,7 @@ describe("the playground in a browser", () => {
     for (let i = 0; i < 5; i++) {
       const page = await open();
       loads.push(await page.evaluate(() => performance.getEntriesByName("flow-playground-ready")[0]!.startTime));
-      await page.context().close();
+      await close(page);
     }
     const median = [...loads].sort((a, b) => a - b)[Math.floor(loads.length / 2)]!;
     const assets = readdirSync(join(site, "assets")).map((file) => {

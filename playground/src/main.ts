@@ -61,6 +61,9 @@ model.onDidChangeContent(() => {
   fragmentTimer = setTimeout(() => void writeFragment(), 250);
 });
 
+// The plan on the right follows the cursor into a workflow's declaration.
+view.onDidChangeCursorPosition((event) => plan.follow(event.position.lineNumber));
+
 const picker = $<HTMLSelectElement>("examples");
 picker.append(new Option("…", ""), ...openableExamples.map((path) => new Option(path.replace(/^examples\//, ""), path)));
 picker.addEventListener("change", () => {

@@ -94,6 +94,8 @@ export interface WorkflowView {
   readonly name: string;
   /** `workflow hello() -> string` */
   readonly label: string;
+  /** Where its declaration is, in 1-based lines: the cursor inside it shows its plan. */
+  readonly lines: { readonly first: number; readonly last: number };
   readonly graph: GraphLayout;
   readonly costs: CostTable;
 }

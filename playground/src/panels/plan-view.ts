@@ -24,6 +24,14 @@ export class PlanView {
     this.draw();
   }
 
+  /** Shows the plan of the workflow declared around `line`, if it is not shown already. */
+  follow(line: number): void {
+    const around = this.shown.find((w) => w.lines.first <= line && line <= w.lines.last);
+    if (around === undefined || around.name === this.chosen || this.root.classList.contains("stale")) return;
+    this.chosen = around.name;
+    this.draw();
+  }
+
   private draw(): void {
     const nav = this.root.querySelector<HTMLElement>("#workflows")!;
     const dag = this.root.querySelector<HTMLElement>("#dag")!;

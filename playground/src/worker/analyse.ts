@@ -16,15 +16,20 @@ import { markerDiagnostics } from "./marker-diagnostics.ts";
  */
 export function analyse(path: string, text: string, version: number, host: ModuleHost): Analysis {
   const began = performance.now();
-  const result = compile(new SourceFile(path, text), host, { strict: false });
+  const source = new SourceFile(path, text);
+  const result = compile(source, host, { strict: false });
   const diagnostics = markerDiagnostics(result.diagnostics, result.graph);
   const hovers = hoverTypes(result);
   let workflows: WorkflowView[] | undefined;
   if (result.ir !== undefined) {
     const ir = result.ir;
-    workflows = graphModel(ir)
-      .workflows.filter((w) => ir.workflows.some((d) => d.name === w.name && d.span.file === ir.entry))
-      .map((w) => ({ name: w.name, label: w.label, graph: layeredLayout(w), costs: costTable(w) }));
+    const declared = new Map(ir.workflows.filter((d) => d.span.file === ir.entry).map((d) => [d.name, d.span]));
+    workflows = graphModel(ir).workflows.flatMap((w) => {
+      const span = declared.get(w.name);
+      if (span === undefined) return [];
+      const lines = { first: source.position(span.start).line, last: source.position(span.end).line };
+      return [{ name: w.name, label: w.label, lines, graph: layeredLayout(w), costs: costTable(w) }];
+    });
   }
   return { kind: "analysis", version, diagnostics, hovers, workflows, millis: Math.round(performance.now() - began) };
 }
