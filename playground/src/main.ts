@@ -65,7 +65,7 @@ model.onDidChangeContent(() => {
 view.onDidChangeCursorPosition((event) => plan.follow(event.position.lineNumber));
 
 const picker = $<HTMLSelectElement>("examples");
-picker.append(new Option("…", ""), ...openableExamples.map((path) => new Option(path.replace(/^examples\//, ""), path)));
+picker.append(new Option("open an example…", ""), ...openableExamples.map((path) => new Option(path.replace(/^examples\//, ""), path)));
 picker.addEventListener("change", () => {
   const text = exampleFiles.get(picker.value);
   if (text !== undefined) model.setValue(text);
