@@ -7,6 +7,8 @@
 //   parser already built (cli/snapshot.ts), and flow.blob.node, the
 //   fingerprint of the node binary that made it. bin/flow starts from the
 //   snapshot only when that binary runs it, and from flow.mjs otherwise.
+// - playground/: the playground, a static site built by Vite
+//   (playground/vite.config.ts) that needs no server.
 import { build } from "esbuild";
 import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -69,6 +71,11 @@ if (snapshot.status === 0) {
   rmSync("dist/flow.blob", { force: true });
   console.warn(`flow build: no startup snapshot (${(snapshot.stderr || snapshot.error?.message || "").trim().split("\n")[0]}); flow will start without it`);
 }
+
+// The playground last, with Vite (its own config says how the compiler is
+// built for the browser); the command line above is complete without it.
+const { build: viteBuild } = await import("vite");
+await viteBuild({ configFile: "playground/vite.config.ts", mode: "production" });
 
 /** What bin/flow compares before using the snapshot: size, modification time and inode of the node binary. */
 function nodeFingerprint() {

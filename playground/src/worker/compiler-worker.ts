@@ -1,0 +1,48 @@
+/// <reference lib="webworker" />
+import type { ModuleHost } from "../../../compiler/modules.ts";
+import { exampleFiles } from "../examples/bundled-examples.ts";
+import type { FromWorker, ToWorker } from "../protocol.ts";
+import { analyse } from "./analyse.ts";
+import { formatSource } from "./format-source.ts";
+
+/**
+ * The compiler, off the page's thread: a check of a large example takes
+ * tens of milliseconds, which typing must never wait for. The page sends
+ * every edit; edits that queued up while a check ran are skipped to the
+ * newest, so a burst of typing costs one check.
+ */
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+let pending: Extract<ToWorker, { kind: "analyse" }> | undefined;
+let scheduled = false;
+
+scope.onmessage = (event: MessageEvent<ToWorker>) => {
+  const message = event.data;
+  if (message.kind === "format") {
+    reply(formatSource(message.id, message.path, message.text));
+    return;
+  }
+  pending = message;
+  if (!scheduled) {
+    scheduled = true;
+    // A macrotask, so that messages already queued are read (and `pending` replaced) before the check runs.
+    setTimeout(run, 0);
+  }
+};
+
+function run(): void {
+  scheduled = false;
+  const message = pending;
+  pending = undefined;
+  if (message === undefined) return;
+  // The editor's own file shadows the bundled one of the same path; imports come from the bundled examples.
+  const host: ModuleHost = { readFile: (path) => (path === message.path ? message.text : exampleFiles.get(path)) };
+  try {
+    reply(analyse(message.path, message.text, message.version, host));
+  } catch (error) {
+    reply({ kind: "crashed", message: error instanceof Error ? `${error.message}\n${error.stack ?? ""}` : String(error) });
+  }
+}
+
+function reply(message: FromWorker): void {
+  scope.postMessage(message);
+}
