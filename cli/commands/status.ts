@@ -6,7 +6,9 @@ import { UsageError } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
 import { findRun, openRunStore } from "../run-store.ts";
 import type { RunState } from "../../interpreter/core/state.ts";
-import type { Json } from "../../interpreter/ledger/entry.ts";
+import type { Json, Spent } from "../../interpreter/ledger/entry.ts";
+import type { Budget } from "../../compiler/ir/cost.ts";
+import { spendText } from "../../interpreter/core/budget.ts";
 import type { RunRecord, Store } from "../../interpreter/store/store.ts";
 
 export interface StatusOptions {
@@ -32,6 +34,7 @@ export async function status(options: StatusOptions, io: CommandIo): Promise<num
       ["workflow", `${record.workflow} (${record.source})`],
       ["started", `${summary.startedAt.replace("T", " ").slice(0, 19)} UTC; ${summary.entries} entries, the last at ${summary.lastEntryAt.replace("T", " ").slice(0, 19)} UTC`],
       ["vertices", Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(" · ") || "none yet"],
+      ["spent", spendText(summary.spent, summary.ceilings)],
     ];
     if (running.length > 0) lines.push(["running", running.slice(0, 10).join(", ") + (running.length > 10 ? `, … (${running.length})` : "")]);
     for (const [at, what] of state.parked) lines.push(["parked", `${at}, waiting for ${what}`]);
@@ -68,6 +71,9 @@ export interface RunSummary {
   readonly driver: { readonly owner: string; readonly until: string } | null;
   readonly failures: RunState["failures"];
   readonly result: Json;
+  /** What the run has spent of its current envelope (tokens, US dollars, compute and wall ms), and the envelope's ceilings (null: none). */
+  readonly spent: Spent;
+  readonly ceilings: Budget;
 }
 
 /** A run's summary from the fold of its ledger, and which process drives it at `now`. */
@@ -98,6 +104,8 @@ export async function runStatus(store: Store, record: RunRecord, now: number): P
     driver: driver.kind === "none" ? null : { owner: driver.lease.owner, until: new Date(driver.lease.expiresAt).toISOString() },
     failures: state.failures,
     result: state.status === "completed" ? state.result : null,
+    spent: { ...state.budget.spent },
+    ceilings: state.budget.ceilings,
   };
   return { summary, state, driver };
 }

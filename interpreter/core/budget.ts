@@ -89,6 +89,18 @@ export function amount(unit: CostUnit, value: number): string {
   }
 }
 
+/** Each unit the run limits or has spent something of, against its ceiling: `1280 tokens of 1000000 tokens · $0.01 of $10.00 · compute 1.2 s (no ceiling)`. */
+export function spendText(spent: Spent, ceilings: Budget): string {
+  const figures = units.flatMap((unit) => {
+    const ceiling = ceilings[unit];
+    if (ceiling === null && spent[unit] === 0) return [];
+    // Durations need their unit named; "$" and "tokens" name theirs.
+    const label = unit === "compute" || unit === "wall" ? `${unit} ` : "";
+    return [`${label}${amount(unit, spent[unit])} ${ceiling === null ? "(no ceiling)" : `of ${amount(unit, ceiling)}`}`];
+  });
+  return figures.length === 0 ? "nothing" : figures.join(" · ");
+}
+
 /** Why a run stops: what it has spent of each ceiling when a dispatch was refused. */
 export function abortReason(budget: BudgetState): string {
   const limited = units.filter((u) => budget.ceilings[u] !== null);

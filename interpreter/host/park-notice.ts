@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { Budget, type CostUnit } from "../../compiler/ir/cost.ts";
-import { amount } from "../core/budget.ts";
+import { Budget } from "../../compiler/ir/cost.ts";
+import { spendText } from "../core/budget.ts";
 import { Json, Spent } from "../ledger/entry.ts";
 
 /**
@@ -67,7 +67,7 @@ export function parkNotice(input: ParkNoticeInput): ParkNotice {
     section(`*Run \`${escape(run)}\` is parked* at \`${escape(instance)}\`, waiting for ${escape(waitingFor)}\nworkflow \`${escape(workflow)}\``),
   ];
   if (show !== undefined) blocks.push(section(`*It shows*\n\`\`\`${showSummary(show)}\`\`\``));
-  blocks.push({ type: "context", elements: [mrkdwn(`Spent so far: ${spendLine(spent, ceilings)}`), mrkdwn(`To decide: \`${escape(approveHint)}\``)] });
+  blocks.push({ type: "context", elements: [mrkdwn(`Spent so far: ${spendText(spent, ceilings)}`), mrkdwn(`To decide: \`${escape(approveHint)}\``)] });
   return {
     text: escape(`run ${run} (${workflow}) is parked at ${instance}, waiting for ${waitingFor}`),
     blocks,
@@ -85,20 +85,6 @@ export function showSummary(show: Json): string {
   const rendered = typeof show === "string" ? (show === "" ? '""' : show) : JSON.stringify(show, null, 2);
   // mrkdwn has no escape for a backtick: three of them would close the code block the summary sits in.
   return cut(escape(rendered).replaceAll("```", "`\u200b`\u200b`"), showLineLimit, showCharLimit);
-}
-
-const spendOrder: readonly CostUnit[] = ["tokens", "usd", "compute", "wall"];
-
-/** Each unit the run limits or has spent something of; a unit with neither says nothing an approver needs. */
-function spendLine(spent: Spent, ceilings: Budget): string {
-  const figures = spendOrder.flatMap((unit) => {
-    const ceiling = ceilings[unit];
-    if (ceiling === null && spent[unit] === 0) return [];
-    // Durations need their unit named; "$" and "tokens" name theirs.
-    const label = unit === "compute" || unit === "wall" ? `${unit} ` : "";
-    return [`${label}${amount(unit, spent[unit])} ${ceiling === null ? "(no ceiling)" : `of ${amount(unit, ceiling)}`}`];
-  });
-  return figures.length === 0 ? "nothing" : figures.join(" · ");
 }
 
 function section(text: string): SlackBlock {
