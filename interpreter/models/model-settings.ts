@@ -32,7 +32,7 @@ export const ProviderSettings = z.discriminatedUnion("api", [
      */
     maxTokensField: z.enum(["max_completion_tokens", "max_tokens"]).default("max_completion_tokens"),
   }),
-  /** Answers from a fixture file (models/scripted.ts): offline, deterministic. */
+  /** Answers from a fixture file (scripted-provider.ts), relative to the project: offline, deterministic. */
   z.strictObject({ api: z.literal("scripted"), file: z.string().min(1) }),
 ]);
 export type ProviderSettings = z.infer<typeof ProviderSettings>;
