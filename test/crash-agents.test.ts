@@ -71,10 +71,13 @@ describe("an agent killed mid-loop", () => {
     const first = spawnGroup(binary, ["run", "agent.flow", "--sandbox", "process"], cwd);
     for (let i = 0; server.requests.length < 2 && first.running && i < 600; i++) await new Promise((r) => setTimeout(r, 50));
     expect(server.requests).toHaveLength(2);
+    const run = /^run (\d{8}-\d{6}-[0-9a-f]{6})/m.exec(first.stderr)?.[1] ?? "";
+    // The kill comes once the tool's result is durable: the next model call may start before it is (the crash window
+    // of a step that is not idempotent, docs/runtime.md), and a tool run again would change what the model is asked.
+    for (let i = 0; i < 100 && !(await flow(cwd, ["logs", run])).stdout.includes(" sh("); i++) await new Promise((r) => setTimeout(r, 50));
     first.signalGroup("SIGKILL");
     await first.exited;
 
-    const run = /^run (\d{8}-\d{6}-[0-9a-f]{6})/m.exec(first.stderr)?.[1] ?? "";
     const resumed = await flow(cwd, ["resume", run]);
     expect(resumed.exit.code, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout)).toEqual({ lines: 1 });
