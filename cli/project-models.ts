@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import type { Ir } from "../compiler/ir/schema.ts";
 import type { CallRoute } from "../interpreter/host/model-caller.ts";
 import type { RunOptions } from "../interpreter/ledger/entry.ts";
-import { builtInProviders, type ModelSettings, splitModelId } from "../interpreter/models/model-settings.ts";
+import { type ModelSettings, providerSettings, splitModelId } from "../interpreter/models/model-settings.ts";
 import type { Provider } from "../interpreter/models/provider.ts";
 import { type ModelResolver, ProviderSet } from "../interpreter/models/provider-set.ts";
 import { callRoute } from "../interpreter/models/route.ts";
@@ -58,10 +58,9 @@ export function checkModels(models: readonly string[], settings: ModelSettings, 
     }
     return;
   }
-  const providers = { ...builtInProviders, ...settings.providers };
   for (const id of models) {
     const split = splitModelId(id);
-    const provider = split === null ? undefined : providers[split.provider];
+    const provider = split === null ? undefined : providerSettings(settings, split.provider);
     if (split === null || provider === undefined) {
       throw new UsageError(`the model \`${id}\` names no provider this project defines`, {
         hint: `add it to \`models.providers\` in flow.config.json (README, "Models"), or run offline with \`--script FILE\``,

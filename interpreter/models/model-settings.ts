@@ -52,6 +52,12 @@ export const builtInProviders: Readonly<Record<string, ProviderSettings>> = {
   openai: { api: "openai", baseUrl: "https://api.openai.com/v1", apiKeyEnv: "OPENAI_API_KEY", maxTokensField: "max_completion_tokens" },
 };
 
+/** The settings of the provider `name`: the project's, else a built-in's; own keys only (a provider called `constructor` must not find Object's). */
+export function providerSettings(settings: ModelSettings, name: string): ProviderSettings | undefined {
+  if (Object.hasOwn(settings.providers, name)) return settings.providers[name];
+  return Object.hasOwn(builtInProviders, name) ? builtInProviders[name] : undefined;
+}
+
 /** Splits a route's model id at its first colon: `local:qwen3:8b` is the model `qwen3:8b` of the provider `local`. */
 export function splitModelId(id: string): { readonly provider: string; readonly model: string } | null {
   const colon = id.indexOf(":");

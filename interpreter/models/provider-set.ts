@@ -1,5 +1,5 @@
 import { AnthropicProvider } from "./anthropic-provider.ts";
-import { builtInProviders, type ModelSettings, type ProviderSettings, splitModelId } from "./model-settings.ts";
+import { builtInProviders, type ModelSettings, type ProviderSettings, providerSettings, splitModelId } from "./model-settings.ts";
 import { OpenAIProvider } from "./openai-provider.ts";
 import { type Provider, ProviderError } from "./provider.ts";
 
@@ -48,9 +48,7 @@ export class ProviderSet implements ModelResolver {
   private provider(name: string, modelId: string): Provider {
     const made = this.made.get(name);
     if (made !== undefined) return made;
-    // Own keys only: a provider called `constructor` must not find Object's.
-    const configured = Object.hasOwn(this.settings.providers, name) ? this.settings.providers[name] : undefined;
-    const settings = configured ?? (Object.hasOwn(builtInProviders, name) ? builtInProviders[name] : undefined);
+    const settings = providerSettings(this.settings, name);
     if (settings === undefined) {
       throw new ProviderError(
         "not_configured",
