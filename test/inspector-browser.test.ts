@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -6,16 +5,15 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunSummary } from "../cli/commands/status.ts";
 import { launchChromium } from "./support/chromium.ts";
-import { binary } from "./support/run-cli.ts";
 import { call, project, type Project, serve, type Served, waitFor } from "./serve-harness.ts";
 
 /**
  * The run inspector (playground/runs.html) in Debian's Chromium, against
  * the real `flow serve` on a project's SQLite store: a real run, started
- * by `flow run` in another process, is watched live from the page as its
- * fan-out's items complete one by one (each waits for a file the test
- * writes, so the page sees every step whatever the load), then approved
- * at its gate from the page and driven to its end by the server.
+ * from the page, is watched live as its fan-out's items complete one by
+ * one (each waits for a file the test writes, so the page sees every step
+ * whatever the load), then approved at its gate from the page and driven
+ * to its end by the server.
  */
 
 const screenshots = resolve("test/screenshots");
@@ -66,24 +64,6 @@ afterAll(async () => {
   await served?.stop();
 });
 
-/** Starts `flow run` as a user would in another terminal, and gives its run id once it prints it. */
-async function startRun(pkgs: readonly string[], dir: string): Promise<{ run: string; child: ChildProcess }> {
-  const child = spawn(binary, ["run", "main.flow", "--arg", `pkgs=${JSON.stringify(pkgs)}`, "--arg", `dir=${dir}`, "--sandbox", "process"], {
-    cwd: p.cwd,
-    env: { ...(process.env as Record<string, string>), ...p.env },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-  const started = Date.now();
-  for (;;) {
-    const run = /^run (\d{8}-\d{6}-[0-9a-f]{6})/m.exec(stderr)?.[1];
-    if (run !== undefined) return { run, child };
-    if (child.exitCode !== null || Date.now() - started > 30_000) throw new Error(`flow run did not start: ${stderr}`);
-    await new Promise((done) => setTimeout(done, 25));
-  }
-}
-
 async function openPage(path: string): Promise<{ page: Page; errors: string[] }> {
   const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
   const page = await context.newPage();
@@ -96,11 +76,24 @@ async function openPage(path: string): Promise<{ page: Page; errors: string[] }>
 const detailOf = (page: Page, node: string) => page.locator(`g[data-node="${node}"] .node-detail`);
 
 describe("the run inspector", () => {
-  it("shows a run's vertices turn green live, refuses a decision without the token, and approves its gate with one", async () => {
+  it("starts a run, shows its vertices turn green live, refuses a decision without the token, and approves its gate with one", async () => {
     const gateDir = mkdtempSync(join(tmpdir(), "flow-inspector-"));
     const pkgs = ["api", "web", "cli", "docs"];
-    const { run, child } = await startRun(pkgs, gateDir);
-    const { page, errors } = await openPage(`/runs.html#run=${run}`);
+    const { page, errors } = await openPage("/runs.html");
+
+    // Started from the runs list's form: refused without the token, in the server's words; started with it.
+    await page.fill('.start-form input[name="source"]', "main.flow");
+    await page.fill('.start-form textarea[name="args"]', JSON.stringify({ pkgs, dir: gateDir }));
+    await page.selectOption('.start-form select[name="sandbox"]', "process");
+    await page.click('.start-form button[type="submit"]');
+    await expect.poll(() => page.locator(".start-said .refused").textContent()).toContain("needs a bearer token");
+    expect((await call<{ runs: unknown[] }>(served, "GET", "/api/runs")).body.runs).toEqual([]);
+    await page.fill("#token", served.token!);
+    await page.click("#token-save");
+    await page.click('.start-form button[type="submit"]');
+    await page.locator(".run-view").waitFor({ timeout: 30_000 });
+    const run = new URLSearchParams(new URL(page.url()).hash.slice(1)).get("run")!;
+    expect(run).toMatch(/^\d{8}-\d{6}-[0-9a-f]{6}$/);
 
     // Two items at a time run, none done: the fan-out's vertex is running and counts them.
     const check = page.locator('g[data-node="vertex:check"]');
@@ -116,15 +109,15 @@ describe("the run inspector", () => {
     await expect.poll(() => check.getAttribute("data-state"), { timeout: 30_000 }).toBe("done");
     expect(await page.locator('g[data-node="param:pkgs"]').getAttribute("data-state")).toBe("done");
 
-    // The run parks at its gate; `flow run` lets it go.
+    // The run parks at its gate.
     const card = page.locator('.gate-card[data-instance="approve:ship"]');
     await card.waitFor({ timeout: 30_000 });
     await expect.poll(() => page.locator('g[data-node="barrier:approve:ship"]').getAttribute("data-state")).toBe("parked");
     expect(await card.locator(".gate-show").textContent()).toContain("checked-docs");
-    await new Promise<void>((done) => (child.exitCode !== null ? done() : child.on("exit", () => done())));
-    expect(child.exitCode).toBe(0);
 
-    // Without a token the server refuses, and the card says why in its words; nothing is recorded.
+    // The token forgotten, the server refuses a decision, and the card says why in its words; nothing is recorded.
+    await page.click("#token-save");
+    expect(await page.locator("#token-state").textContent()).toBe("read-only: no token");
     await card.locator("button.approve").click();
     await expect.poll(() => card.locator(".said.refused").textContent()).toContain("needs a bearer token");
     expect((await call<RunSummary>(served, "GET", `/api/runs/${run}`)).body.status).toBe("parked");

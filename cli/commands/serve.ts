@@ -59,6 +59,7 @@ export async function serve(options: ServeOptions, io: CommandIo): Promise<numbe
       driverOptions: () => driverOptions(store, { parkAfterMs: options.parkAfterMs }),
       clock: () => Date.now(),
       staticDir: options.staticDir ?? defaultStaticDir(),
+      projectRoot: process.cwd(),
       tickEveryMs: options.tickEveryMs,
       streams: { pollMs: 250, heartbeatMs: options.heartbeatMs },
       log: (line) => io.err(`${line}\n`),

@@ -26,6 +26,7 @@ import { readRunOr409, runRecord } from "./run-lookup.ts";
 import type { ServerSigner } from "./server-signer.ts";
 import type { ServeTokens } from "./serve-tokens.ts";
 import { ControlBody, DecideBody, ResumeBody, SignalBody, StateChanges } from "./state-changes.ts";
+import { StartBody, startRun } from "./run-starts.ts";
 import { serveStatic } from "./static-files.ts";
 import { TimerLoop } from "./timer-loop.ts";
 import { vertexDetail } from "./vertex-detail.ts";
@@ -45,6 +46,8 @@ export interface ServerOptions {
   readonly clock: () => number;
   /** The web app's built assets. */
   readonly staticDir: string;
+  /** The project's directory: `POST /api/runs` reads programs from inside it only. */
+  readonly projectRoot: string;
   /** How often due timers are looked for (ms). */
   readonly tickEveryMs: number;
   readonly streams: StreamTiming;
@@ -99,6 +102,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const route = match.route;
     const caller = authenticate(request, url, { tokens: options.tokens, loopbackOnly, changesState: changesState(route), tokenInQuery: route.kind === "events" });
     if (route.kind === "runs") return json(response, 200, { runs: await runList(options.store, limitParam(url)) });
+    if (route.kind === "start") {
+      if (caller.kind !== "holder") throw new ApiError(401, "token_missing", "starting a run needs a bearer token");
+      const started = await startRun(await readBody(request, StartBody), caller.holder, { drives, driverOptions: options.driverOptions, root: options.projectRoot, clock: options.clock });
+      options.log(`POST /api/runs → 201: ${started.said}`);
+      return json(response, 201, started);
+    }
     const record = await runRecord(options.store, route.run);
     if (route.kind === "events") return streams.serve(request, response, record.id, url);
     const [status, body] = await answer(route, record, caller, request, url);
@@ -106,7 +115,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     json(response, status, body);
   };
 
-  const answer = async (route: Exclude<Route, { kind: "runs" | "events" }>, record: RunRecord, caller: Caller, request: IncomingMessage, url: URL): Promise<[number, unknown]> => {
+  const answer = async (route: Exclude<Route, { kind: "runs" | "start" | "events" }>, record: RunRecord, caller: Caller, request: IncomingMessage, url: URL): Promise<[number, unknown]> => {
     const holder = (): string => {
       if (caller.kind === "holder") return caller.holder;
       throw new ApiError(401, "token_missing", "a change to a run needs a bearer token");
