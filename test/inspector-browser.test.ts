@@ -5,6 +5,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunSummary } from "../cli/commands/status.ts";
 import { launchChromium } from "./support/chromium.ts";
+import type { StartedRun } from "../playground/server/run-starts.ts";
 import { call, project, type Project, serve, type Served, waitFor } from "./serve-harness.ts";
 
 /**
@@ -72,6 +73,42 @@ async function openPage(path: string): Promise<{ page: Page; errors: string[] }>
   await page.goto(`${served.url}${path}`);
   return { page, errors };
 }
+
+/** An agent answered by a scripted model, and a node whose first attempt always fails and is retried. */
+const agentAndRetry = `
+import { sh } from "std/sandbox"
+
+type Summary = { title: string, words: int }
+
+agent summarize(text: string) -> Summary
+  models  ["anthropic:claude-sonnet-4-5"]
+  effects { llm }
+  budget  { tokens: 50k, usd: 1.00 }
+  prompt  """
+    Summarize: \${text}
+  """
+
+node flaky(dir: string) -> string
+  effects { proc }
+  budget  { compute: 10s }
+  retry   2 on [Unlucky]
+{
+  let r = sh("if [ -e \${dir}/tried ]; then echo second; else touch \${dir}/tried; echo first; fi")
+  if r.stdout == "first\\n" { fail Unlucky("the first attempt always fails") }
+  return r.stdout
+}
+
+workflow main(dir: string) -> string
+  budget { tokens: 100k, usd: 2, compute: 1m }
+  grants { llm, proc }
+{
+  let s = summarize("hello world")
+  let f = flaky(dir)
+  return "\${s.title} \${f}"
+}
+`;
+
+const summarizeScript = { answers: [{ agent: "summarize", turn: 1, match: "Summarize: (.*)", reply: { finish: { title: "Hello", words: 2 }, usage: { input: 1200, output: 80 } } }] };
 
 const detailOf = (page: Page, node: string) => page.locator(`g[data-node="${node}"] .node-detail`);
 
@@ -145,7 +182,7 @@ describe("the run inspector", () => {
     const panel = page.locator('.vertex-panel[data-instance="ship"]');
     await panel.waitFor();
     expect(await panel.textContent()).toContain("checked-api");
-    expect(await panel.locator(".field", { hasText: "output" }).locator("pre").textContent()).toBe("shipped\n");
+    expect(await panel.locator('.field[data-field="output"]').locator("pre").textContent()).toBe("shipped\n");
     expect(await panel.locator(".sandbox").textContent()).toContain("process");
     expect(await panel.locator(".steps li").count()).toBe(1);
     await page.click('g[data-node="vertex:check"]');
@@ -171,5 +208,45 @@ describe("the run inspector", () => {
 
     expect(errors).toEqual([]);
     await page.context().close();
+  });
+
+  it("shows an agent's model calls with tokens and dollars, and a node's retries with their reasons", async () => {
+    const other = project(agentAndRetry);
+    writeFileSync(join(other.cwd, "script.json"), JSON.stringify(summarizeScript));
+    const dir = mkdtempSync(join(tmpdir(), "flow-inspector-retry-"));
+    const server = await serve(other);
+    try {
+      const started = await call<StartedRun>(server, "POST", "/api/runs", { body: { source: "main.flow", args: { dir }, sandbox: "process", script: "script.json" }, token: server.token });
+      expect(started.status).toBe(201);
+      const run = started.body.run;
+      await waitFor(server, run, (s) => s.status === "completed");
+      const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      await page.goto(`${server.url}/runs.html#run=${run}`);
+      await page.locator('.run-view[data-status="completed"]').waitFor({ timeout: 30_000 });
+
+      await page.click('g[data-node="vertex:summarize"]');
+      const agent = page.locator('.vertex-panel[data-instance="summarize"]');
+      await agent.waitFor();
+      const call0 = agent.locator('.field[data-field="model"]').locator("tbody tr");
+      expect(await call0.count()).toBe(1);
+      expect(await call0.locator("td").allTextContents()).toEqual(["1", "1", "anthropic:claude-sonnet-4-5", "", "1280", expect.stringMatching(/^\$0\.\d{4}$/)]);
+      expect(await agent.locator('.field[data-field="output"]').locator("pre").textContent()).toContain('"title": "Hello"');
+
+      await page.click('g[data-node="vertex:flaky"]');
+      const flaky = page.locator('.vertex-panel[data-instance="flaky"]');
+      await flaky.waitFor();
+      expect(await flaky.locator("h3").textContent()).toContain("attempt 2");
+      expect(await flaky.locator('.field[data-field="retries"]').locator("tbody td").allTextContents()).toEqual(["2", "Unlucky: the first attempt always fails", "0 ms"]);
+      expect(await flaky.locator(".steps li").count()).toBe(2);
+      expect(await page.locator('.gauge[data-unit="tokens"] .gauge-text').textContent()).toBe("1280 tokens of 100000 tokens · 1%");
+      await page.screenshot({ path: join(screenshots, "inspector-vertex.png") });
+      expect(errors).toEqual([]);
+      await context.close();
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -21,7 +21,7 @@ import { changesState, matchRoute, type Route } from "./routes.ts";
 import { RunDrives } from "./run-drives.ts";
 import { runGates } from "./run-gates.ts";
 import { runGraph } from "./run-graph.ts";
-import { runList } from "./run-list.ts";
+import { RunList } from "./run-list.ts";
 import { readRunOr409, runRecord } from "./run-lookup.ts";
 import type { ServerSigner } from "./server-signer.ts";
 import type { ServeTokens } from "./serve-tokens.ts";
@@ -72,6 +72,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const streams = new EventStreams(options.store, options.streams);
   const timers = new TimerLoop(options.store, drives, options.driverOptions, options.clock, options.log);
   const staticDir = resolve(options.staticDir);
+  const runs = new RunList(options.store);
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const url = new URL(request.url ?? "/", "http://flow.invalid");
@@ -101,7 +102,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const route = match.route;
     const caller = authenticate(request, url, { tokens: options.tokens, loopbackOnly, changesState: changesState(route), tokenInQuery: route.kind === "events" });
-    if (route.kind === "runs") return json(response, 200, { runs: await runList(options.store, limitParam(url)) });
+    if (route.kind === "runs") return json(response, 200, { runs: await runs.read(limitParam(url)) });
     if (route.kind === "start") {
       if (caller.kind !== "holder") throw new ApiError(401, "token_missing", "starting a run needs a bearer token");
       const started = await startRun(await readBody(request, StartBody), caller.holder, { drives, driverOptions: options.driverOptions, root: options.projectRoot, clock: options.clock });
