@@ -249,4 +249,28 @@ describe("the run inspector", () => {
       await server.stop();
     }
   });
+
+  it("opens from the link flow serve prints beyond loopback: the token kept for the API, taken out of the address bar", async () => {
+    const other = project(program);
+    const server = await serve(other, "--host", "0.0.0.0");
+    try {
+      const url = server.url.replace("0.0.0.0", "127.0.0.1");
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      await page.goto(`${url}/runs.html?token=${encodeURIComponent(server.token!)}`);
+      await page.locator(".runs-table p", { hasText: "No runs in this store yet" }).waitFor({ timeout: 30_000 });
+      expect(page.url()).toBe(`${url}/runs.html`);
+      expect(await page.locator("#token-state").textContent()).toBe("token set");
+      // Without the link, the same server lets a browser load nothing.
+      const bare = await (await browser.newContext()).newPage();
+      expect((await bare.goto(`${url}/runs.html`))?.status()).toBe(401);
+      await bare.context().close();
+      expect(errors).toEqual([]);
+      await context.close();
+    } finally {
+      await server.stop();
+    }
+  });
 });

@@ -15,7 +15,7 @@ import type { RunnerKey } from "../../cli/runner-key.ts";
 import { ApiError, apiErrorOf } from "./api-error.ts";
 import { entriesPage, pageParams } from "./entries-page.ts";
 import { EventStreams, type StreamTiming } from "./event-stream.ts";
-import { authenticate, type Caller, isLoopback } from "./request-auth.ts";
+import { authenticate, webAppCookie, type Caller, isLoopback } from "./request-auth.ts";
 import { readBody } from "./request-body.ts";
 import { changesState, matchRoute, type Route } from "./routes.ts";
 import { RunDrives } from "./run-drives.ts";
@@ -78,7 +78,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const url = new URL(request.url ?? "/", "http://flow.invalid");
     if (!url.pathname.startsWith("/api/")) {
       if (request.method !== "GET" && request.method !== "HEAD") throw new ApiError(405, "method_not_allowed", `${request.method ?? "?"} ${url.pathname}: only GET serves the web app`);
-      authenticate(request, url, { tokens: options.tokens, loopbackOnly, changesState: false, tokenInQuery: false });
+      const caller = authenticate(request, url, { tokens: options.tokens, loopbackOnly, changesState: false, tokenInQuery: true, tokenInCookie: true });
+      const given = url.searchParams.get("token");
+      if (caller.kind === "holder" && given !== null) response.setHeader("set-cookie", webAppCookie(given));
       serveStatic(staticDir, url.pathname, response);
       return;
     }
