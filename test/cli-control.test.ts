@@ -11,8 +11,15 @@ import { binary, runFlow } from "./support/run-cli.ts";
  * it out; and of a run nobody drives, carried out by the command itself.
  */
 
-function project(marker: string): string {
+/**
+ * A project whose workflow runs 20 items two at a time. With `held`, every
+ * item after the first waits for the file `go` in that directory (on the
+ * process sandbox, which sees it): a test that pauses the run decides when
+ * what is in flight may finish, whatever the machine's load.
+ */
+function project(marker: string, held?: string): string {
   const cwd = mkdtempSync(join(tmpdir(), "flow-control-"));
+  const wait = held === undefined ? "" : `if [ \${n as string} -gt 1 ]; then until [ -e ${held}/go ]; do sleep 0.05; done; fi; `;
   writeFileSync(
     join(cwd, "main.flow"),
     `import { sh } from "std/sandbox"
@@ -21,7 +28,7 @@ node work(n: int) -> int
   effects { proc }
   budget  { compute: 10s }
 {
-  let r = sh("sleep 0.4 # ${marker}")
+  let r = sh("${wait}sleep 0.4 # ${marker}")
   return n
 }
 
@@ -37,10 +44,15 @@ workflow main(ns: List<int, max 20>) -> List<int>
 }
 
 /** `flow run` in the background: the driving process. */
-function drive(cwd: string, items: number): Promise<{ code: number; stderr: string }> {
+function drive(cwd: string, items: number, ...options: string[]): Promise<{ code: number; stderr: string }> {
   const ns = JSON.stringify(Array.from({ length: items }, (_, i) => i + 1));
+  return flowAsync(cwd, "run", "main.flow", "--arg", `ns=${ns}`, ...options);
+}
+
+/** A command in the background, as a second terminal would run it. */
+function flowAsync(cwd: string, ...args: string[]): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(binary, ["run", "main.flow", "--arg", `ns=${ns}`], { cwd }, (error, _stdout, stderr) =>
+    execFile(binary, args, { cwd }, (error, _stdout, stderr) =>
       resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stderr }),
     );
   });
@@ -60,11 +72,19 @@ const kinds = (cwd: string, run: string) => runFlow(["export", run], { cwd }).st
 
 describe("flow pause", () => {
   it("asks the driving process, which stops dispatching, lets what is in flight finish and parks; flow resume lets it go on", async () => {
-    const cwd = project(`flow-pause-${process.pid}`);
-    const driving = drive(cwd, 20);
+    const held = mkdtempSync(join(tmpdir(), "flow-pause-held-"));
+    const cwd = project(`flow-pause-${process.pid}`, held);
+    const driving = drive(cwd, 20, "--sandbox", "process");
     const run = await runningRun(cwd);
     expect(runFlow(["status", run], { cwd }).stdout).toMatch(/driver +\S+:\d+, a live process of this machine/);
-    const paused = runFlow(["pause", run], { cwd });
+    // The pause is asked while two items wait; once the driver has recorded it, they may finish.
+    const pausing = flowAsync(cwd, "pause", run);
+    for (let i = 0; !kinds(cwd, run).includes("run.paused"); i++) {
+      if (i > 300) throw new Error("the driver never recorded the pause");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    writeFileSync(join(held, "go"), "");
+    const paused = await pausing;
     expect(paused.code, paused.stderr).toBe(0);
     expect(paused.stderr).toContain(`run ${run} is driven by`);
     expect(paused.stderr).toContain(`run ${run} is paused`);
