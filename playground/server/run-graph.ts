@@ -2,6 +2,7 @@ import { graphModel, type GraphNode, type Item, type WorkflowModel } from "../..
 import type { Ir } from "../../compiler/ir/schema.ts";
 import type { RunState, VertexStatus } from "../../interpreter/core/state.ts";
 import { instanceId } from "../../interpreter/core/plan.ts";
+import type { GateDecision } from "../../interpreter/ledger/entry.ts";
 
 /**
  * `GET /api/runs/:id/graph`: the DAG of the workflow the run runs, as
@@ -25,8 +26,8 @@ export interface RunGraph {
   readonly instances: Record<string, readonly { readonly instance: string; readonly status: VertexStatus; readonly attempt: number }[]>;
   /** Each fan-out instance expanded so far (`d`, `d[2]`…) and its item count. */
   readonly fanOuts: Record<string, number>;
-  /** Barrier instances passed (`approve:merge`), and those the run is parked at with what they wait for. */
-  readonly barriers: { readonly passed: readonly string[]; readonly parked: Record<string, string> };
+  /** Barrier instances passed (`approve:merge`), those the run is parked at with what they wait for, and the decisions taken at gates (an `approve`'s instance, or a gated vertex's). */
+  readonly barriers: { readonly passed: readonly string[]; readonly parked: Record<string, string>; readonly decided: Record<string, GateDecision> };
 }
 
 export function runGraph(ir: Ir, state: RunState): RunGraph | null {
@@ -47,6 +48,6 @@ export function runGraph(ir: Ir, state: RunState): RunGraph | null {
     verdicts: model.verdicts,
     instances,
     fanOuts: Object.fromEntries([...state.fanOuts].map(([instance, fanOut]) => [instance, fanOut.items])),
-    barriers: { passed: [...state.barriers], parked: Object.fromEntries(state.parked) },
+    barriers: { passed: [...state.barriers], parked: Object.fromEntries(state.parked), decided: Object.fromEntries([...state.gates].map(([instance, gate]) => [instance, gate.decision])) },
   };
 }

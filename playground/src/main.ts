@@ -10,6 +10,7 @@ import { PlanView } from "./panels/plan-view.ts";
 import { renderProblems } from "./panels/problems-list.ts";
 import type { Analysis, HoverType } from "./protocol.ts";
 import { decodeFragment, encodeFragment } from "./share/url-fragment.ts";
+import { SimulatePanel } from "./simulate/simulate-panel.ts";
 
 /**
  * The playground's page: the editor on the left, the plan of the current
@@ -49,6 +50,7 @@ const client = new CompilerClient(applyAnalysis, (message) => {
   status.textContent = `the compiler crashed: ${message.split("\n")[0]}`;
   status.className = "has-errors";
 });
+const simulate = new SimulatePanel($("simulate"), client, () => ({ path: entryPath, text: model.getValue() }));
 registerHoverTypes(() => hovers);
 registerFormatter(client, () => entryPath, (reason) => (status.textContent = reason));
 
@@ -56,6 +58,7 @@ client.analyse(entryPath, model.getValue(), model.getVersionId());
 let fragmentTimer: ReturnType<typeof setTimeout> | undefined;
 model.onDidChangeContent(() => {
   client.analyse(entryPath, model.getValue(), model.getVersionId());
+  simulate.sourceChanged();
   // The address bar follows the text, a little behind it: rewriting it on every key would be wasted work.
   clearTimeout(fragmentTimer);
   fragmentTimer = setTimeout(() => void writeFragment(), 250);
