@@ -30,7 +30,11 @@ export default defineConfig({
     // Monaco's editor core is one large chunk by nature; the sizes are reported by the browser tests instead.
     chunkSizeWarningLimit: 4096,
     // Rolldown's report of plugin timings is noise in every `npm run build` and test run.
-    rolldownOptions: { checks: { pluginTimings: false } },
+    rolldownOptions: {
+      // Two pages: the playground, and the run inspector that `flow serve` serves beside it.
+      input: { index: here("index.html"), runs: here("runs.html") },
+      checks: { pluginTimings: false },
+    },
   },
   logLevel: "warn",
 });

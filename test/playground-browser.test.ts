@@ -1,11 +1,12 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { deflateRawSync, gzipSync, inflateRawSync } from "node:zlib";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatProgram } from "../language/format/format.ts";
 import { parse } from "../language/parse.ts";
 import { SourceFile } from "../language/source-file.ts";
+import { launchChromium } from "./support/chromium.ts";
 import { serveStatic, type StaticSite } from "./support/static-site.ts";
 
 // The built playground (dist/playground/, made by the build every test run
@@ -14,7 +15,6 @@ import { serveStatic, type StaticSite } from "./support/static-site.ts";
 
 const site = resolve("dist/playground");
 const screenshots = resolve("test/screenshots");
-const chromiumArgs = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
 
 let browser: Browser;
 let server: StaticSite;
@@ -22,7 +22,7 @@ let server: StaticSite;
 beforeAll(async () => {
   mkdirSync(screenshots, { recursive: true });
   server = await serveStatic(site);
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: chromiumArgs });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -66,7 +66,7 @@ describe("reading runs", () => {
     expect(graph.body.nodes.map((n) => n.id)).toEqual(["param:n", "vertex:plan", "barrier:approve:merge", "vertex:apply"]);
     expect(graph.body.edges).toContainEqual({ from: "param:n", to: "vertex:plan", kind: "data", fromList: false, values: [{ param: "n", type: "int" }] });
     expect(graph.body.instances).toEqual({ plan: [{ instance: "plan", status: "completed", attempt: 1 }] });
-    expect(graph.body.barriers).toEqual({ passed: [], parked: { "approve:merge": 'approval "merge"' } });
+    expect(graph.body.barriers).toEqual({ passed: [], parked: { "approve:merge": 'approval "merge"' }, decided: {} });
     expect(graph.body.budget.compute).toBe(60_000);
 
     const all = await call<EntriesPage>(served, "GET", `/api/runs/${run}/entries`);

@@ -71,6 +71,7 @@ export async function serve(options: ServeOptions, io: CommandIo): Promise<numbe
   }
 
   io.err(`flow serve: ${server.url}/ (the API under /api/; the ${store.kind} store)${isLoopback(options.host) ? "" : "; beyond loopback, every request needs a token"}\n`);
+  io.err(`the runs: ${server.url}/runs.html · the playground: ${server.url}/\n`);
   if (tokens.size === 0) {
     const holder = options.holder ?? defaultKeyName();
     const token = tokens.add(holder, new Date().toISOString());

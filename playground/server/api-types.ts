@@ -16,7 +16,7 @@ export type { RunGraph } from "./run-graph.ts";
 export type { FanOutModel, GraphEdge, GraphNode, Item } from "../../cli/graph/graph-model.ts";
 /** `GET /api/runs/:id/entries`; each entry is a ledger entry (`Entry`). */
 export type { EntriesPage } from "./entries-page.ts";
-export type { Entry, EntryKind } from "../../interpreter/ledger/entry.ts";
+export type { Entry, EntryKind, Json } from "../../interpreter/ledger/entry.ts";
 /** `GET /api/runs/:id/vertices/:instance`. */
 export type { ModelCallView, StepView, VertexDetail } from "./vertex-detail.ts";
 /** `GET /api/runs/:id/gates`. */
