@@ -55,7 +55,9 @@ describe("the simulated world", () => {
     const isStep = (op: string) => implementations.get(op)?.kind === "step";
     const units = ir.units.map((u) => [u.name, stepDemands(u, isStep)] as const).filter(([, calls]) => calls.length > 0);
     expect(units.length).toBeGreaterThan(0);
-    const osv = units.flatMap(([, calls]) => calls).find((c) => c.matches({ command: "osv-scanner scan source --format json -r . | jq -c 'x'" }));
+    const osv = units
+      .flatMap(([, calls]) => calls)
+      .find((c) => c.matches({ command: "osv-scanner scan source --format json -r . | jq -c 'x'" }));
     expect(osv).toBeDefined();
     expect(demandFor([osv!], osv!.op, { command: "something else" })).toBeUndefined();
     const json = demandSchema(osv!.demand.fields.get("json")!);
@@ -67,7 +69,10 @@ describe("a simulated run", { timeout: 60_000 }, () => {
   it.each(workflows)("of %s (%s) ends, or says where it stopped, and replays as flow's own", async (path, workflow) => {
     const simulation = await simulate(path, workflow);
     const state = simulation.core.state;
-    expect(simulation.ended, `${path} ${workflow} stopped ${state.status} waiting for ${JSON.stringify(simulation.waiting())}`).toBe(true);
+    expect(
+      simulation.ended,
+      `${path} ${workflow} stopped ${state.status} waiting for ${JSON.stringify(simulation.waiting())}`,
+    ).toBe(true);
     if (state.status === "failed") expect(state.failures.length).toBeGreaterThan(0);
     else expect(state.status).toBe("completed");
     const ledger = await simulation.ledger();
@@ -84,9 +89,17 @@ describe("a simulated run", { timeout: 60_000 }, () => {
 
   it("completes the examples whose bodies take made-up data at its word, and fails the others with their own checks", async () => {
     const outcomes = Object.fromEntries(
-      await Promise.all(workflows.map(async ([path, workflow]) => [workflow, (await simulate(path, workflow)).core.state.status] as const)),
+      await Promise.all(
+        workflows.map(async ([path, workflow]) => [workflow, (await simulate(path, workflow)).core.state.status] as const),
+      ),
     );
-    expect(outcomes).toMatchObject({ hello: "completed", monorepo_to_turbo: "completed", security_backport: "completed", todo_sweep: "completed", code_review: "completed" });
+    expect(outcomes).toMatchObject({
+      hello: "completed",
+      monorepo_to_turbo: "completed",
+      security_backport: "completed",
+      todo_sweep: "completed",
+      code_review: "completed",
+    });
   });
 
   it("parks at a gate until it is answered, on a clock that stands still meanwhile", async () => {

@@ -6,6 +6,12 @@ import type { GateDecision } from "../ledger/entry.ts";
  * apart from the signing, which needs `node:crypto`, so that the
  * playground's simulator signs the same text with the browser's crypto.
  */
-export function decisionPayloadText(d: { readonly run: string; readonly instance: string; readonly decision: GateDecision; readonly comment: string | null; readonly head: string }): string {
+export function decisionPayloadText(d: {
+  readonly run: string;
+  readonly instance: string;
+  readonly decision: GateDecision;
+  readonly comment: string | null;
+  readonly head: string;
+}): string {
   return canonicalJson({ comment: d.comment, decision: d.decision, gate: d.instance, head: d.head, run: d.run, v: 1 });
 }

@@ -62,14 +62,27 @@ export class SimulatePanel {
     this.root.dataset.status = frame.status;
     this.$("#simulate-stop").hidden = !this.active;
     this.$("#simulate-note").hidden = false;
-    const head = frame.status === "refused" ? `cannot simulate ${frame.workflow}` : `${frame.run} · ${frame.entries} entries · ${frame.elapsed} simulated · ${statusText(frame)}`;
+    const head =
+      frame.status === "refused"
+        ? `cannot simulate ${frame.workflow}`
+        : `${frame.run} · ${frame.entries} entries · ${frame.elapsed} simulated · ${statusText(frame)}`;
     this.$("#simulate-status").textContent = head;
     this.$("#simulate-waits").replaceChildren(...frame.waiting.map((w) => this.waitView(w)));
     this.$("#simulate-spend").replaceChildren(
       ...frame.spend.map((s) => {
         const item = document.createElement("li");
         item.append(`${s.unit} ${s.spent}${s.ceiling === null ? "" : ` of ${s.ceiling}`}`);
-        if (s.share !== null) item.append(Object.assign(document.createElement("meter"), { min: 0, max: 1, low: 0.7, high: 0.9, optimum: 0, value: Math.min(1, s.share) }));
+        if (s.share !== null)
+          item.append(
+            Object.assign(document.createElement("meter"), {
+              min: 0,
+              max: 1,
+              low: 0.7,
+              high: 0.9,
+              optimum: 0,
+              value: Math.min(1, s.share),
+            }),
+          );
         return item;
       }),
     );
@@ -83,7 +96,11 @@ export class SimulatePanel {
   private waitView(w: SimulationWait): HTMLElement {
     const view = Object.assign(document.createElement("div"), { className: "wait" });
     view.dataset.instance = w.instance;
-    view.append(Object.assign(document.createElement("p"), { textContent: `waiting for ${w.waitingFor}${w.timeout === null ? "" : ` (timeout in ${w.timeout})`}` }));
+    view.append(
+      Object.assign(document.createElement("p"), {
+        textContent: `waiting for ${w.waitingFor}${w.timeout === null ? "" : ` (timeout in ${w.timeout})`}`,
+      }),
+    );
     if (w.show !== null) view.append(Object.assign(document.createElement("pre"), { textContent: w.show }));
     const button = (label: string, answer: SimulationAnswer, name: string) => {
       const b = Object.assign(document.createElement("button"), { type: "button", textContent: label });
@@ -92,7 +109,10 @@ export class SimulatePanel {
       return b;
     };
     if (w.kind === "approval") {
-      view.append(button("Approve", { kind: "decide", instance: w.instance, decision: "approve" }, "approve"), button("Reject", { kind: "decide", instance: w.instance, decision: "reject" }, "reject"));
+      view.append(
+        button("Approve", { kind: "decide", instance: w.instance, decision: "approve" }, "approve"),
+        button("Reject", { kind: "decide", instance: w.instance, decision: "reject" }, "reject"),
+      );
     } else {
       view.append(button("Send a made-up signal", { kind: "signal", instance: w.instance }, "signal"));
     }

@@ -37,10 +37,21 @@ export const simulatedSteps: ReadonlyMap<string, SimulatedStep> = new Map([
     opId("std/sandbox", "sh"),
     {
       ms: 2_000,
-      record: (world) => ({ exit: 0, stdout: textFor(world, demandAt(world.demand, "json") ?? demandAt(world.demand, "stdout"), madeUpLines(world.seed)), stderr: "" }),
+      record: (world) => ({
+        exit: 0,
+        stdout: textFor(world, demandAt(world.demand, "json") ?? demandAt(world.demand, "stdout"), madeUpLines(world.seed)),
+        stderr: "",
+      }),
     },
   ],
-  [opId("std/sandbox", "read_file"), { ms: 100, record: (world) => textFor(world, world.demand, `simulated contents of ${stringArg(world, "path")} (${tag(world.seed, "file")})\n`) }],
+  [
+    opId("std/sandbox", "read_file"),
+    {
+      ms: 100,
+      record: (world) =>
+        textFor(world, world.demand, `simulated contents of ${stringArg(world, "path")} (${tag(world.seed, "file")})\n`),
+    },
+  ],
   [opId("std/sandbox", "write_file"), { ms: 100, record: (world) => new TextEncoder().encode(stringArg(world, "text")).length }],
   [
     opId("std/sandbox", "list_files"),
@@ -51,14 +62,37 @@ export const simulatedSteps: ReadonlyMap<string, SimulatedStep> = new Map([
     {
       ms: 500,
       // The matched line is the pattern itself: the one text sure to say what the body looked for.
-      record: (world) => [1, 2].map((i) => ({ path: `${stringArg(world, "path")}/simulated-${tag(world.seed, `match ${i}`)}.txt`, line: i * 10, text: stringArg(world, "pattern") })),
+      record: (world) =>
+        [1, 2].map((i) => ({
+          path: `${stringArg(world, "path")}/simulated-${tag(world.seed, `match ${i}`)}.txt`,
+          line: i * 10,
+          text: stringArg(world, "pattern"),
+        })),
     },
   ],
   [opId("std/sandbox", "git.diff"), { ms: 300, record: (world) => madeUpDiff(world.seed) }],
   [opId("std/sandbox", "git.status"), { ms: 300, record: () => "" }],
   [opId("std/sandbox", "git.commit"), { ms: 500, record: (world) => `${sha256Hex(`commit ${world.seed}`).slice(0, 40)}\n` }],
-  [opId("std/http", "http.get"), { ms: 400, record: (world) => ({ status: 200, body: textFor(world, demandAt(world.demand, "json") ?? demandAt(world.demand, "body"), "{}") }) }],
-  [opId("std/http", "http.post"), { ms: 400, record: (world) => ({ status: 200, body: textFor(world, demandAt(world.demand, "json") ?? demandAt(world.demand, "body"), "{}") }) }],
+  [
+    opId("std/http", "http.get"),
+    {
+      ms: 400,
+      record: (world) => ({
+        status: 200,
+        body: textFor(world, demandAt(world.demand, "json") ?? demandAt(world.demand, "body"), "{}"),
+      }),
+    },
+  ],
+  [
+    opId("std/http", "http.post"),
+    {
+      ms: 400,
+      record: (world) => ({
+        status: 200,
+        body: textFor(world, demandAt(world.demand, "json") ?? demandAt(world.demand, "body"), "{}"),
+      }),
+    },
+  ],
   // The simulated clock, in seconds, as the real step reads the real one.
   [opId("std/time", "now"), { ms: 0, record: (world) => Math.floor(world.now / 1000) }],
   [opId("std/verify", "anchors_in_files"), { ms: 200, record: () => true }],

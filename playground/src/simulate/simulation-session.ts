@@ -29,7 +29,14 @@ export class SimulationSession {
     private pace: number,
   ) {}
 
-  static async open(id: number, ir: Ir, workflow: string, pace: number, post: (frame: SimulationFrame) => void, sleep: (ms: number) => Promise<void>): Promise<SimulationSession> {
+  static async open(
+    id: number,
+    ir: Ir,
+    workflow: string,
+    pace: number,
+    post: (frame: SimulationFrame) => void,
+    sleep: (ms: number) => Promise<void>,
+  ): Promise<SimulationSession> {
     const model = graphModel(ir).workflows.find((w) => w.name === workflow);
     if (model === undefined) throw new Error(`no workflow \`${workflow}\` to simulate`);
     const session = new SimulationSession(id, await Simulation.start(ir, workflow), model, post, sleep, pace);
@@ -87,7 +94,8 @@ export class SimulationSession {
     const { simulation } = this;
     const state = simulation.core.state;
     const graph = runGraph(simulation.core.plan.ir, state);
-    const states = graph === null ? [] : [...nodeStates([...this.model.nodes.values()], this.model.edges, this.model.body, graph)];
+    const states =
+      graph === null ? [] : [...nodeStates([...this.model.nodes.values()], this.model.edges, this.model.body, graph)];
     const waiting = simulation.waiting().map((w) => ({
       instance: w.instance,
       kind: w.kind,
@@ -98,7 +106,12 @@ export class SimulationSession {
     const spend: SimulationSpend[] = units.map((unit) => {
       const spent = state.budget.spent[unit];
       const ceiling = state.budget.ceilings[unit];
-      return { unit, spent: unit === "usd" && spent > 0 && spent < 1 ? `$${spent.toFixed(4)}` : formatValue(spent, unit), ceiling: ceiling === null ? null : formatValue(ceiling, unit), share: ceiling === null || ceiling === 0 ? null : spent / ceiling };
+      return {
+        unit,
+        spent: unit === "usd" && spent > 0 && spent < 1 ? `$${spent.toFixed(4)}` : formatValue(spent, unit),
+        ceiling: ceiling === null ? null : formatValue(ceiling, unit),
+        share: ceiling === null || ceiling === 0 ? null : spent / ceiling,
+      };
     });
     return {
       kind: "simulation",

@@ -9,6 +9,7 @@ import { emptyHead, seal } from "../../../interpreter/ledger/chain.ts";
 import type { Draft, Entry, EntryOf, GateDecision, Json } from "../../../interpreter/ledger/entry.ts";
 import { modelOp } from "../../../interpreter/models/model-answer.ts";
 import { openMemoryStore } from "../../../interpreter/store/memory-store.ts";
+import { AsyncLock } from "../../../interpreter/store/async-lock.ts";
 import type { Store } from "../../../interpreter/store/store.ts";
 import { implementations } from "../../../stdlib/runtime/index.ts";
 import { simulatedSteps } from "./simulated-steps.ts";
@@ -73,6 +74,8 @@ export class Simulation {
   private readonly agenda: Event[] = [];
   private planned = 0;
   private readonly demands = new Map<string, readonly DemandedCall[]>();
+  /** One change at a time: the page's answer may come while an event is being recorded. */
+  private readonly lock = new AsyncLock();
 
   private constructor(
     readonly core: RunCore,
@@ -89,13 +92,28 @@ export class Simulation {
     const first: Draft = {
       kind: "run.started",
       at: simulatedEpoch,
-      data: { irHash: hash, ir, workflow, args, seed: sha256Hex(`seed ${inputs}`), options: { concurrency: options.concurrency ?? defaultConcurrency } },
+      data: {
+        irHash: hash,
+        ir,
+        workflow,
+        args,
+        seed: sha256Hex(`seed ${inputs}`),
+        options: { concurrency: options.concurrency ?? defaultConcurrency },
+      },
     };
     const run = `sim-${inputs.slice(0, 12)}`;
     const firstEntry = seal(run, emptyHead, first);
     const store = openMemoryStore();
     await store.createRun(
-      { id: run, workflow, source: "playground", irHash: hash, createdAt: simulatedEpoch, status: "running", updatedAt: simulatedEpoch },
+      {
+        id: run,
+        workflow,
+        source: "playground",
+        irHash: hash,
+        createdAt: simulatedEpoch,
+        status: "running",
+        updatedAt: simulatedEpoch,
+      },
       { seq: 0, kind: "run.started", text: firstEntry.text, hash: firstEntry.entry.hash },
     );
     const simulation = new Simulation(new RunCore(firstEntry.entry as EntryOf<"run.started">), store);
@@ -118,32 +136,46 @@ export class Simulation {
   waiting(): Waiting[] {
     return [...this.core.state.parked].map(([instance, waitingFor]) => {
       const timer = this.core.state.timers.get(instance);
-      const show = this.sealed.findLast((s) => s.entry.kind === "run.parked" && s.entry.data.instance === instance)?.entry as EntryOf<"run.parked"> | undefined;
-      return { instance, kind: waitingFor.startsWith("signal") ? "signal" : "approval", waitingFor, show: show?.data.show, until: timer === undefined || timer.fired ? null : timer.until };
+      const show = this.sealed.findLast((s) => s.entry.kind === "run.parked" && s.entry.data.instance === instance)?.entry as
+        EntryOf<"run.parked"> | undefined;
+      return {
+        instance,
+        kind: waitingFor.startsWith("signal") ? "signal" : "approval",
+        waitingFor,
+        show: show?.data.show,
+        until: timer === undefined || timer.fired ? null : timer.until,
+      };
     });
   }
 
   /** Lets the next event happen and records what follows from it; false when there is none without someone's answer. */
-  async next(): Promise<boolean> {
-    if (this.ended) return false;
-    const state = this.core.state;
-    for (let i = 0; i < this.agenda.length; i++) {
-      const event = this.agenda[i]!;
-      if (event.timer !== undefined) {
-        // A gate's or a signal's timeout waits for someone while the run is parked there (`lapse` lets it pass)…
-        if (state.parked.has(event.timer)) continue;
-        // …and one already answered changes nothing: it is dropped, and the clock does not jump to it.
-        if (state.timers.get(event.timer)?.fired !== false || state.gates.has(event.timer) || state.signals.has(event.timer) || state.barriers.has(event.timer)) {
-          this.agenda.splice(i--, 1);
-          continue;
+  next(): Promise<boolean> {
+    return this.locked(async () => {
+      if (this.ended) return false;
+      const state = this.core.state;
+      for (let i = 0; i < this.agenda.length; i++) {
+        const event = this.agenda[i]!;
+        if (event.timer !== undefined) {
+          // A gate's or a signal's timeout waits for someone while the run is parked there (`lapse` lets it pass)…
+          if (state.parked.has(event.timer)) continue;
+          // …and one already answered changes nothing: it is dropped, and the clock does not jump to it.
+          if (
+            state.timers.get(event.timer)?.fired !== false ||
+            state.gates.has(event.timer) ||
+            state.signals.has(event.timer) ||
+            state.barriers.has(event.timer)
+          ) {
+            this.agenda.splice(i--, 1);
+            continue;
+          }
         }
+        this.agenda.splice(i, 1);
+        this.now = Math.max(this.now, event.at);
+        await this.commit(this.core.advance(event.happen()));
+        return true;
       }
-      this.agenda.splice(i, 1);
-      this.now = Math.max(this.now, event.at);
-      await this.commit(this.core.advance(event.happen()));
-      return true;
-    }
-    return false;
+      return false;
+    });
   }
 
   /** Runs to the end or to the next wait, answering nothing: for tests and the page's fastest speed. */
@@ -157,36 +189,47 @@ export class Simulation {
    * ledger's head, and recorded with the takeover of the run it was made
    * for, as a process that takes the run over records it.
    */
-  async decide(instance: string, decision: GateDecision): Promise<void> {
-    this.mustWait(instance, "approval");
-    const { run } = this;
-    const head = this.core.state.head.hash;
-    const { key, signature } = await signAsSimulator({ run, instance, decision, comment: null, head });
-    const approver = { name: simulatedApprover, key };
-    await this.commit(
-      this.core.advance([
-        { kind: "run.resumed", at: this.now, data: { by: simulatedApprover } },
-        { kind: "gate.decided", at: this.now, data: { instance, decision, comment: null, approver, head, signature } },
-      ]),
-    );
+  decide(instance: string, decision: GateDecision): Promise<void> {
+    return this.locked(async () => {
+      this.mustWait(instance, "approval");
+      const { run } = this;
+      const head = this.core.state.head.hash;
+      const { key, signature } = await signAsSimulator({ run, instance, decision, comment: null, head });
+      const approver = { name: simulatedApprover, key };
+      await this.commit(
+        this.core.advance([
+          { kind: "run.resumed", at: this.now, data: { by: simulatedApprover } },
+          { kind: "gate.decided", at: this.now, data: { instance, decision, comment: null, approver, head, signature } },
+        ]),
+      );
+    });
   }
 
   /** The signal a `wait signal` waits for, with a value made up from its type. */
-  async signal(instance: string): Promise<void> {
-    this.mustWait(instance, "signal");
-    const barrier = this.core.plan.barriers.get(instanceId(instance));
-    if (barrier?.kind !== "signal") throw new Error(`${instance} is no \`wait signal\``);
-    await this.answer({ kind: "signal.received", at: this.now, data: { instance, value: syntheticValue(barrier.type, this.core.plan.ir.types, `signal ${instance}`), by: "simulation" } });
+  signal(instance: string): Promise<void> {
+    return this.locked(async () => {
+      this.mustWait(instance, "signal");
+      const barrier = this.core.plan.barriers.get(instanceId(instance));
+      if (barrier?.kind !== "signal") throw new Error(`${instance} is no \`wait signal\``);
+      await this.answer({
+        kind: "signal.received",
+        at: this.now,
+        data: { instance, value: syntheticValue(barrier.type, this.core.plan.ir.types, `signal ${instance}`), by: "simulation" },
+      });
+    });
   }
 
   /** Lets the timeout of a gate or a signal pass: the clock moves on to it and its default (or failure) applies. */
-  async lapse(instance: string): Promise<void> {
-    const timer = this.core.state.timers.get(instance);
-    if (timer === undefined || timer.fired || !this.core.state.parked.has(instance)) throw new Error(`${instance} has no timeout to let pass`);
-    const i = this.agenda.findIndex((e) => e.timer === instance);
-    if (i >= 0) this.agenda.splice(i, 1);
-    this.now = Math.max(this.now, timer.until);
-    await this.answer({ kind: "timer.fired", at: this.now, data: { timer: instance } });
+  lapse(instance: string): Promise<void> {
+    return this.locked(async () => {
+      const timer = this.core.state.timers.get(instance);
+      if (timer === undefined || timer.fired || !this.core.state.parked.has(instance))
+        throw new Error(`${instance} has no timeout to let pass`);
+      const i = this.agenda.findIndex((e) => e.timer === instance);
+      if (i >= 0) this.agenda.splice(i, 1);
+      this.now = Math.max(this.now, timer.until);
+      await this.answer({ kind: "timer.fired", at: this.now, data: { timer: instance } });
+    });
   }
 
   /** The ledger as the store holds it: one canonical JSON text per entry. */
@@ -196,8 +239,18 @@ export class Simulation {
     return texts;
   }
 
+  private async locked<T>(work: () => Promise<T>): Promise<T> {
+    await this.lock.acquire();
+    try {
+      return await work();
+    } finally {
+      this.lock.release();
+    }
+  }
+
   private mustWait(instance: string, kind: Waiting["kind"]): void {
-    if (!this.waiting().some((w) => w.instance === instance && w.kind === kind)) throw new Error(`the run is not waiting for ${kind === "approval" ? "a decision" : "a signal"} at ${instance}`);
+    if (!this.waiting().some((w) => w.instance === instance && w.kind === kind))
+      throw new Error(`the run is not waiting for ${kind === "approval" ? "a decision" : "a signal"} at ${instance}`);
   }
 
   private async answer(draft: Draft): Promise<void> {
@@ -222,7 +275,11 @@ export class Simulation {
         this.plan(this.now, () => this.startAttempt(entry.vertex, entry.attempt, entry.data.args));
         return;
       case "timer.set":
-        this.plan(entry.data.until, () => [{ kind: "timer.fired", at: this.now, data: { timer: entry.data.timer } }], entry.data.timer);
+        this.plan(
+          entry.data.until,
+          () => [{ kind: "timer.fired", at: this.now, data: { timer: entry.data.timer } }],
+          entry.data.timer,
+        );
         return;
       default:
         return;
@@ -232,7 +289,8 @@ export class Simulation {
   private plan(at: number, happen: () => Draft[], timer?: string): void {
     const event: Event = { at, order: this.planned++, happen, ...(timer === undefined ? {} : { timer }) };
     let i = this.agenda.length;
-    while (i > 0 && (this.agenda[i - 1]!.at > at || (this.agenda[i - 1]!.at === at && this.agenda[i - 1]!.order > event.order))) i--;
+    while (i > 0 && (this.agenda[i - 1]!.at > at || (this.agenda[i - 1]!.at === at && this.agenda[i - 1]!.order > event.order)))
+      i--;
     this.agenda.splice(i, 0, event);
   }
 
@@ -245,12 +303,27 @@ export class Simulation {
     try {
       body = startAttempt(plan, state, instance, attempt, unit, args);
     } catch (error) {
-      return [{ kind: "vertex.aborted", at: this.now, vertex: instance, attempt, data: { failure: { kind: "Failed", message: (error as Error).message } } }];
+      return [
+        {
+          kind: "vertex.aborted",
+          at: this.now,
+          vertex: instance,
+          attempt,
+          data: { failure: { kind: "Failed", message: (error as Error).message } },
+        },
+      ];
     }
-    if (!this.demands.has(unit.name)) this.demands.set(unit.name, stepDemands(unit, (op) => implementations.get(op)?.kind === "step"));
+    if (!this.demands.has(unit.name))
+      this.demands.set(
+        unit.name,
+        stepDemands(unit, (op) => implementations.get(op)?.kind === "step"),
+      );
     const progress = body.resume(this.now);
     if (progress.kind === "step") this.planStep(body, unit.name, progress.request);
-    return [{ kind: "vertex.started", at: this.now, vertex: instance, attempt, data: { workTree: instance } }, ...progress.drafts];
+    return [
+      { kind: "vertex.started", at: this.now, vertex: instance, attempt, data: { workTree: instance } },
+      ...progress.drafts,
+    ];
   }
 
   /** The step the body asked for answers after the time it takes; the body then runs on to its next step or its end. */
@@ -265,15 +338,30 @@ export class Simulation {
       if (request.call !== undefined) {
         const answer = syntheticAnswer(request.call, this.core.plan.ir.routes, this.core.plan.ir.types, request.id);
         const result = answer as unknown as Json;
-        const spent = { tokens: answer.reply.usage.input + answer.reply.usage.output, ...(answer.usd === null ? {} : { usd: answer.usd }) };
+        const spent = {
+          tokens: answer.reply.usage.input + answer.reply.usage.output,
+          ...(answer.usd === null ? {} : { usd: answer.usd }),
+        };
         reply = { result };
-        entry = { kind: "step.completed", at: this.now, vertex: instance, attempt, data: { ...ref, compute: 0, ...spent, result } };
+        entry = {
+          kind: "step.completed",
+          at: this.now,
+          vertex: instance,
+          attempt,
+          data: { ...ref, compute: 0, ...spent, result },
+        };
       } else if (simulated === undefined) {
         const failure = { kind: "Failed", message: `the simulator has no ${request.op === modelOp ? "model" : request.op}` };
         reply = { failure };
         entry = { kind: "step.failed", at: this.now, vertex: instance, attempt, data: { ...ref, compute: ms, failure } };
       } else {
-        const result = simulated.record({ args: request.args, demand: demandFor(this.demands.get(unitName) ?? [], request.op, request.args), types: this.core.plan.ir.types, seed: request.id, now: this.now });
+        const result = simulated.record({
+          args: request.args,
+          demand: demandFor(this.demands.get(unitName) ?? [], request.op, request.args),
+          types: this.core.plan.ir.types,
+          seed: request.id,
+          now: this.now,
+        });
         reply = { result };
         entry = { kind: "step.completed", at: this.now, vertex: instance, attempt, data: { ...ref, compute: ms, result } };
       }

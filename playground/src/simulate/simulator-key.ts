@@ -21,7 +21,13 @@ type SigningKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
 let key: Promise<{ readonly privateKey: SigningKey; readonly publicKey: string }> | undefined;
 
 /** The decision's signature (base64) by the simulator's key, and that key as `flow` writes one (its 32 raw bytes in base64). */
-export async function signAsSimulator(decision: { readonly run: string; readonly instance: string; readonly decision: GateDecision; readonly comment: string | null; readonly head: string }): Promise<{ readonly key: string; readonly signature: string }> {
+export async function signAsSimulator(decision: {
+  readonly run: string;
+  readonly instance: string;
+  readonly decision: GateDecision;
+  readonly comment: string | null;
+  readonly head: string;
+}): Promise<{ readonly key: string; readonly signature: string }> {
   const { privateKey, publicKey } = await (key ??= simulatorKey());
   const signature = await crypto.subtle.sign("Ed25519", privateKey, new TextEncoder().encode(decisionPayloadText(decision)));
   return { key: publicKey, signature: base64(new Uint8Array(signature)) };

@@ -31,7 +31,11 @@ export interface DemandedCall {
 }
 
 /** What a step the body asks for is demanded: the demand of the first call of its op its arguments match. */
-export function demandFor(calls: readonly DemandedCall[], op: string, args: Readonly<Record<string, unknown>>): Demand | undefined {
+export function demandFor(
+  calls: readonly DemandedCall[],
+  op: string,
+  args: Readonly<Record<string, unknown>>,
+): Demand | undefined {
   return calls.find((c) => c.op === op && c.matches(args))?.demand;
 }
 
@@ -71,7 +75,9 @@ function argumentMatcher(call: Expr): (args: Readonly<Record<string, unknown>>) 
   for (const arg of (call.args as readonly { readonly param: string; readonly value: unknown }[] | undefined) ?? []) {
     if (!isExpr(arg.value) || arg.value.kind !== "string") continue;
     const parts = arg.value.parts as readonly { readonly kind: string; readonly value?: string }[];
-    const source = parts.map((p) => (p.kind === "text" ? (p.value ?? "").replace(/[.*+?^${}()|[\]\\]/g, "\\$&") : "[\\s\\S]*")).join("");
+    const source = parts
+      .map((p) => (p.kind === "text" ? (p.value ?? "").replace(/[.*+?^${}()|[\]\\]/g, "\\$&") : "[\\s\\S]*"))
+      .join("");
     patterns.push([arg.param, new RegExp(`^${source}$`, "u")]);
   }
   return (args) => patterns.every(([param, pattern]) => typeof args[param] === "string" && pattern.test(args[param] as string));
@@ -102,7 +108,12 @@ function isExpr(value: unknown): value is Expr {
 }
 
 /** The step call a value is a path of fields from, and the path; null for anything else. */
-function rootOf(expr: Expr, lets: ReadonlyMap<string, Expr>, isStep: (op: string) => boolean, depth: number): { readonly call: Expr; readonly path: readonly string[] } | null {
+function rootOf(
+  expr: Expr,
+  lets: ReadonlyMap<string, Expr>,
+  isStep: (op: string) => boolean,
+  depth: number,
+): { readonly call: Expr; readonly path: readonly string[] } | null {
   // A `let` bound to itself cannot be written, but a bound on the walk costs nothing.
   if (depth > 50) return null;
   switch (expr.kind) {

@@ -26,9 +26,18 @@ export function syntheticAnswer(call: ModelCall, routes: readonly Route[], types
   const finish = call.request.tools.find((t) => t.name === resultToolName);
   const schema = (finish?.inputSchema ?? {}) as JsonSchema & { readonly $defs?: Types };
   const input = syntheticValue(schema, { ...types, ...schema.$defs }, seed);
-  const content: ModelReply["content"] = [{ type: "tool_use", id: `simulated-${call.request.caller.turn}-finish`, name: resultToolName, input }];
-  const asked = canonicalJson({ system: call.request.system, messages: call.request.messages, tools: call.request.tools } as unknown as Json);
-  const usage = { input: Math.ceil(asked.length / 4), output: Math.min(Math.ceil(canonicalJson(content as unknown as Json).length / 4), call.request.maxTokens) };
+  const content: ModelReply["content"] = [
+    { type: "tool_use", id: `simulated-${call.request.caller.turn}-finish`, name: resultToolName, input },
+  ];
+  const asked = canonicalJson({
+    system: call.request.system,
+    messages: call.request.messages,
+    tools: call.request.tools,
+  } as unknown as Json);
+  const usage = {
+    input: Math.ceil(asked.length / 4),
+    output: Math.min(Math.ceil(canonicalJson(content as unknown as Json).length / 4), call.request.maxTokens),
+  };
   const price = routes.flatMap((r) => r.models).find((m) => m.id === model)?.price ?? null;
   return { model, tried: [], reply: { content, stop: "tool_use", usage }, usd: usdOf(usage, price) };
 }

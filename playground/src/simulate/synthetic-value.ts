@@ -64,7 +64,12 @@ function make(schema: JsonSchema, types: Types, seed: string, place: string, dep
       return Array.from({ length: count }, (_, i) => make(items, types, seed, `${place}[${i}]`, depth + 1));
     }
     case "object":
-      return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([name, property]) => [name, make(property, types, seed, `${place}.${name}`, depth + 1)]));
+      return Object.fromEntries(
+        Object.entries(schema.properties ?? {}).map(([name, property]) => [
+          name,
+          make(property, types, seed, `${place}.${name}`, depth + 1),
+        ]),
+      );
     case undefined:
       // `json`: any value fits; an empty record is the least surprising one.
       return {};

@@ -4,7 +4,7 @@ import { exampleFiles } from "../examples/bundled-examples.ts";
 import type { FromWorker, ToWorker } from "../protocol.ts";
 import { analyse } from "./analyse.ts";
 import { formatSource } from "./format-source.ts";
-import { Simulations } from "./simulations.ts";
+import type { Simulations } from "./simulations.ts";
 
 /**
  * The compiler, off the page's thread: a check of a large example takes
@@ -15,7 +15,8 @@ import { Simulations } from "./simulations.ts";
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 let pending: Extract<ToWorker, { kind: "analyse" }> | undefined;
 let scheduled = false;
-const simulations = new Simulations(reply, editorHost);
+/** Loaded with the first Simulate: the interpreter's core is a chunk of its own, which editing never waits for. */
+let simulations: Promise<Simulations> | undefined;
 
 scope.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data;
@@ -27,7 +28,8 @@ scope.onmessage = (event: MessageEvent<ToWorker>) => {
     case "simulation-answer":
     case "simulation-pace":
     case "simulation-stop":
-      simulations.receive(message).catch((error: Error) => reply({ kind: "crashed", message: `${error.message}\n${error.stack ?? ""}` }));
+      simulations ??= import("./simulations.ts").then((m) => new m.Simulations(reply, editorHost));
+      simulations.then((s) => s.receive(message)).catch((error: Error) => reply({ kind: "crashed", message: `${error.message}\n${error.stack ?? ""}` }));
       return;
     case "analyse":
       break;

@@ -41,8 +41,23 @@ export class Simulations {
     const result = compile(new SourceFile(message.path, message.text), this.hostFor(message), { strict: false });
     const errors = result.diagnostics.filter((d) => d.severity === "error");
     if (result.ir === undefined || errors.length > 0 || !result.ir.workflows.some((w) => w.name === message.workflow)) {
-      const why = errors.length > 0 ? `the program has ${errors.length} error${errors.length === 1 ? "" : "s"}: fix ${errors.length === 1 ? "it" : "them"} first` : `there is no workflow \`${message.workflow}\``;
-      this.reply({ kind: "simulation", id: message.id, status: "refused", run: "", workflow: message.workflow, entries: 0, elapsed: "0s", states: [], waiting: [], spend: [], outcome: why });
+      const why =
+        errors.length > 0
+          ? `the program has ${errors.length} error${errors.length === 1 ? "" : "s"}: fix ${errors.length === 1 ? "it" : "them"} first`
+          : `there is no workflow \`${message.workflow}\``;
+      this.reply({
+        kind: "simulation",
+        id: message.id,
+        status: "refused",
+        run: "",
+        workflow: message.workflow,
+        entries: 0,
+        elapsed: "0s",
+        states: [],
+        waiting: [],
+        spend: [],
+        outcome: why,
+      });
       return;
     }
     const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
