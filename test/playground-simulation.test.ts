@@ -4,7 +4,7 @@ import { validateValue } from "../interpreter/core/validate-value.ts";
 import { replayLedger } from "../interpreter/replay.ts";
 import { implementations } from "../stdlib/runtime/index.ts";
 import { simulatedSteps } from "../playground/src/simulate/simulated-steps.ts";
-import { Simulation, simulatedApprover } from "../playground/src/simulate/simulation.ts";
+import { Simulation, SimulationRefused, simulatedApprover } from "../playground/src/simulate/simulation.ts";
 import { demandFor, demandSchema, stepDemands } from "../playground/src/simulate/step-demands.ts";
 import { syntheticValue } from "../playground/src/simulate/synthetic-value.ts";
 import { exampleFiles, irOf } from "./support/example-ir.ts";
@@ -139,5 +139,16 @@ describe("a simulated run", { timeout: 60_000 }, () => {
     expect(spent.tokens).toBeGreaterThan(0);
     expect(spent.usd).toBeGreaterThan(0);
     expect(ceilings).toMatchObject({ tokens: 50_000_000, usd: 500 });
+  });
+});
+
+describe("a simulation that cannot start", () => {
+  it("is refused for a workflow that calls another, as flow run refuses it", async () => {
+    const { ir } = irOf(
+      "inline.flow",
+      "workflow inner() -> int { return 1 }\nworkflow outer() -> int\n  budget { compute: 1m }\n{\n  return inner()\n}\n",
+    );
+    await expect(Simulation.start(ir, "outer")).rejects.toThrow(SimulationRefused);
+    await expect(Simulation.start(ir, "missing")).rejects.toThrow("there is no workflow `missing`");
   });
 });

@@ -18,6 +18,8 @@ import { SimulatePanel } from "./simulate/simulate-panel.ts";
  * comes back becomes markers, hover types, the problems list, the DAG and
  * the cost table. The source is written into the URL's fragment as it
  * changes, so the address bar is always a link to what is on screen.
+ * Simulate runs the workflow shown in the worker, in a simulated world
+ * (simulate/), and paints the DAG as it goes.
  */
 
 /** Imports in the editor's file resolve as if it sat in examples/ (`./shared/releases.flow`). */

@@ -37,9 +37,9 @@ export class SimulationSession {
     post: (frame: SimulationFrame) => void,
     sleep: (ms: number) => Promise<void>,
   ): Promise<SimulationSession> {
-    const model = graphModel(ir).workflows.find((w) => w.name === workflow);
-    if (model === undefined) throw new Error(`no workflow \`${workflow}\` to simulate`);
-    const session = new SimulationSession(id, await Simulation.start(ir, workflow), model, post, sleep, pace);
+    const simulation = await Simulation.start(ir, workflow);
+    const model = graphModel(ir).workflows.find((w) => w.name === workflow)!;
+    const session = new SimulationSession(id, simulation, model, post, sleep, pace);
     session.post(session.frame());
     void session.loop();
     return session;

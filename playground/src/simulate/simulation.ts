@@ -27,6 +27,9 @@ const defaultConcurrency = 16;
 /** Who the simulated world's entries say decided at a gate: the page's user. */
 export const simulatedApprover = "you (simulated)";
 
+/** A workflow this flow would not run (`flow run` refuses it too): why. */
+export class SimulationRefused extends Error {}
+
 /** A gate or a `wait signal` the run is parked at, and what it offers. */
 export interface Waiting {
   readonly instance: string;
@@ -85,7 +88,13 @@ export class Simulation {
   /** Records the run's first entry and first decisions. Arguments are made up from the parameters' types. */
   static async start(ir: Ir, workflow: string, options: { readonly concurrency?: number } = {}): Promise<Simulation> {
     const declared = ir.workflows.find((w) => w.name === workflow);
-    if (declared === undefined) throw new Error(`no workflow \`${workflow}\` to simulate`);
+    if (declared === undefined) throw new SimulationRefused(`there is no workflow \`${workflow}\``);
+    // As `flow run` refuses it: a workflow inside another needs a run of its own.
+    const nested = declared.vertices.find((v) => v.kind === "workflow");
+    if (nested !== undefined)
+      throw new SimulationRefused(
+        `\`${workflow}\` calls the workflow \`${nested.unit}\`, and flow cannot run a workflow inside another yet`,
+      );
     const hash = irHash(ir);
     const args = Object.fromEntries(declared.params.map((p) => [p.name, syntheticValue(p.type, ir.types, `argument ${p.name}`)]));
     const inputs = sha256Hex(canonicalJson({ irHash: hash, workflow, args }));

@@ -3,6 +3,7 @@ import type { ModuleHost } from "../../../compiler/modules.ts";
 import { SourceFile } from "../../../language/source-file.ts";
 import type { FromWorker, ToWorker } from "../protocol.ts";
 import { SimulationSession } from "../simulate/simulation-session.ts";
+import { SimulationRefused } from "../simulate/simulation.ts";
 
 type SimulationMessage = Extract<ToWorker, { kind: "simulate" | "simulation-answer" | "simulation-pace" | "simulation-stop" }>;
 
@@ -40,27 +41,34 @@ export class Simulations {
     this.current = null;
     const result = compile(new SourceFile(message.path, message.text), this.hostFor(message), { strict: false });
     const errors = result.diagnostics.filter((d) => d.severity === "error");
-    if (result.ir === undefined || errors.length > 0 || !result.ir.workflows.some((w) => w.name === message.workflow)) {
-      const why =
-        errors.length > 0
-          ? `the program has ${errors.length} error${errors.length === 1 ? "" : "s"}: fix ${errors.length === 1 ? "it" : "them"} first`
-          : `there is no workflow \`${message.workflow}\``;
-      this.reply({
-        kind: "simulation",
-        id: message.id,
-        status: "refused",
-        run: "",
-        workflow: message.workflow,
-        entries: 0,
-        elapsed: "0s",
-        states: [],
-        waiting: [],
-        spend: [],
-        outcome: why,
-      });
-      return;
+    if (result.ir === undefined || errors.length > 0) {
+      return this.refuse(
+        message,
+        `the program has ${errors.length} error${errors.length === 1 ? "" : "s"}: fix ${errors.length === 1 ? "it" : "them"} first`,
+      );
     }
     const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-    this.current = await SimulationSession.open(message.id, result.ir, message.workflow, message.pace, this.reply, sleep);
+    try {
+      this.current = await SimulationSession.open(message.id, result.ir, message.workflow, message.pace, this.reply, sleep);
+    } catch (error) {
+      if (error instanceof SimulationRefused) return this.refuse(message, error.message);
+      throw error;
+    }
+  }
+
+  private refuse(message: { readonly id: number; readonly workflow: string }, why: string): void {
+    this.reply({
+      kind: "simulation",
+      id: message.id,
+      status: "refused",
+      run: "",
+      workflow: message.workflow,
+      entries: 0,
+      elapsed: "0s",
+      states: [],
+      waiting: [],
+      spend: [],
+      outcome: why,
+    });
   }
 }
