@@ -3,7 +3,9 @@ import type { JsonSchema } from "../compiler/ir/json-schema.ts";
 import { validateValue } from "../interpreter/core/validate-value.ts";
 import { replayLedger } from "../interpreter/replay.ts";
 import { implementations } from "../stdlib/runtime/index.ts";
+import type { SimulationFrame } from "../playground/src/protocol.ts";
 import { simulatedSteps } from "../playground/src/simulate/simulated-steps.ts";
+import { SimulationSession } from "../playground/src/simulate/simulation-session.ts";
 import { Simulation, SimulationRefused, simulatedApprover } from "../playground/src/simulate/simulation.ts";
 import { demandFor, demandSchema, stepDemands } from "../playground/src/simulate/step-demands.ts";
 import { syntheticValue } from "../playground/src/simulate/synthetic-value.ts";
@@ -150,5 +152,37 @@ describe("a simulation that cannot start", () => {
     );
     await expect(Simulation.start(ir, "outer")).rejects.toThrow(SimulationRefused);
     await expect(Simulation.start(ir, "missing")).rejects.toThrow("there is no workflow `missing`");
+  });
+});
+
+describe("the worker's simulation session", () => {
+  it("posts a frame per event with the nodes' states, waits at the gate for the page, and completes on its answer", async () => {
+    const { ir } = irOf("examples/monorepo-to-turbo.flow");
+    const frames: SimulationFrame[] = [];
+    const session = await SimulationSession.open(
+      7,
+      ir,
+      "monorepo_to_turbo",
+      1,
+      (f) => frames.push(f),
+      async () => undefined,
+    );
+    await expect.poll(() => frames.at(-1)?.status).toBe("waiting");
+    const atGate = frames.at(-1)!;
+    expect(atGate).toMatchObject({
+      id: 7,
+      workflow: "monorepo_to_turbo",
+      waiting: [{ instance: "approve:merge", kind: "approval", timeout: "168h" }],
+    });
+    expect(atGate.entries).toBeGreaterThan(20);
+    expect(frames.filter((f) => f.status === "running").length).toBeGreaterThan(10);
+    const states = new Map(atGate.states);
+    expect([...states.values()].map((p) => p.state)).toContain("parked");
+    expect([...states.values()].filter((p) => p.count !== null).map((p) => p.count)).toContain("3/3 done");
+    expect(atGate.spend.find((s) => s.unit === "compute")).toMatchObject({ ceiling: "30h" });
+    await session.answer({ kind: "decide", instance: "approve:merge", decision: "approve" });
+    await expect.poll(() => frames.at(-1)?.status).toBe("completed");
+    expect(new Set(frames.at(-1)!.states.map(([, p]) => p.state))).toEqual(new Set(["done"]));
+    expect(JSON.parse(frames.at(-1)!.outcome!)).toHaveLength(3);
   });
 });
