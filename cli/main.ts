@@ -1,3 +1,4 @@
+import { defaultConcurrency } from "./run-start.ts";
 import { Command, CommanderError, Option } from "commander";
 import { check } from "./commands/check.ts";
 import { exitCodes, UsageError } from "./exit-codes.ts";
@@ -96,7 +97,7 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     .option("--arg <name=value>", "an argument of the workflow (repeatable); a string parameter takes the text, any other JSON", collect, [])
     .option("--args <file>", "a JSON file of arguments by name")
     .addOption(storeOption())
-    .option("--concurrency <n>", "at most this many vertices run at once", (v) => Number(v), 16)
+    .option("--concurrency <n>", "at most this many vertices run at once", (v) => Number(v), defaultConcurrency)
     .option("--detach", "start the run and leave it to a background process; print its id", false)
     .addOption(
       new Option("--sandbox <driver>", "run every node on this sandbox driver, whatever its profile says (kept for the whole run)").choices(["process", "bwrap", "microvm"]),

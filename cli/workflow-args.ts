@@ -15,7 +15,7 @@ import { UsageError } from "./exit-codes.ts";
 export function workflowArgs(workflow: Workflow, types: Readonly<Record<string, JsonSchema>>, pairs: readonly string[], file: string | undefined): Record<string, Json> {
   const given: Record<string, Json> = file === undefined ? {} : readArgsFile(file);
   const params = new Map(workflow.params.map((p) => [p.name, p]));
-  const usage = `\`${workflow.name}\` takes ${workflow.params.length === 0 ? "no arguments" : workflow.params.map((p) => `${p.name}${p.optional ? "?" : ""}`).join(", ")}`;
+  const usage = usageOf(workflow);
   for (const pair of pairs) {
     const at = pair.indexOf("=");
     if (at <= 0) throw new UsageError(`\`--arg ${pair}\` is not \`name=value\``, { hint: usage });
@@ -25,6 +25,13 @@ export function workflowArgs(workflow: Workflow, types: Readonly<Record<string, 
     if (param === undefined) throw new UsageError(`\`${workflow.name}\` has no parameter \`${name}\``, { hint: usage });
     given[name] = isText(param.type, types) ? text : parseJson(text, `--arg ${name}`);
   }
+  return checkedArgs(workflow, types, given);
+}
+
+/** Arguments given by name (from the command line, a file, or `POST /api/runs`), each checked against its parameter's type; a missing optional one is null. */
+export function checkedArgs(workflow: Workflow, types: Readonly<Record<string, JsonSchema>>, given: Readonly<Record<string, Json>>): Record<string, Json> {
+  const params = new Set(workflow.params.map((p) => p.name));
+  const usage = usageOf(workflow);
   for (const name of Object.keys(given)) {
     if (!params.has(name)) throw new UsageError(`\`${workflow.name}\` has no parameter \`${name}\``, { hint: usage });
   }
@@ -41,6 +48,10 @@ export function workflowArgs(workflow: Workflow, types: Readonly<Record<string, 
     args[param.name] = value;
   }
   return args;
+}
+
+function usageOf(workflow: Workflow): string {
+  return `\`${workflow.name}\` takes ${workflow.params.length === 0 ? "no arguments" : workflow.params.map((p) => `${p.name}${p.optional ? "?" : ""}`).join(", ")}`;
 }
 
 function isText(schema: JsonSchema, types: Readonly<Record<string, JsonSchema>>): boolean {

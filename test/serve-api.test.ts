@@ -6,6 +6,7 @@ import type { EntriesPage } from "../playground/server/entries-page.ts";
 import type { RunGates } from "../playground/server/run-gates.ts";
 import type { RunGraph } from "../playground/server/run-graph.ts";
 import type { RunRow } from "../playground/server/run-list.ts";
+import type { StartedRun } from "../playground/server/run-starts.ts";
 import type { ChangeOutcome } from "../playground/server/state-changes.ts";
 import type { VertexDetail } from "../playground/server/vertex-detail.ts";
 import type { Receipt } from "../interpreter/receipts/receipt.ts";
@@ -366,5 +367,53 @@ workflow main(n: int) -> string
     expect(done.result).toBe("plan-6\n applied\n");
     const gates = await call<RunGates>(served, "GET", `/api/runs/${run}/gates`);
     expect(gates.body.decided).toEqual([{ instance: "approve:merge", decision: "approve", comment: null, by: null, seq: expect.any(Number) }]);
+  });
+});
+
+describe("starting runs", () => {
+  it("starts a run for a token's holder, checked as flow run checks it; every refusal says why and records nothing", async () => {
+    const p = project(gated);
+    const served = await start(p);
+    writeFileSync(join(p.cwd, "broken.flow"), "workflow main() -> int {\n  return \"text\"\n}\n");
+    mkdirSync(join(p.cwd, "sub"));
+    writeFileSync(join(p.cwd, "sub", "two.flow"), `${steps}\nworkflow a() -> string budget { compute: 1m } grants { proc } { return plan(1) }\nworkflow b() -> string budget { compute: 1m } grants { proc } { return plan(2) }\n`);
+
+    const refusals: [unknown, string | null, number, string, RegExp][] = [
+      [{ source: "main.flow", args: { n: 3 } }, null, 401, "token_missing", /needs a bearer token/],
+      [{ source: "../main.flow", args: { n: 3 } }, "token", 400, "outside_project", /outside it/],
+      [{ source: "/etc/passwd" }, "token", 400, "outside_project", /outside it/],
+      [{ source: "nope.flow" }, "token", 404, "no_such_file", /no file `nope.flow`/],
+      [{ source: "broken.flow" }, "token", 422, "does_not_compile", /error\[FL\d{4}\][\s\S]*broken\.flow:2:/],
+      [{ source: "main.flow", workflow: "other", args: { n: 3 } }, "token", 400, "bad_request", /has no workflow `other`/],
+      [{ source: "sub/two.flow" }, "token", 400, "bad_request", /declares 2 workflows: name the one to run/],
+      [{ source: "main.flow" }, "token", 400, "bad_request", /missing the argument `n`/],
+      [{ source: "main.flow", args: { n: "three" } }, "token", 400, "bad_request", /the argument `n`/],
+      [{ source: "main.flow", args: { n: 3, m: 1 } }, "token", 400, "bad_request", /has no parameter `m`/],
+      [{ source: "main.flow", args: { n: 3 }, sandbox: "vm" }, "token", 400, "bad_body", /sandbox/],
+      [{ source: 3 }, "token", 400, "bad_body", /source/],
+    ];
+    for (const [body, token, status, code, message] of refusals) {
+      const reply = await call(served, "POST", "/api/runs", { body, token: token === null ? null : served.token });
+      expect(reply.status, JSON.stringify(body)).toBe(status);
+      expect(reply.body.error.code, JSON.stringify(body)).toBe(code);
+      expect(reply.body.error.message, JSON.stringify(body)).toMatch(message);
+    }
+    expect((await call<{ runs: RunRow[] }>(served, "GET", "/api/runs")).body.runs).toEqual([]);
+    const put = await call(served, "PUT", "/api/runs");
+    expect(put.status).toBe(405);
+    expect(put.headers.get("allow")).toBe("GET, POST");
+
+    const started = await call<StartedRun>(served, "POST", "/api/runs", { body: { source: "./main.flow", args: { n: 5 }, sandbox: "process" }, token: served.token });
+    expect(started.status).toBe(201);
+    expect(started.body).toMatchObject({ workflow: "main", source: "main.flow", said: expect.stringContaining("started by") });
+    const run = started.body.run;
+    // Driven here, in the server, until it parks at its gate; `flow status` in the project sees the same run.
+    const parked = await waitFor(served, run, (s) => s.status === "parked");
+    expect(parked.parked).toEqual({ "approve:merge": 'approval "merge"' });
+    const first = JSON.parse(p.flow("export", run).stdout.split("\n")[0]!) as { data: { args: unknown; options: unknown } };
+    expect(first.data.args).toEqual({ n: 5 });
+    expect(first.data.options).toEqual({ concurrency: 16, sandbox: "process" });
+    expect(p.flow("status", run).code).toBe(0);
+    expect(p.flow("replay", run).code).toBe(0);
   });
 });

@@ -79,6 +79,21 @@ describe("beyond loopback", () => {
     expect(stream.status).toBe(200);
     await stream.reader!.until((r) => r.entries().length > 0);
     await stream.reader!.close();
+
+    // A browser opens the web app from the link flow serve prints: the page sets a cookie its own files are loaded with.
+    expect(served.stderr()).toContain(`open the runs in a browser as ${served.url}/runs.html?token=${served.token}`);
+    const page = await fetch(`${local.url}/runs.html?token=${encodeURIComponent(served.token!)}`);
+    expect(page.status).toBe(200);
+    const cookie = page.headers.get("set-cookie")!;
+    expect(cookie).toMatch(/^flow_token=[^;]+; Path=\/; HttpOnly; SameSite=Strict$/);
+    const asset = /src="\.\/(assets\/[^"]+\.js)"/.exec(await page.text())![1]!;
+    const withCookie = { headers: { cookie: cookie.split(";")[0]! } };
+    expect((await fetch(`${local.url}/${asset}`, withCookie)).status).toBe(200);
+    expect((await fetch(`${local.url}/${asset}`)).status).toBe(401);
+    expect((await fetch(`${local.url}/${asset}`, { headers: { cookie: "flow_token=flow_forged" } })).status).toBe(401);
+    expect((await fetch(`${local.url}/runs.html?token=flow_forged`)).status).toBe(401);
+    // The cookie opens the web app's files only: other sites' requests carry cookies, so the API never takes one.
+    expect((await fetch(`${local.url}/api/runs`, withCookie)).status).toBe(401);
   });
 });
 

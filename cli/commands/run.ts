@@ -1,22 +1,17 @@
-import { randomBytes } from "node:crypto";
 import { spawn } from "node:child_process";
 import { mkdirSync, openSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { Ir } from "../../compiler/ir/schema.ts";
 import { RunDriver } from "../../interpreter/host/run-driver.ts";
+import type { RunOptions } from "../../interpreter/ledger/entry.ts";
 import { driveToEnd } from "../drive-run.ts";
 import type { DriverName } from "../../interpreter/sandbox/profile.ts";
-import type { SandboxDriver } from "../../interpreter/sandbox/sandbox.ts";
-import { SandboxUnavailable, type Sandboxes } from "../../interpreter/sandbox/sandboxes.ts";
 import { driverOptions } from "../driver-options.ts";
 import { isolationText } from "../isolation-text.ts";
 import { UsageError } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
 import { loadProgram } from "../load-program.ts";
-import { readProjectConfig } from "../project-config.ts";
-import { checkModels, modelsOf } from "../project-models.ts";
-import { ModelSettings } from "../../interpreter/models/model-settings.ts";
 import { RunProgress } from "../run-progress.ts";
+import { chooseRunnable, sandboxesOf, startedDraft } from "../run-start.ts";
 import { openRunStore } from "../run-store.ts";
 import { workflowArgs } from "../workflow-args.ts";
 
@@ -46,9 +41,13 @@ export interface RunCommandOptions {
 export async function run(options: RunCommandOptions, io: CommandIo): Promise<number> {
   const program = loadProgram(options.path, io);
   if ("exit" in program) return program.exit;
-  const workflow = chooseWorkflow(program.ir, options.workflow, options.path);
-  refuseWhatCannotRunYet(program.ir, workflow);
-  checkModels(modelsOf(program.ir, workflow), readProjectConfig().models ?? ModelSettings.parse({}), options.script);
+  const runOptions: RunOptions = {
+    concurrency: options.concurrency,
+    ...(options.sandbox === undefined ? {} : { sandbox: options.sandbox }),
+    ...(options.script === undefined ? {} : { script: options.script }),
+  };
+  const request = { ir: program.ir, irHash: program.hash, path: options.path, workflow: options.workflow, options: runOptions };
+  const workflow = chooseRunnable(request);
   const args = workflowArgs(program.ir.workflows.find((w) => w.name === workflow)!, program.ir.types, options.args, options.argsFile);
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new UsageError("`--concurrency` takes a whole number above 0");
   const store = await openRunStore(options.store);
@@ -56,53 +55,13 @@ export async function run(options: RunCommandOptions, io: CommandIo): Promise<nu
     const progress = options.json || options.detach ? null : new RunProgress(io.err, io.colorErr, () => Date.now());
     const drive = driverOptions(store, { parkAfterMs: options.parkAfterMs, onEntries: (sealed) => progress?.entries(sealed) });
     const sandboxes = sandboxesOf(drive.sandboxes.forRun(options.sandbox), program.ir);
-    const at = Date.now();
-    const runOptions = {
-      concurrency: options.concurrency,
-      ...(options.sandbox === undefined ? {} : { sandbox: options.sandbox }),
-      ...(options.script === undefined ? {} : { script: options.script }),
-    };
-    const driver = await RunDriver.start(
-      drive,
-      { kind: "run.started", at, data: { irHash: program.hash, ir: program.ir, workflow, args, seed: randomBytes(32).toString("hex"), options: runOptions } },
-      options.path,
-    );
+    const driver = await RunDriver.start(drive, startedDraft(request, workflow, args, Date.now()), options.path);
     if (options.detach) return await detach(driver, options, io);
     io.err(`run ${driver.run}: ${workflow} (${options.path})\n`);
     for (const sandbox of sandboxes) io.err(`sandbox: ${sandbox.name} (isolation ${isolationText(sandbox.isolation)})\n`);
     return await driveToEnd(driver, progress, io, options.json);
   } finally {
     await store.close();
-  }
-}
-
-/** The drivers the program's nodes will run on, or a usage error naming each node that cannot have its sandbox here. */
-function sandboxesOf(sandboxes: Sandboxes, ir: Ir): SandboxDriver[] {
-  try {
-    return [...sandboxes.check(ir.units)].sort((a, b) => (a.name < b.name ? -1 : 1));
-  } catch (error) {
-    if (error instanceof SandboxUnavailable) throw new UsageError(error.message, { hint: error.hint });
-    throw error;
-  }
-}
-
-function chooseWorkflow(ir: Ir, named: string | undefined, path: string): string {
-  const names = ir.workflows.map((w) => w.name);
-  if (named !== undefined) {
-    if (names.includes(named)) return named;
-    throw new UsageError(`\`${path}\` has no workflow \`${named}\``, { hint: names.length === 0 ? "it declares none" : `its workflows: ${names.join(", ")}` });
-  }
-  if (names.length === 1 && names[0] !== undefined) return names[0];
-  if (names.length === 0) throw new UsageError(`\`${path}\` declares no workflow to run`);
-  throw new UsageError(`\`${path}\` declares ${names.length} workflows: name the one to run`, { hint: `flow run ${path} ${names[0]} (or: ${names.slice(1).join(", ")})` });
-}
-
-/** Sub-workflows need runs of their own, which this version does not have: say so before anything is recorded. */
-function refuseWhatCannotRunYet(ir: Ir, workflowName: string): void {
-  for (const vertex of ir.workflows.find((w) => w.name === workflowName)?.vertices ?? []) {
-    if (vertex.kind === "workflow") {
-      throw new UsageError(`\`${workflowName}\` calls the workflow \`${vertex.unit}\`, and this version of flow cannot run a workflow inside another yet`);
-    }
   }
 }
 

@@ -59,6 +59,7 @@ export async function serve(options: ServeOptions, io: CommandIo): Promise<numbe
       driverOptions: () => driverOptions(store, { parkAfterMs: options.parkAfterMs }),
       clock: () => Date.now(),
       staticDir: options.staticDir ?? defaultStaticDir(),
+      projectRoot: process.cwd(),
       tickEveryMs: options.tickEveryMs,
       streams: { pollMs: 250, heartbeatMs: options.heartbeatMs },
       log: (line) => io.err(`${line}\n`),
@@ -77,6 +78,9 @@ export async function serve(options: ServeOptions, io: CommandIo): Promise<numbe
     const token = tokens.add(holder, new Date().toISOString());
     io.err(`a token for ${holder}, shown this once (only its hash is kept, in ${tokens.file}); send it as \`Authorization: Bearer TOKEN\`:\n`);
     io.out(`${token}\n`);
+    if (!isLoopback(options.host)) io.err(`open the runs in a browser as ${server.url}/runs.html?token=${token}\n`);
+  } else if (!isLoopback(options.host)) {
+    io.err(`open the runs in a browser as ${server.url}/runs.html?token=TOKEN (the page keeps the token; a cookie lets it load its files)\n`);
   }
   const trusted = readProjectConfig().approvers.find((a) => a.key === signer.key);
   io.err(

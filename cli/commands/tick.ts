@@ -1,7 +1,6 @@
-import { readRun } from "../../interpreter/host/read-run.ts";
 import { RunDriver } from "../../interpreter/host/run-driver.ts";
-import type { Store } from "../../interpreter/store/store.ts";
 import { driverOptions } from "../driver-options.ts";
+import { DueRuns } from "../due-runs.ts";
 import { exitCodes } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
 import { openRunStore } from "../run-store.ts";
@@ -25,7 +24,7 @@ export async function tick(options: TickOptions, io: CommandIo): Promise<number>
   let code: number = exitCodes.ok;
   try {
     const drive = driverOptions(store, { parkAfterMs: options.parkAfterMs });
-    for (const run of await dueRuns(store, Date.now())) {
+    for (const run of await new DueRuns(store).at(Date.now())) {
       let outcome: string;
       try {
         const driver = await RunDriver.resume(drive, run);
@@ -43,19 +42,4 @@ export async function tick(options: TickOptions, io: CommandIo): Promise<number>
   if (options.json) io.out(`${JSON.stringify(report, null, 2)}\n`);
   else if (report.length === 0) io.err("no parked run has a timer due\n");
   return code;
-}
-
-/**
- * The parked runs with a timer due at `now` (a `sleep`, a gate's timeout,
- * a retry's backoff): what `flow tick` continues once, and `flow serve`
- * every second.
- */
-export async function dueRuns(store: Store, now: number): Promise<string[]> {
-  const due: string[] = [];
-  for (const record of await store.listRuns()) {
-    if (record.status !== "parked") continue;
-    const { core } = await readRun(store, record.id);
-    if ([...core.state.timers.values()].some((t) => !t.fired && t.until <= now)) due.push(record.id);
-  }
-  return due;
 }

@@ -5,6 +5,7 @@
  */
 import type { z } from "zod";
 import type { ApiError } from "./api-error.ts";
+import type { StartBody } from "./run-starts.ts";
 import type { ControlBody, DecideBody, ResumeBody, SignalBody } from "./state-changes.ts";
 
 /** `GET /api/runs/:id`. */
@@ -25,6 +26,8 @@ export type { DecidedGate, OpenWait, RunGates } from "./run-gates.ts";
 export type { Receipt } from "../../interpreter/receipts/receipt.ts";
 /** `POST /api/runs/:id/replay` answers `{ run } & ReplayVerdict`. */
 export type { ReplayVerdict } from "../../interpreter/replay.ts";
+/** `POST /api/runs` answers (201). */
+export type { StartedRun } from "./run-starts.ts";
 /** What every state change answers (202). */
 export type { ChangeOutcome } from "./state-changes.ts";
 
@@ -32,6 +35,7 @@ export type { ChangeOutcome } from "./state-changes.ts";
 export type ErrorBody = ReturnType<ApiError["body"]>;
 
 /** The bodies the state-changing routes take. */
+export type StartRequest = z.infer<typeof StartBody>;
 export type DecideRequest = z.infer<typeof DecideBody>;
 export type SignalRequest = z.infer<typeof SignalBody>;
 export type ControlRequest = z.infer<typeof ControlBody>;

@@ -22,7 +22,14 @@ export function isLoopback(host: string): boolean {
 export function authenticate(
   request: IncomingMessage,
   url: URL,
-  options: { readonly tokens: ServeTokens; readonly loopbackOnly: boolean; readonly changesState: boolean; readonly tokenInQuery: boolean },
+  options: {
+    readonly tokens: ServeTokens;
+    readonly loopbackOnly: boolean;
+    readonly changesState: boolean;
+    readonly tokenInQuery: boolean;
+    /** The web app's files: a browser loading a page sends no header, so the token may come as the cookie `webAppCookie` sets. Never for the API: a cookie goes with requests other sites make. */
+    readonly tokenInCookie?: boolean;
+  },
 ): Caller {
   if (options.loopbackOnly) {
     const host = (request.headers.host ?? "").replace(/:\d+$/, "");
@@ -35,8 +42,10 @@ export function authenticate(
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (match === null) throw new ApiError(401, "bad_authorization", "the Authorization header is not `Bearer TOKEN`", "send `Authorization: Bearer TOKEN` with the token `flow serve` printed");
     token = match[1] ?? null;
-  } else if (options.tokenInQuery) {
+  } else if (options.tokenInQuery && url.searchParams.has("token")) {
     token = url.searchParams.get("token");
+  } else if (options.tokenInCookie === true && needed) {
+    token = cookieToken(request.headers.cookie);
   }
   if (token === null) {
     if (!needed) return { kind: "anonymous" };
@@ -46,4 +55,25 @@ export function authenticate(
   const holder = options.tokens.holderOf(token);
   if (holder === null) throw new ApiError(401, "token_unknown", "the bearer token is not one this server made", "`flow serve --add-token NAME` makes a token");
   return { kind: "holder", holder };
+}
+
+const cookieName = "flow_token";
+
+function cookieToken(header: string | undefined): string | null {
+  for (const part of (header ?? "").split(";")) {
+    const [name, ...value] = part.trim().split("=");
+    if (name === cookieName) return decodeURIComponent(value.join("="));
+  }
+  return null;
+}
+
+/**
+ * The cookie that lets a browser load the web app from a server beyond
+ * loopback: set when a page is opened as `/runs.html?token=TOKEN` (the
+ * link `flow serve` prints), sent back with the page's own files. HttpOnly
+ * (the page's script never sees it: it keeps the token it was given for
+ * the API's Authorization header) and SameSite=Strict.
+ */
+export function webAppCookie(token: string): string {
+  return `${cookieName}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`;
 }

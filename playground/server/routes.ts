@@ -1,6 +1,7 @@
 /** The API's routes, by method and path; anything else under /api/ is a 404 (405 for a known path and another method). */
 export type Route =
   | { readonly kind: "runs" }
+  | { readonly kind: "start" }
   | { readonly kind: "run"; readonly run: string }
   | { readonly kind: "graph"; readonly run: string }
   | { readonly kind: "entries"; readonly run: string }
@@ -14,7 +15,7 @@ export type Route =
   | { readonly kind: "control"; readonly run: string; readonly control: "pause" | "cancel" }
   | { readonly kind: "resume"; readonly run: string };
 
-export type Match = { readonly kind: "route"; readonly route: Route } | { readonly kind: "wrongMethod"; readonly allowed: "GET" | "POST" } | { readonly kind: "none" };
+export type Match = { readonly kind: "route"; readonly route: Route } | { readonly kind: "wrongMethod"; readonly allowed: "GET" | "POST" | "GET, POST" } | { readonly kind: "none" };
 
 const reads: Readonly<Record<string, (run: string) => Route>> = {
   graph: (run) => ({ kind: "graph", run }),
@@ -40,7 +41,10 @@ export function matchRoute(method: string, segments: readonly string[]): Match {
   const post = (route: Route): Match => (method === "POST" ? { kind: "route", route } : { kind: "wrongMethod", allowed: "POST" });
   const [first, run, action, instance, ...rest] = segments;
   if (first !== "runs" || rest.length > 0) return { kind: "none" };
-  if (run === undefined) return get({ kind: "runs" });
+  if (run === undefined) {
+    if (method === "POST") return { kind: "route", route: { kind: "start" } };
+    return method === "GET" || method === "HEAD" ? { kind: "route", route: { kind: "runs" } } : { kind: "wrongMethod", allowed: "GET, POST" };
+  }
   if (action === undefined) return get({ kind: "run", run });
   if (action === "vertices") return instance === undefined ? { kind: "none" } : get({ kind: "vertex", run, instance });
   if (instance !== undefined) return { kind: "none" };
@@ -64,6 +68,7 @@ export function changesState(route: Route): boolean {
     case "events":
     case "replay":
       return false;
+    case "start":
     case "decide":
     case "signal":
     case "control":

@@ -34,6 +34,17 @@ export class RunDrives {
       this.driving.delete(run);
       throw error;
     }
+    this.drive(driver);
+    return driver;
+  }
+
+  /** A run this server has just started (`POST /api/runs`): driven here from its first entry. */
+  adopt(driver: RunDriver): void {
+    this.drive(driver);
+  }
+
+  private drive(driver: RunDriver): void {
+    const run = driver.run;
     this.driving.set(run, driver);
     const done = driver.drive().then(
       (outcome: DriveOutcome) => this.log(`run ${run}: ${outcome}`),
@@ -44,7 +55,6 @@ export class RunDrives {
       this.done.delete(settled);
     });
     this.done.add(settled);
-    return driver;
   }
 
   /** Stops every run driven here (what is in flight is killed; `flow resume` continues them) and waits for each to be let go. */

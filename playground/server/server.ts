@@ -15,17 +15,18 @@ import type { RunnerKey } from "../../cli/runner-key.ts";
 import { ApiError, apiErrorOf } from "./api-error.ts";
 import { entriesPage, pageParams } from "./entries-page.ts";
 import { EventStreams, type StreamTiming } from "./event-stream.ts";
-import { authenticate, type Caller, isLoopback } from "./request-auth.ts";
+import { authenticate, webAppCookie, type Caller, isLoopback } from "./request-auth.ts";
 import { readBody } from "./request-body.ts";
 import { changesState, matchRoute, type Route } from "./routes.ts";
 import { RunDrives } from "./run-drives.ts";
 import { runGates } from "./run-gates.ts";
 import { runGraph } from "./run-graph.ts";
-import { runList } from "./run-list.ts";
+import { RunList } from "./run-list.ts";
 import { readRunOr409, runRecord } from "./run-lookup.ts";
 import type { ServerSigner } from "./server-signer.ts";
 import type { ServeTokens } from "./serve-tokens.ts";
 import { ControlBody, DecideBody, ResumeBody, SignalBody, StateChanges } from "./state-changes.ts";
+import { StartBody, startRun } from "./run-starts.ts";
 import { serveStatic } from "./static-files.ts";
 import { TimerLoop } from "./timer-loop.ts";
 import { vertexDetail } from "./vertex-detail.ts";
@@ -45,6 +46,8 @@ export interface ServerOptions {
   readonly clock: () => number;
   /** The web app's built assets. */
   readonly staticDir: string;
+  /** The project's directory: `POST /api/runs` reads programs from inside it only. */
+  readonly projectRoot: string;
   /** How often due timers are looked for (ms). */
   readonly tickEveryMs: number;
   readonly streams: StreamTiming;
@@ -69,12 +72,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const streams = new EventStreams(options.store, options.streams);
   const timers = new TimerLoop(options.store, drives, options.driverOptions, options.clock, options.log);
   const staticDir = resolve(options.staticDir);
+  const runs = new RunList(options.store);
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const url = new URL(request.url ?? "/", "http://flow.invalid");
     if (!url.pathname.startsWith("/api/")) {
       if (request.method !== "GET" && request.method !== "HEAD") throw new ApiError(405, "method_not_allowed", `${request.method ?? "?"} ${url.pathname}: only GET serves the web app`);
-      authenticate(request, url, { tokens: options.tokens, loopbackOnly, changesState: false, tokenInQuery: false });
+      const caller = authenticate(request, url, { tokens: options.tokens, loopbackOnly, changesState: false, tokenInQuery: true, tokenInCookie: true });
+      const given = url.searchParams.get("token");
+      if (caller.kind === "holder" && given !== null) response.setHeader("set-cookie", webAppCookie(given));
       serveStatic(staticDir, url.pathname, response);
       return;
     }
@@ -98,7 +104,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const route = match.route;
     const caller = authenticate(request, url, { tokens: options.tokens, loopbackOnly, changesState: changesState(route), tokenInQuery: route.kind === "events" });
-    if (route.kind === "runs") return json(response, 200, { runs: await runList(options.store, limitParam(url)) });
+    if (route.kind === "runs") return json(response, 200, { runs: await runs.read(limitParam(url)) });
+    if (route.kind === "start") {
+      if (caller.kind !== "holder") throw new ApiError(401, "token_missing", "starting a run needs a bearer token");
+      const started = await startRun(await readBody(request, StartBody), caller.holder, { drives, driverOptions: options.driverOptions, root: options.projectRoot, clock: options.clock });
+      options.log(`POST /api/runs → 201: ${started.said}`);
+      return json(response, 201, started);
+    }
     const record = await runRecord(options.store, route.run);
     if (route.kind === "events") return streams.serve(request, response, record.id, url);
     const [status, body] = await answer(route, record, caller, request, url);
@@ -106,7 +118,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     json(response, status, body);
   };
 
-  const answer = async (route: Exclude<Route, { kind: "runs" | "events" }>, record: RunRecord, caller: Caller, request: IncomingMessage, url: URL): Promise<[number, unknown]> => {
+  const answer = async (route: Exclude<Route, { kind: "runs" | "start" | "events" }>, record: RunRecord, caller: Caller, request: IncomingMessage, url: URL): Promise<[number, unknown]> => {
     const holder = (): string => {
       if (caller.kind === "holder") return caller.holder;
       throw new ApiError(401, "token_missing", "a change to a run needs a bearer token");

@@ -1,4 +1,4 @@
-import { dueRuns } from "../../cli/commands/tick.ts";
+import { DueRuns } from "../../cli/due-runs.ts";
 import { type DriverOptions, RunDriver } from "../../interpreter/host/run-driver.ts";
 import type { Store } from "../../interpreter/store/store.ts";
 import type { RunDrives } from "./run-drives.ts";
@@ -14,14 +14,17 @@ export class TimerLoop {
   private pass: Promise<void> | null = null;
   /** Why each due run was last left (held by another process…): said once, not every second. */
   private readonly left = new Map<string, string>();
+  private readonly due: DueRuns;
 
   constructor(
-    private readonly store: Store,
+    store: Store,
     private readonly drives: RunDrives,
     private readonly driverOptions: () => DriverOptions,
     private readonly clock: () => number,
     private readonly log: (line: string) => void,
-  ) {}
+  ) {
+    this.due = new DueRuns(store);
+  }
 
   start(everyMs: number): void {
     this.timer = setInterval(() => {
@@ -37,7 +40,7 @@ export class TimerLoop {
   private async once(): Promise<void> {
     let due: string[];
     try {
-      due = await dueRuns(this.store, this.clock());
+      due = await this.due.at(this.clock());
     } catch (error) {
       this.log(`timers: cannot read the runs: ${(error as Error).message}`);
       return;

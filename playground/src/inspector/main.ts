@@ -12,6 +12,12 @@ import { tokenField } from "./token-field.ts";
 type Page = RunsList | RunView;
 
 const api = new Api(location.href);
+// Opened from the link `flow serve` prints beyond loopback (`runs.html?token=…`): the token is kept for the API, and taken out of the address bar.
+const given = new URLSearchParams(location.search).get("token");
+if (given !== null) {
+  api.token = given;
+  history.replaceState(null, "", `${location.pathname}${location.hash}`);
+}
 const root = document.getElementById("inspector")!;
 let page: Page | null = null;
 

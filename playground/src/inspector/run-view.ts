@@ -9,7 +9,7 @@ import { budgetGauges } from "./budget-gauges.ts";
 import { el } from "./element.ts";
 import { GateCards } from "./gate-cards.ts";
 import { jsonLine } from "./json-view.ts";
-import { Timeline } from "./timeline.ts";
+import { keptRows, Timeline } from "./timeline.ts";
 import { vertexPanel } from "./vertex-panel.ts";
 
 const ended = new Set(["completed", "failed", "cancelled"]);
@@ -72,9 +72,11 @@ export class RunView {
       await this.refresh();
     }
     if (this.closed) return;
+    // The stream starts where the timeline's rows do: a thirty-hour run's million entries are not sent to show its last few hundred.
+    const after = this.summary!.entries - 1 - keptRows;
     this.closeStream = this.api.events(
       this.run,
-      null,
+      after < 0 ? null : after,
       (entries) => this.recorded(entries),
       (trouble) => this.say(trouble ?? "", trouble === null ? "" : "trouble"),
     );

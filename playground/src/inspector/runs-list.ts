@@ -3,16 +3,21 @@ import type { Api } from "./api-client.ts";
 import { ApiFailure } from "./api-client.ts";
 import { budgetGauges } from "./budget-gauges.ts";
 import { el } from "./element.ts";
+import { startForm } from "./start-form.ts";
 
 /** How often the list is read again: it has no stream of its own (each run has one). */
 const everyMs = 2_000;
 
-/** The runs in the store, newest first: status, what each has spent against its ceilings, where it waits, and how long ago it last moved. */
+/** The runs in the store, newest first: status, what each has spent against its ceilings, where it waits, its age and when it last moved; and a form to start one. */
 export class RunsList {
-  readonly element = el("section", { class: "runs-list", "aria-label": "runs" });
+  readonly element: HTMLElement;
+  /** Read again every few seconds; the form beside it is left alone, so nothing typed there is lost. */
+  private readonly table = el("div", { class: "runs-table" });
   private timer: number | undefined;
 
-  constructor(private readonly api: Api) {}
+  constructor(private readonly api: Api) {
+    this.element = el("section", { class: "runs-list", "aria-label": "runs" }, el("h2", {}, "Runs"), startForm(api, (run) => (location.hash = `run=${encodeURIComponent(run)}`)), this.table);
+  }
 
   async open(): Promise<void> {
     await this.read();
@@ -28,11 +33,11 @@ export class RunsList {
     try {
       ({ runs } = await this.api.get<{ runs: RunRow[] }>("runs"));
     } catch (error) {
-      this.element.replaceChildren(el("p", { class: "run-said trouble" }, error instanceof ApiFailure ? `${error.message}${error.hint === null ? "" : ` (${error.hint})`}` : String(error)));
+      this.table.replaceChildren(el("p", { class: "run-said trouble" }, error instanceof ApiFailure ? `${error.message}${error.hint === null ? "" : ` (${error.hint})`}` : String(error)));
       return;
     }
     if (runs.length === 0) {
-      this.element.replaceChildren(el("h2", {}, "Runs"), el("p", { class: "muted" }, "No runs in this store yet. Start one: ", el("code", {}, "flow run examples/hello.flow")));
+      this.table.replaceChildren(el("p", { class: "muted" }, "No runs in this store yet. Start one above, or: ", el("code", {}, "flow run examples/hello.flow")));
       return;
     }
     const rows = runs.map((r) =>
@@ -43,13 +48,12 @@ export class RunsList {
         el("td", {}, r.workflow, el("span", { class: "muted" }, ` (${r.source})`)),
         el("td", {}, el("span", { class: "status-badge", "data-status": r.status }, r.status), Object.keys(r.parked).length > 0 ? el("span", { class: "muted" }, ` at ${Object.values(r.parked).join(", ")}`) : null),
         el("td", { class: "spend" }, r.budget === null ? el("span", { class: "muted" }, "ledger unreadable") : budgetGauges({ spent: r.budget.spent, ceilings: r.budget.ceilings })),
-        el("td", { class: "muted", title: r.updatedAt }, ago(r.updatedAt)),
+        el("td", { class: "age", title: `started ${r.createdAt}, last moved ${r.updatedAt}` }, ago(r.createdAt), el("br", {}), el("span", { class: "muted" }, `moved ${ago(r.updatedAt)}`)),
         el("td", { class: "num" }, String(r.entries)),
       ),
     );
-    this.element.replaceChildren(
-      el("h2", {}, "Runs"),
-      el("table", { class: "runs" }, el("thead", {}, el("tr", {}, ...["run", "workflow", "status", "spent of budget", "last moved", "entries"].map((h) => el("th", {}, h)))), el("tbody", {}, ...rows)),
+    this.table.replaceChildren(
+      el("table", { class: "runs" }, el("thead", {}, el("tr", {}, ...["run", "workflow", "status", "spent of budget", "age", "entries"].map((h) => el("th", {}, h)))), el("tbody", {}, ...rows)),
     );
   }
 }

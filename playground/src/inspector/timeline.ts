@@ -3,12 +3,12 @@ import { el } from "./element.ts";
 import { entryLine } from "./entry-line.ts";
 
 /** The rows kept on the page: a thirty-hour run has millions of entries, and `flow export` has them all. */
-const keptRows = 600;
+export const keptRows = 600;
 
 /**
- * The run's entries as they are recorded, newest at the bottom, following
- * the end unless the reader has scrolled up. A row about a vertex
- * instance selects it in the inspector.
+ * The run's latest entries and those recorded while the page is open,
+ * newest at the bottom, following the end unless the reader has scrolled
+ * up. A row about a vertex instance selects it in the inspector.
  */
 export class Timeline {
   readonly element: HTMLElement;

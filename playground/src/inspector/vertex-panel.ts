@@ -70,8 +70,9 @@ function steps(list: readonly StepView[]): HTMLElement {
   );
 }
 
+/** A labelled part of the panel; `data-field` is the label's first word (`steps (3)` is `steps`). */
 function field(label: string, content: HTMLElement): HTMLElement {
-  return el("div", { class: "field" }, el("h4", {}, label), content);
+  return el("div", { class: "field", "data-field": label.split(" ")[0]! }, el("h4", {}, label), content);
 }
 
 function table(head: readonly string[], rows: readonly (readonly string[])[]): HTMLElement {
