@@ -53,6 +53,11 @@ async function close(page: Page): Promise<void> {
   await page.context().close();
 }
 
+/** Each drawn node's `data-state`, by its `data-node`. */
+async function nodeStates(page: Page): Promise<Record<string, string>> {
+  return page.evaluate<Record<string, string>>(`Object.fromEntries([...document.querySelectorAll("svg.dag g[data-node]")].map((g) => [g.dataset.node, g.dataset.state ?? ""]))`);
+}
+
 /** The fragment the page writes: `#src=` and the source deflated, in base64url. */
 function fragmentOf(source: string): string {
   return `#src=${deflateRawSync(Buffer.from(source)).toString("base64url")}`;
@@ -191,6 +196,40 @@ describe("the playground in a browser", { timeout: 120_000 }, () => {
     await again.locator("#workflows button", { hasText: "security_backport" }).waitFor();
     await close(page);
     await close(again);
+  });
+
+  // The Simulate button: the run goes through the interpreter's core in the page's worker, in a simulated world.
+  it("simulates an example with a fan-out and a gate: nodes turn green, the gate waits for a click, the run completes", async () => {
+    const page = await open();
+    await page.selectOption("#examples", "examples/monorepo-to-turbo.flow");
+    await page.locator("#workflows button[aria-pressed=true]", { hasText: "monorepo_to_turbo" }).waitFor();
+    await page.selectOption("#simulate-speed", "fast");
+    await page.click("#simulate-run");
+
+    // The run goes on until the gate: everything above it is done, the fan-outs counted, the gate parked.
+    const approve = page.locator('#simulate-waits button[data-answer="approve"]');
+    await page.waitForSelector('#simulate[data-status="waiting"]', { timeout: 60_000 });
+    expect(await page.textContent("#simulate-waits")).toContain('waiting for approval "merge" (timeout in 168h)');
+    const atGate = await nodeStates(page);
+    const byLabel = async (label: string) => (await page.locator("svg.dag g[data-node]", { hasText: label }).first().getAttribute("data-node"))!;
+    expect(atGate[await byLabel("list_packages(")]).toBe("done");
+    expect(atGate[await byLabel("migrate_package(")]).toBe("done");
+    expect(atGate[await byLabel("approve")]).toBe("parked");
+    expect(await page.locator("svg.dag g[data-node]", { hasText: "migrate_package(" }).locator(".node-detail").textContent()).toBe("3/3 done");
+    expect(await page.isVisible("#simulate-note")).toBe(true);
+    expect(await page.textContent("#simulate-spend")).toMatch(/compute \S+ of 30h/);
+    await page.locator("svg.dag g[data-node]", { hasText: "approve" }).first().scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(screenshots, "playground-simulate-gate.png") });
+
+    await approve.click();
+    await page.waitForSelector('#simulate[data-status="completed"]', { timeout: 30_000 });
+    const states = await nodeStates(page);
+    for (const [node, state] of Object.entries(states)) expect(`${node} ${state}`).toBe(`${node} done`);
+    expect(await page.textContent("#simulate-status")).toMatch(/^sim-[0-9a-f]{12} · \d+ entries · \S+ simulated · completed$/);
+    expect(JSON.parse((await page.textContent("#simulate-outcome"))!)).toHaveLength(3);
+    await page.locator("#simulate-run").scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(screenshots, "playground-simulate.png") });
+    await close(page);
   });
 
   it("reports its bundle size and time to interactive", async () => {

@@ -1,7 +1,7 @@
 import { createPublicKey, type KeyObject, sign, verify } from "node:crypto";
 import { z } from "zod";
-import { canonicalJson } from "../../compiler/ir/canonical-json.ts";
 import { type EntryOf, GateDecision } from "../ledger/entry.ts";
+import { decisionPayloadText } from "./decision-payload.ts";
 
 /**
  * A decision at a gate, signed: what `flow approve` records. The approver's
@@ -23,7 +23,7 @@ export type SignedDecision = z.infer<typeof SignedDecision>;
 
 /** The bytes the signature covers. */
 export function decisionPayload(d: Omit<SignedDecision, "approver" | "signature">): Buffer {
-  return Buffer.from(canonicalJson({ comment: d.comment, decision: d.decision, gate: d.instance, head: d.head, run: d.run, v: 1 }), "utf8");
+  return Buffer.from(decisionPayloadText(d), "utf8");
 }
 
 export function signDecision(

@@ -1,4 +1,4 @@
-import type { Analysis, FormatResult, FromWorker, ToWorker } from "./protocol.ts";
+import type { Analysis, FormatResult, FromWorker, SimulationAnswer, SimulationFrame, ToWorker } from "./protocol.ts";
 import CompilerWorker from "./worker/compiler-worker.ts?worker";
 
 /**
@@ -12,6 +12,10 @@ export class CompilerClient {
   private latest = -1;
   private nextId = 0;
   private readonly formats = new Map<number, (result: FormatResult) => void>();
+  /** The simulation the page shows: frames of earlier ones are dropped. */
+  private simulation = -1;
+  /** Where a simulation's frames go (simulate/simulate-panel.ts). */
+  onSimulation: (frame: SimulationFrame) => void = () => undefined;
 
   constructor(
     private readonly onAnalysis: (analysis: Analysis) => void,
@@ -33,6 +37,25 @@ export class CompilerClient {
     });
   }
 
+  /** Starts simulating `workflow` of this source (a new simulation stops the last); returns its number. */
+  simulate(path: string, text: string, workflow: string, pace: number): number {
+    this.simulation = this.nextId++;
+    this.send({ kind: "simulate", id: this.simulation, path, text, workflow, pace });
+    return this.simulation;
+  }
+
+  answerSimulation(answer: SimulationAnswer): void {
+    this.send({ kind: "simulation-answer", id: this.simulation, answer });
+  }
+
+  paceSimulation(pace: number): void {
+    this.send({ kind: "simulation-pace", id: this.simulation, pace });
+  }
+
+  stopSimulation(): void {
+    this.send({ kind: "simulation-stop", id: this.simulation });
+  }
+
   private send(message: ToWorker): void {
     this.worker.postMessage(message);
   }
@@ -48,6 +71,9 @@ export class CompilerClient {
       case "not-formatted":
         this.formats.get(message.id)?.(message);
         this.formats.delete(message.id);
+        return;
+      case "simulation":
+        if (message.id === this.simulation) this.onSimulation(message);
         return;
       case "crashed":
         this.onCrash(message.message);

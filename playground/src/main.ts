@@ -10,6 +10,7 @@ import { PlanView } from "./panels/plan-view.ts";
 import { renderProblems } from "./panels/problems-list.ts";
 import type { Analysis, HoverType } from "./protocol.ts";
 import { decodeFragment, encodeFragment } from "./share/url-fragment.ts";
+import { SimulatePanel } from "./simulate/simulate-panel.ts";
 
 /**
  * The playground's page: the editor on the left, the plan of the current
@@ -17,6 +18,8 @@ import { decodeFragment, encodeFragment } from "./share/url-fragment.ts";
  * comes back becomes markers, hover types, the problems list, the DAG and
  * the cost table. The source is written into the URL's fragment as it
  * changes, so the address bar is always a link to what is on screen.
+ * Simulate runs the workflow shown in the worker, in a simulated world
+ * (simulate/), and paints the DAG as it goes.
  */
 
 /** Imports in the editor's file resolve as if it sat in examples/ (`./shared/releases.flow`). */
@@ -49,6 +52,7 @@ const client = new CompilerClient(applyAnalysis, (message) => {
   status.textContent = `the compiler crashed: ${message.split("\n")[0]}`;
   status.className = "has-errors";
 });
+const simulate = new SimulatePanel($("simulate"), client, () => ({ path: entryPath, text: model.getValue() }));
 registerHoverTypes(() => hovers);
 registerFormatter(client, () => entryPath, (reason) => (status.textContent = reason));
 
@@ -56,6 +60,7 @@ client.analyse(entryPath, model.getValue(), model.getVersionId());
 let fragmentTimer: ReturnType<typeof setTimeout> | undefined;
 model.onDidChangeContent(() => {
   client.analyse(entryPath, model.getValue(), model.getVersionId());
+  simulate.sourceChanged();
   // The address bar follows the text, a little behind it: rewriting it on every key would be wasted work.
   clearTimeout(fragmentTimer);
   fragmentTimer = setTimeout(() => void writeFragment(), 250);

@@ -1,3 +1,5 @@
+import type { NodeProgress } from "./graph/node-states.ts";
+
 /**
  * The messages between the page and the compiler's worker. Both sides
  * switch on `kind`; structured clone carries them, so they hold plain data
@@ -116,8 +118,61 @@ export type FormatResult =
   | { readonly kind: "formatted"; readonly id: number; readonly text: string }
   | { readonly kind: "not-formatted"; readonly id: number; readonly reason: string };
 
+/** A gate or a `wait signal` a simulated run is parked at (simulate/simulation.ts). */
+export interface SimulationWait {
+  readonly instance: string;
+  readonly kind: "approval" | "signal";
+  /** `approval "merge"`, `signal "fix-merged"`. */
+  readonly waitingFor: string;
+  /** What a gate shows its approvers, as JSON text; null when it shows nothing. */
+  readonly show: string | null;
+  /** Its timeout, as a duration from the simulated now (`7d`); null without one. */
+  readonly timeout: string | null;
+}
+
+/** A unit of the run's budget: spent so far, and its ceiling (null without one). */
+export interface SimulationSpend {
+  readonly unit: string;
+  readonly spent: string;
+  readonly ceiling: string | null;
+  /** Spent as a share of the ceiling, 0 to 1 (or more); null without a ceiling. */
+  readonly share: number | null;
+}
+
+/** How a simulated run stands, after each event. */
+export interface SimulationFrame {
+  readonly kind: "simulation";
+  /** The page's number for the simulation: frames of one it has let go are dropped. */
+  readonly id: number;
+  /** `refused`: the source has errors or no such workflow; `stopped`: the page stopped it. */
+  readonly status: "running" | "waiting" | "completed" | "failed" | "aborted" | "refused" | "stopped";
+  readonly run: string;
+  readonly workflow: string;
+  /** Entries in the ledger so far. */
+  readonly entries: number;
+  /** The simulated time since the run started, as a duration (`2m30s`). */
+  readonly elapsed: string;
+  /** Each drawn node's state (graph/node-states.ts), by node id. */
+  readonly states: readonly (readonly [string, NodeProgress])[];
+  readonly waiting: readonly SimulationWait[];
+  readonly spend: readonly SimulationSpend[];
+  /** The run's result as JSON text, its failures, or why it could not start; null while it runs. */
+  readonly outcome: string | null;
+}
+
+/** The page's answer to a simulated run waiting: a decision at a gate, a made-up signal, or letting the timeout pass. */
+export type SimulationAnswer =
+  | { readonly kind: "decide"; readonly instance: string; readonly decision: "approve" | "reject" }
+  | { readonly kind: "signal"; readonly instance: string }
+  | { readonly kind: "lapse"; readonly instance: string };
+
 export type ToWorker =
   | { readonly kind: "analyse"; readonly version: number; readonly path: string; readonly text: string }
-  | { readonly kind: "format"; readonly id: number; readonly path: string; readonly text: string };
+  | { readonly kind: "format"; readonly id: number; readonly path: string; readonly text: string }
+  /** Simulates `workflow` of the source; `pace`: wall ms between events (0: as fast as it goes). */
+  | { readonly kind: "simulate"; readonly id: number; readonly path: string; readonly text: string; readonly workflow: string; readonly pace: number }
+  | { readonly kind: "simulation-answer"; readonly id: number; readonly answer: SimulationAnswer }
+  | { readonly kind: "simulation-pace"; readonly id: number; readonly pace: number }
+  | { readonly kind: "simulation-stop"; readonly id: number };
 
-export type FromWorker = Analysis | FormatResult | { readonly kind: "crashed"; readonly message: string };
+export type FromWorker = Analysis | FormatResult | SimulationFrame | { readonly kind: "crashed"; readonly message: string };
