@@ -82,7 +82,8 @@ export function amount(unit: CostUnit, value: number): string {
     case "tokens":
       return `${Math.round(value)} tokens`;
     case "usd":
-      return `$${value.toFixed(2)}`;
+      // A few model calls cost less than a cent: shown as $0.00 they would look free.
+      return value > 0 && value < 0.01 ? `$${value.toFixed(4)}` : `$${value.toFixed(2)}`;
     case "compute":
     case "wall":
       return value < 1_000 ? `${Math.round(value)} ms` : `${(value / 1_000).toFixed(1)} s`;
