@@ -87,8 +87,8 @@ function record(state: RunState, entry: Entry, plan: RunPlan): void {
         result: null,
         failure: null,
         because: null,
-        checkpoints: same ? previous.checkpoints : [],
-        stepIds: same ? previous.stepIds : carried === null ? [] : [...carried.ids],
+        checkpoints: same ? previous.checkpoints : noCheckpoints,
+        stepIds: same ? previous.stepIds : carried === null ? noStepIds : [...carried.ids],
         carried,
       };
       state.vertices.set(entry.vertex, vertex);
@@ -107,15 +107,15 @@ function record(state: RunState, entry: Entry, plan: RunPlan): void {
       if (entry.data.tokens !== undefined) state.budget.spent.tokens += entry.data.tokens;
       if (entry.data.usd !== undefined) state.budget.spent.usd += entry.data.usd;
       state.journal.set(entry.data.id, { result: entry.data.result });
-      vertexOf(state, entry).stepIds[entry.data.index] = entry.data.id;
+      ownStepIds(vertexOf(state, entry))[entry.data.index] = entry.data.id;
       return;
     case "step.failed":
       state.budget.spent.compute += entry.data.compute;
       state.journal.set(entry.data.id, { failure: entry.data.failure });
-      vertexOf(state, entry).stepIds[entry.data.index] = entry.data.id;
+      ownStepIds(vertexOf(state, entry))[entry.data.index] = entry.data.id;
       return;
     case "vertex.checkpoint":
-      vertexOf(state, entry).checkpoints.push({ label: entry.data.label, steps: entry.data.steps });
+      ownCheckpoints(vertexOf(state, entry)).push({ label: entry.data.label, steps: entry.data.steps });
       return;
     case "vertex.completed": {
       const vertex = vertexOf(state, entry);
@@ -140,8 +140,8 @@ function record(state: RunState, entry: Entry, plan: RunPlan): void {
       }
       vertex.status = "retrying";
       vertex.attempt = entry.attempt;
-      vertex.checkpoints = [];
-      vertex.stepIds = [];
+      vertex.checkpoints = noCheckpoints;
+      vertex.stepIds = noStepIds;
       return;
     }
     case "vertex.skipped":
@@ -152,8 +152,8 @@ function record(state: RunState, entry: Entry, plan: RunPlan): void {
         result: null,
         failure: null,
         because: entry.data.because,
-        checkpoints: [],
-        stepIds: [],
+        checkpoints: noCheckpoints,
+        stepIds: noStepIds,
         carried: null,
       });
       return;
@@ -213,6 +213,27 @@ function record(state: RunState, entry: Entry, plan: RunPlan): void {
       state.abortReason = entry.data.reason;
       return;
   }
+}
+
+/**
+ * The lists a vertex state starts with: one empty list each, shared until
+ * the fold first adds to one (ownStepIds, ownCheckpoints), and frozen, so
+ * that a write anywhere else fails at once. Most attempts pass no
+ * checkpoint and many run no step: two new lists for every vertex
+ * instance were a third of the objects the state keeps of it, which the
+ * collector copies and marks again as the state grows.
+ */
+const noCheckpoints = Object.freeze([]) as unknown as VertexState["checkpoints"];
+const noStepIds = Object.freeze([]) as unknown as VertexState["stepIds"];
+
+function ownStepIds(vertex: VertexState): VertexState["stepIds"] {
+  if (vertex.stepIds === noStepIds) vertex.stepIds = [];
+  return vertex.stepIds;
+}
+
+function ownCheckpoints(vertex: VertexState): VertexState["checkpoints"] {
+  if (vertex.checkpoints === noCheckpoints) vertex.checkpoints = [];
+  return vertex.checkpoints;
 }
 
 /** A gate decided: the run no longer waits there (and runs again when it waited nowhere else). */
