@@ -2,7 +2,8 @@ import type { Span } from "../compiler/ir/span.ts";
 import { type Produced, RunCore } from "./core/advance.ts";
 import type { StepRequest } from "./core/body-run.ts";
 import { startAttempt, type UnitRun } from "./core/unit-run.ts";
-import { instanceId, splitInstance } from "./core/plan.ts";
+import { placementOf } from "./core/placement.ts";
+import { splitInstance } from "./core/plan.ts";
 import { describeBreak, isSealedFrom, sealPieces } from "./ledger/chain.ts";
 import { recordedDecision, signatureHolds } from "./gates/decision.ts";
 import { ChainCheck } from "./ledger/chain-check.ts";
@@ -122,8 +123,15 @@ export async function replayLedger(texts: Iterable<string> | AsyncIterable<reado
   /**
    * The body the last entry from the world fed, while the entries it produced then are read: they come right after
    * that entry (they are appended with it), so the next text is compared with the first of them before anything else.
+   * A body its attempt's start fed joins `bodies` only if it is still running when the recording turns elsewhere
+   * (`unfeed`): most finish first (a node without steps, a step answered from the journal), and a map that gained and
+   * lost an entry for every attempt made its table again each time.
    */
   let fed: RunningBody | null = null;
+  const unfeed = () => {
+    if (fed !== null && (fed.drafts.length > 0 || fed.request !== null)) bodies.set(fed.body.instance, fed);
+    fed = null;
+  };
 
   /**
    * Takes a text that is the entry replay expects next, as its routing by kind would (below): the next decision made,
@@ -154,18 +162,16 @@ export async function replayLedger(texts: Iterable<string> | AsyncIterable<reado
   /** Takes one recorded entry: null to go on, or the verdict that ends the replay. */
   const step = (ready: RunCore, text: string): ReplayVerdict | null => {
     if (expectedNext(ready, text)) return null;
-    fed = null;
-    // Decisions and bodies' entries are routed without parsing the text: replay produces them and compares texts.
-    const peeked = peekMember(text, "kind");
-    let origin = peeked === undefined ? undefined : origins.get(peeked);
-    let entry: Entry | undefined;
-    if (origin === undefined) {
-      entry = parsed(text);
-      if (entry === undefined) return { kind: "invalid", seq, reason: "an entry that is not a JSON object" };
-      const kind = String(entry.kind);
-      origin = origins.get(kind);
-      if (origin === undefined) return { kind: "invalid", seq, reason: `an entry of unknown kind \`${kind}\`` };
-    }
+    unfeed();
+    // A text replay did not take as the one it expected next is from the world, mostly (the first decision after a
+    // batch of inputs, and a body's entry read later than right after its input, are the others): it is parsed, as an
+    // entry from the world must be, and routed by its kind. (Reading the kind out of the text first, to spare the
+    // others a parse, cost the entries from the world that scan and a lookup by a new string each.)
+    const entry = parsed(text);
+    if (entry === undefined) return { kind: "invalid", seq, reason: "an entry that is not a JSON object" };
+    const kind = String(entry.kind);
+    const origin = origins.get(kind);
+    if (origin === undefined) return { kind: "invalid", seq, reason: `an entry of unknown kind \`${kind}\`` };
 
     if (origin === "decided") {
       decideBatch(ready);
@@ -177,7 +183,7 @@ export async function replayLedger(texts: Iterable<string> | AsyncIterable<reado
     if (next !== undefined) return diverged(next, text, "replay decided another entry here");
 
     if (origin === "body") {
-      const vertex = entry === undefined ? peekMember(text, "vertex") : (entry as { vertex?: unknown }).vertex;
+      const vertex = (entry as { vertex?: unknown }).vertex;
       const running = typeof vertex === "string" ? bodies.get(vertex) : undefined;
       const draft = running?.drafts.shift();
       if (running === undefined || draft === undefined) return diverged(null, text, "the recording has a body entry here that the body does not produce");
@@ -189,8 +195,6 @@ export async function replayLedger(texts: Iterable<string> | AsyncIterable<reado
     }
 
     // From the world: taken as recorded; the body it feeds is run on.
-    entry ??= parsed(text);
-    if (entry === undefined) return { kind: "invalid", seq, reason: "an entry that is not a JSON object" };
     // A decision at a gate is someone's signature: it holds, or the recording is not what they signed; and it is
     // recorded with the takeover it was made for, on the head it was signed against (the head that takeover links to).
     if (entry.kind === "run.resumed") takeover = { seq, prev: entry.prev };
@@ -232,7 +236,13 @@ export async function replayLedger(texts: Iterable<string> | AsyncIterable<reado
   };
 
   const read = async (): Promise<ReplayVerdict | null> => {
-    if (Symbol.iterator in texts) {
+    if (Array.isArray(texts)) {
+      // By index: a for-of here made an iterator result for every text (this loop is in an async function).
+      for (let i = 0; i < texts.length; i++) {
+        const verdict = take(texts[i] as string);
+        if (verdict !== null) return verdict;
+      }
+    } else if (Symbol.iterator in texts) {
       for (const text of texts) {
         const verdict = take(text);
         if (verdict !== null) return verdict;
@@ -250,6 +260,7 @@ export async function replayLedger(texts: Iterable<string> | AsyncIterable<reado
     if (last === null) return { kind: "invalid", seq: 0, reason: "the ledger is empty" };
     decideBatch(last);
     seq++;
+    unfeed();
     // A body's entries are appended with the step that produced them: a ledger cut between the two was not written whole.
     for (const running of bodies.values()) {
       const draft = running.drafts[0];
@@ -313,22 +324,6 @@ function memberOf(text: string, name: "prev" | "hash"): string | null {
 }
 
 /**
- * A top-level member of a sealed entry's text, read without parsing it:
- * `kind` and `vertex` come after `data`, so the last `,"kind":"` is the
- * member (inside a string, a quote is escaped). Only routes the entry:
- * what is accepted is always compared in full.
- */
-function peekMember(text: string, name: "kind" | "vertex"): string | undefined {
-  const key = name === "kind" ? ',"kind":"' : ',"vertex":"';
-  // The last one, found going forward: V8's indexOf is a fast builtin, lastIndexOf a call into its runtime.
-  let at = text.indexOf(key);
-  if (at === -1) return undefined;
-  for (let next = text.indexOf(key, at + 1); next !== -1; next = text.indexOf(key, next + 1)) at = next;
-  const end = text.indexOf('"', at + key.length);
-  return end === -1 ? undefined : text.slice(at + key.length, end);
-}
-
-/**
  * Starts or continues the body of the attempt a world entry concerns: the body fed (null when the entry feeds none), or
  * a problem if the recording asks for another step than the body does.
  */
@@ -336,12 +331,14 @@ function feedBody(core: RunCore, bodies: Map<string, RunningBody>, entry: Entry)
   switch (entry.kind) {
     case "vertex.started": {
       const vertex = core.state.vertices.get(entry.vertex);
-      const unit = core.plan.units.get(core.plan.vertices.get(instanceId(entry.vertex))?.unit ?? "");
+      // Its place, which the fold asks for again when the attempt ends (the next entry, for most): worked out once.
+      const unit = core.plan.units.get(placementOf(core.plan, entry.vertex).vertex?.unit ?? "");
       if (vertex === undefined || unit === undefined) return `vertex ${entry.vertex} started without being scheduled`;
       const body = startAttempt(core.plan, core.state, entry.vertex, entry.attempt, unit, vertex.args);
       const progress = body.resume(entry.at);
       const running: RunningBody = { body, request: progress.kind === "step" ? progress.request : null, drafts: progress.drafts };
-      bodies.set(entry.vertex, running);
+      // It is fed, and joins the bodies once unfed (replayLedger), unless it takes the place of one there (in its order).
+      if (bodies.has(entry.vertex)) bodies.set(entry.vertex, running);
       return running;
     }
     case "step.completed":

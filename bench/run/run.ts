@@ -216,7 +216,10 @@ if (sections.has("replay")) {
       `    ${int(rate)} entries/s (${int(low)}–${int(high)}), ${(median(results.map((r) => r.ms)) / 1000).toFixed(1)} s; target ≥ 200,000: ${verdict(rate >= 200_000)} (${times(rate / 200_000)} target); ` +
         `${times(rate / peers.temporalReplay[1])}–${times(rate / peers.temporalReplay[0])} Temporal's replayer (3,600–4,300 events/s)`,
     );
-    console.log(`    ${int(perCpu)} entries per CPU-second; peak RSS ${int(peak(`replay: ${c.name}`, results))} MB`);
+    const perMainCpu = median(results.map((r) => (r.count * 1000) / Number(r.detail?.["mainCpuMs"])));
+    console.log(
+      `    ${int(perCpu)} entries per CPU-second of the process, ${Number.isNaN(perMainCpu) ? "?" : int(perMainCpu)} per CPU-second of its main thread; peak RSS ${int(peak(`replay: ${c.name}`, results))} MB`,
+    );
     printProfile(c.label, { kind: c.kind, file }, c.name);
   }
 }

@@ -1,8 +1,8 @@
-import type { Vertex } from "../../compiler/ir/workflow.ts";
 import type { Entry, EntryOf } from "../ledger/entry.ts";
 import { chargeWall, initialBudget, reserveIn, setEnvelope } from "./budget.ts";
 import { ItemMap } from "./item-map.ts";
-import { enclosingItem, type RunPlan, splitInstance } from "./plan.ts";
+import { type FanOutItem, itemsAround, placementOf } from "./placement.ts";
+import type { RunPlan } from "./plan.ts";
 import type { GateState, RunState, VertexState } from "./state.ts";
 
 /**
@@ -87,8 +87,8 @@ function record(state: RunState, entry: Entry, plan: RunPlan): void {
         result: null,
         failure: null,
         because: null,
-        checkpoints: same ? previous.checkpoints : [],
-        stepIds: same ? previous.stepIds : [...(carried?.ids ?? [])],
+        checkpoints: same ? previous.checkpoints : noCheckpoints,
+        stepIds: same ? previous.stepIds : carried === null ? noStepIds : [...carried.ids],
         carried,
       };
       state.vertices.set(entry.vertex, vertex);
@@ -107,15 +107,15 @@ function record(state: RunState, entry: Entry, plan: RunPlan): void {
       if (entry.data.tokens !== undefined) state.budget.spent.tokens += entry.data.tokens;
       if (entry.data.usd !== undefined) state.budget.spent.usd += entry.data.usd;
       state.journal.set(entry.data.id, { result: entry.data.result });
-      vertexOf(state, entry).stepIds[entry.data.index] = entry.data.id;
+      ownStepIds(vertexOf(state, entry))[entry.data.index] = entry.data.id;
       return;
     case "step.failed":
       state.budget.spent.compute += entry.data.compute;
       state.journal.set(entry.data.id, { failure: entry.data.failure });
-      vertexOf(state, entry).stepIds[entry.data.index] = entry.data.id;
+      ownStepIds(vertexOf(state, entry))[entry.data.index] = entry.data.id;
       return;
     case "vertex.checkpoint":
-      vertexOf(state, entry).checkpoints.push({ label: entry.data.label, steps: entry.data.steps });
+      ownCheckpoints(vertexOf(state, entry)).push({ label: entry.data.label, steps: entry.data.steps });
       return;
     case "vertex.completed": {
       const vertex = vertexOf(state, entry);
@@ -140,8 +140,8 @@ function record(state: RunState, entry: Entry, plan: RunPlan): void {
       }
       vertex.status = "retrying";
       vertex.attempt = entry.attempt;
-      vertex.checkpoints = [];
-      vertex.stepIds = [];
+      vertex.checkpoints = noCheckpoints;
+      vertex.stepIds = noStepIds;
       return;
     }
     case "vertex.skipped":
@@ -152,8 +152,8 @@ function record(state: RunState, entry: Entry, plan: RunPlan): void {
         result: null,
         failure: null,
         because: entry.data.because,
-        checkpoints: [],
-        stepIds: [],
+        checkpoints: noCheckpoints,
+        stepIds: noStepIds,
         carried: null,
       });
       return;
@@ -215,6 +215,27 @@ function record(state: RunState, entry: Entry, plan: RunPlan): void {
   }
 }
 
+/**
+ * The lists a vertex state starts with: one empty list each, shared until
+ * the fold first adds to one (ownStepIds, ownCheckpoints), and frozen, so
+ * that a write anywhere else fails at once. Most attempts pass no
+ * checkpoint and many run no step: two new lists for every vertex
+ * instance were a third of the objects the state keeps of it, which the
+ * collector copies and marks again as the state grows.
+ */
+const noCheckpoints = Object.freeze([]) as unknown as VertexState["checkpoints"];
+const noStepIds = Object.freeze([]) as unknown as VertexState["stepIds"];
+
+function ownStepIds(vertex: VertexState): VertexState["stepIds"] {
+  if (vertex.stepIds === noStepIds) vertex.stepIds = [];
+  return vertex.stepIds;
+}
+
+function ownCheckpoints(vertex: VertexState): VertexState["checkpoints"] {
+  if (vertex.checkpoints === noCheckpoints) vertex.checkpoints = [];
+  return vertex.checkpoints;
+}
+
 /** A gate decided: the run no longer waits there (and runs again when it waited nowhere else). */
 function decideGate(state: RunState, instance: string, gate: GateState): void {
   state.gates.set(instance, gate);
@@ -245,54 +266,12 @@ function fanOutOf(state: RunState, instance: string) {
   return fanOut;
 }
 
-/** Where a vertex instance lies: its vertex in the plan, and the fan-out items it lies in, innermost first. */
-interface Placement {
-  readonly vertex: Vertex | undefined;
-  readonly items: readonly FanOutItem[];
-}
-
-/** An item of a fan-out instance. */
-interface FanOutItem {
-  readonly instance: string;
-  readonly item: number;
-}
-
-/**
- * The placement of the vertex instance the fold looked at last. The fold
- * looks at an entry's instance two or three times (its reservation, the
- * items it begins, the items it changes); working the placement out from
- * the key each time (slices, a lookup by a new id, an object per item)
- * was some 4% of replay's profile. It is the plan's and the key's alone:
- * nothing of the state.
- */
-let lastPlacement: { readonly plan: RunPlan; readonly instance: string; readonly placement: Placement } | null = null;
-
-function placementOf(plan: RunPlan, instance: string): Placement {
-  if (lastPlacement !== null && lastPlacement.instance === instance && lastPlacement.plan === plan) return lastPlacement.placement;
-  const { id, path } = splitInstance(instance);
-  const vertex = plan.vertices.get(id);
-  const placement = { vertex, items: itemsAround(plan, vertex?.fanOut ?? null, path) };
-  lastPlacement = { plan, instance, placement };
-  return placement;
-}
-
-/** The fan-out items an element at `path`, directly in the fan-out `fanOutId`, lies in, innermost first. */
-function itemsAround(plan: RunPlan, fanOutId: string | null, path: string): FanOutItem[] {
-  const items: FanOutItem[] = [];
-  let id = fanOutId;
-  let itemPath = path;
-  while (id !== null && itemPath !== "") {
-    items.push(enclosingItem(id, itemPath));
-    itemPath = itemPath.slice(0, itemPath.lastIndexOf("["));
-    id = plan.fanOuts.get(id)?.parent ?? null;
-  }
-  return items;
-}
-
 /**
  * Marks the fan-out items an entry changes something in, so that `decide`
  * looks at them again (memo.ts): a vertex's state, a nested fan-out, a
- * barrier, a timer of a retry or a sleep.
+ * barrier, a timer of a retry or a sleep. Every entry that gives a vertex
+ * a state marks its item, so `decide` takes an item never marked for one
+ * whose vertices have none.
  */
 function touch(state: RunState, entry: Entry, plan: RunPlan): void {
   let key: string;
@@ -335,8 +314,8 @@ function touch(state: RunState, entry: Entry, plan: RunPlan): void {
   if (element === "vertex") {
     items = placementOf(plan, key).items;
   } else {
-    const { id, path } = splitInstance(key);
-    items = itemsAround(plan, enclosingFanOut(plan, element, id), path);
+    const open = key.indexOf("[");
+    items = open === -1 ? [] : itemsAround(plan, enclosingFanOut(plan, element, key.slice(0, open)), key, open);
   }
   for (const { instance, item } of items) state.fanOuts.get(instance)?.changedAt.set(item, entry.seq);
 }

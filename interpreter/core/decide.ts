@@ -56,8 +56,20 @@ class Walk {
   private above: Above = { pending: false, blocked: false };
   /** Where the statement being evaluated reports failures (a fan-out's item has its own). */
   private sink: Sink = [];
-  /** The innermost fan-out item being read (its path), and whether it waited on anything outside it or on a free slot. */
-  private item = { path: "", external: false };
+  /**
+   * The innermost fan-out item being read (its path), and whether it waited on anything outside it or on a free slot.
+   * Two fields, not an object: `decide` changes them for every item it reads.
+   */
+  private itemPath = "";
+  private external = false;
+  /**
+   * The fan-out item being read, by its path and its fan-out's id, while no entry has changed anything in it
+   * (FanOutState's `changedAt`: the fold marks an item for every entry about a vertex in it), else null: a vertex
+   * directly in it then has no state, and is not looked up among the run's vertices (a map of every vertex instance,
+   * where a key that is not there costs a few cache misses, for every item that begins).
+   */
+  private untouchedPath: string | null = null;
+  private untouchedFanOut: string | null = null;
   /**
    * What this pass already concluded of a vertex or fan-out instance: an
    * expression is primed and then evaluated, and a value may be read twice,
@@ -115,9 +127,9 @@ class Walk {
     return new WalkScope(this, path);
   }
 
-  /** `item.external` when a value an item reads belongs to a scope outside the item. */
+  /** `external` when a value an item reads belongs to a scope outside the item. */
   waitsFor(owner: WalkScope): void {
-    if (!owner.path.startsWith(this.item.path)) this.item.external = true;
+    if (!owner.path.startsWith(this.itemPath)) this.external = true;
   }
 
   /** A vertex instance, concluded once a pass. */
@@ -125,7 +137,7 @@ class Walk {
     const key = scope.instanceOf(id);
     const known = this.concludedVertices.get(key);
     if (known !== undefined) return known;
-    const concluded = settled(() => this.vertex(id, key, frame));
+    const concluded = settled(() => this.vertex(id, key, frame, scope.path === this.untouchedPath));
     this.concludedVertices.set(key, concluded);
     return concluded;
   }
@@ -271,10 +283,11 @@ class Walk {
     for (const inner of subExpressions(expr)) this.prime(inner, frame);
   }
 
-  private vertex(id: string, key: string, frame: Frame): Concluded {
-    const known = this.state.vertices.get(key);
+  /** `inUntouchedItem`: it is read in the scope of the untouched item (`untouchedPath`), if there is one. */
+  private vertex(id: string, key: string, frame: Frame, inUntouchedItem: boolean): Concluded {
     const spec = this.plan.vertices.get(id);
     if (spec === undefined) throw new Error(`no vertex ${id}`);
+    const known = inUntouchedItem && spec.fanOut === this.untouchedFanOut ? undefined : this.state.vertices.get(key);
     if (known === undefined) {
       for (const arg of spec.args) this.prime(arg.value, frame);
       const args: Record<string, Json> = {};
@@ -292,7 +305,7 @@ class Walk {
         const gate = this.plan.units.get(spec.unit)?.gate ?? null;
         if (gate === null) return known.result;
         // `gate "name"`: the result is held for a person before anything downstream reads it.
-        this.item.external = true;
+        this.external = true;
         const decided = this.gateDecision(key, gate, this.sink);
         if (decided === "approve") return known.result;
         if (decided === "reject") return new Blocked(key);
@@ -332,13 +345,13 @@ class Walk {
   private schedule(key: string, attempt: number, args: Readonly<Record<string, Json>>, resumed: boolean, cost: CostVector): void {
     if (this.slots <= 0 || this.state.budget.stopped || this.refused) {
       // It waits for a free slot, or for a new envelope: something outside its item.
-      this.item.external = true;
+      this.external = true;
       return;
     }
     // Priced after what this pass has already dispatched too: its entries are applied only once the pass is over.
     const refused = refusal(this.state.budget, cost, this.dispatched);
     if (refused !== null) {
-      this.item.external = true;
+      this.external = true;
       this.refused = true;
       this.emit({ kind: "budget.refused", at: this.state.at, vertex: key, attempt, data: refused });
       return;
@@ -390,25 +403,38 @@ class Walk {
       const itemFrame = new Frame(this.scope(itemPath), frame);
       itemFrame.set(itemKey, over[i] as Json);
       const itemSink: Sink = [];
-      const outer = this.item;
-      this.item = { path: itemPath, external: false };
+      const outerPath = this.itemPath;
+      const outerExternal = this.external;
+      const outerUntouchedPath = this.untouchedPath;
+      const outerUntouchedFanOut = this.untouchedFanOut;
+      this.itemPath = itemPath;
+      this.external = false;
+      const untouched = !expanded.changedAt.has(i);
+      this.untouchedPath = untouched ? itemPath : null;
+      this.untouchedFanOut = untouched ? expr.id : null;
       const draftsBefore = this.drafts.length;
       const result = this.block(expr.body, itemFrame, itemPath, above, itemSink);
       if (result.pending && !begun && this.drafts.length === draftsBefore) {
         // It cannot begin yet (what it reads is not ready, or the run has no free slot): it holds back those after it.
-        this.item = { path: outer.path, external: outer.external || this.item.external };
+        this.itemPath = outerPath;
+        this.external ||= outerExternal;
+        this.untouchedPath = outerUntouchedPath;
+        this.untouchedFanOut = outerUntouchedFanOut;
         pending = true;
         break;
       }
-      if (result.pending && !this.item.external) {
+      if (result.pending && !this.external) {
         // It waits only for its own vertices. If all it decided now is to schedule some, the entries recording that
         // change nothing it would decide again: it waits from after them. Anything else it decided, it looks at again.
-        const onlyScheduled = this.drafts.every((d, n) => n < draftsBefore || d.kind === "vertex.scheduled");
+        const onlyScheduled = this.onlyScheduledSince(draftsBefore);
         progress.waiting[i] = this.state.head.seq + (onlyScheduled ? this.drafts.length : 0);
       } else {
         progress.waiting[i] = notWaiting;
       }
-      this.item = { path: outer.path, external: outer.external || this.item.external };
+      this.itemPath = outerPath;
+      this.external ||= outerExternal;
+      this.untouchedPath = outerUntouchedPath;
+      this.untouchedFanOut = outerUntouchedFanOut;
       if (result.pending) {
         inFlight++;
         pending = true;
@@ -449,6 +475,12 @@ class Walk {
     return values;
   }
 
+  /** Whether every draft this pass made from the `from`th on schedules a vertex (read for each item that begins: not from the first draft). */
+  private onlyScheduledSince(from: number): boolean {
+    for (let n = from; n < this.drafts.length; n++) if ((this.drafts[n] as Draft).kind !== "vertex.scheduled") return false;
+    return true;
+  }
+
   private barrierOf(id: string): Barrier {
     const barrier = this.plan.barriers.get(id);
     if (barrier === undefined) throw new Error(`no barrier ${id}`);
@@ -459,7 +491,7 @@ class Walk {
     const key = instanceKey(barrier.id, path);
     if (this.state.barriers.has(key)) return { kind: "done", value: null };
     // A barrier waits on the world (a timer, a person) or on everything above it: never only on its item's vertices.
-    this.item.external = true;
+    this.external = true;
     const pass = () => {
       this.emit({ kind: "barrier.passed", at: this.state.at, data: { instance: key } });
       return { kind: "done" as const, value: null };
@@ -532,7 +564,7 @@ class Walk {
   signal(barrierId: string, path: string, frame: Frame): Json {
     const barrier = this.barrierOf(barrierId);
     const key = instanceKey(barrierId, path);
-    this.item.external = true;
+    this.external = true;
     const received = this.state.signals.get(key);
     if (received !== undefined) return received;
     if (barrier.kind !== "signal") throw NotReady.signal;

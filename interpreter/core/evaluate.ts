@@ -65,7 +65,13 @@ class Unresolved {
 
 /** The values of `let`s, loop items and lambda parameters bound inside a body, innermost last. */
 export class Frame {
-  /** Made with the first value bound: many frames (an `if`'s branch, a body without `let`s) bind none. */
+  /**
+   * The first key bound here and its value, then a map once a second key is: many frames (an `if`'s branch, a body
+   * without `let`s) bind none, and most that bind one bind only that (a fan-out's item, which `decide` makes a frame
+   * for in every item it reads: a map each was a twentieth of what replay allocates).
+   */
+  private firstKey: string | null = null;
+  private firstValue: Json | Unresolved = null;
   private values: Map<string, Json | Unresolved> | null = null;
   constructor(
     readonly scope: Scope,
@@ -75,25 +81,44 @@ export class Frame {
     return new Frame(this.scope, this);
   }
   set(key: string, value: Json): void {
-    (this.values ??= new Map()).set(key, value);
+    this.bind(key, value);
   }
   /** Marks a `let` whose value is not known: reading it throws `reason`. */
   unresolved(key: string, reason: NotReady | Blocked): void {
-    (this.values ??= new Map()).set(key, new Unresolved(reason, this.scope));
+    this.bind(key, new Unresolved(reason, this.scope));
   }
   /** The value bound to `key` here or in a frame around, or `unbound`. */
   lookup(key: string): Json | typeof unbound {
     for (let frame: Frame | null = this; frame !== null; frame = frame.parent) {
-      const values = frame.values;
-      if (values === null) continue;
-      const value = values.get(key);
+      let value: Json | Unresolved | undefined;
+      if (frame.values !== null) {
+        value = frame.values.get(key);
+        if (value === undefined && !frame.values.has(key)) continue;
+      } else if (frame.firstKey === key) {
+        value = frame.firstValue;
+      } else {
+        continue;
+      }
       if (value instanceof Unresolved) {
         this.scope.waitsFor?.(value.owner);
         throw value.reason;
       }
-      if (value !== undefined || values.has(key)) return value as Json;
+      return value as Json;
     }
     return unbound;
+  }
+  private bind(key: string, value: Json | Unresolved): void {
+    if (this.values !== null) {
+      this.values.set(key, value);
+    } else if (this.firstKey === null || this.firstKey === key) {
+      this.firstKey = key;
+      this.firstValue = value;
+    } else {
+      this.values = new Map([
+        [this.firstKey, this.firstValue],
+        [key, value],
+      ]);
+    }
   }
 }
 
