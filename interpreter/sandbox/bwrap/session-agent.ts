@@ -177,8 +177,11 @@ export class RunningSandbox {
   /** Ends the sandbox: the agent, told its host is gone, kills its commands and exits, and bwrap with it; killed if it does not within a second. */
   async stop(): Promise<void> {
     this.agent.close();
-    // A launcher not launched yet waits on fd 4: its end makes it exit.
-    this.child.stdio[4]?.destroy();
+    // A launcher not launched yet (a spare a session released unused) has nothing to end gracefully: killed, rather than have bwrap start on no arguments.
+    if (!this.launched) {
+      this.kill();
+      return this.exited;
+    }
     const stopped = await Promise.race([this.exited.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1000).unref())]);
     if (stopped) return;
     this.kill();
