@@ -66,11 +66,9 @@
  * Starting `sh` itself still costs ~10 ms (fork and exec under TCG), so a
  * command that may start processes (pids.max not 1) runs in a spare shell
  * started ahead, in a cgroup of its own, at SCHED_IDLE while it waits
- * (two are in the template; another is started, in the last command's
- * directory, once no command runs: commands back to back find one ready).
- * The spare sources a script from fd 3 that exports the command's
- * variables, changes to its directory unless it is there already (on 9p a
- * round trip to the host) and evals the command: a builtin then costs no
+ * (one is in the template; the next is started once no command runs). The
+ * spare sources a script from fd 3 that exports the command's variables,
+ * changes to its directory and evals the command: a builtin then costs no
  * process at all. A command without `proc` still gets `sh -c`: there the
  * shell execs a lone command in place, where eval would fork it, which
  * pids.max 1 refuses.
@@ -132,17 +130,11 @@ struct spare {
   pid_t pid;
   int out, err, script;
   struct slot *slot;
-  unsigned long made; /* the order spares were started in: the oldest is the likeliest to be ready */
 };
 
-/* Two: commands back to back find one ready while the other starts (at SCHED_IDLE, yielding to the command). */
-#define SPARES 2
 static struct job jobs[MAX_JOBS];
-static struct slot slots[MAX_JOBS + SPARES]; /* more: the spares' */
-static struct spare spares[SPARES];
-static unsigned long spares_made;
-/* The directory of the last command (empty: none yet, or too long): where the next spares start. */
-static char last_cwd[256];
+static struct slot slots[MAX_JOBS + 1]; /* one more: the spare's */
+static struct spare spare;
 /* Spares that ended before they were used: past a few, the image's shell is broken and restarting it would spin. */
 static int spares_lost;
 static int port = -1;
@@ -329,14 +321,14 @@ static int limit_pids(struct slot *slot, long long pids) {
 
 /* A free cgroup with no process left in it, made when none is. */
 static struct slot *take_slot(void) {
-  for (int i = 0; i < MAX_JOBS + SPARES; i++) {
+  for (int i = 0; i <= MAX_JOBS; i++) {
     struct slot *slot = &slots[i];
     if (!slot->made || slot->busy) continue;
     char path[96];
     snprintf(path, sizeof path, "%s/cgroup.events", slot->path);
     if (read_number_after(path, "populated ") == 0) return slot;
   }
-  for (int i = 0; i < MAX_JOBS + SPARES; i++)
+  for (int i = 0; i <= MAX_JOBS; i++)
     if (!slots[i].made) return make_slot(&slots[i], i) == 0 ? &slots[i] : NULL;
   errno = EBUSY;
   return NULL;
@@ -383,8 +375,7 @@ static pid_t start_shell(struct slot *slot, char **argv, char **env, const char 
     dup2(outs[1], 1);
     dup2(errs[1], 2);
     if (script >= 0) dup2(script, 3);
-    /* A spare (one given a script) that cannot change there stays where it is: its script changes directory itself. */
-    if (cwd != NULL && chdir(cwd) != 0 && script < 0) _exit(126);
+    if (cwd != NULL && chdir(cwd) != 0) _exit(126);
     /* Last, so that only the command runs under it: fork and clone for a new process are refused from here on. */
     if (command_filter.filter != NULL &&
         (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &command_filter) != 0)) {
@@ -411,28 +402,18 @@ static pid_t start_shell(struct slot *slot, char **argv, char **env, const char 
   return pid;
 }
 
-/*
- * Starts a spare in a free entry, in CWD (NULL: this agent's; the last
- * command's, so that the next command need not change to it: on 9p that is
- * a round trip to the host). 0 when none could be started.
- */
-static int make_spare(const char *cwd) {
-  struct spare *spare = NULL;
-  for (int i = 0; i < SPARES && spare == NULL; i++)
-    if (spares[i].pid == 0) spare = &spares[i];
-  if (spare == NULL) return 0;
+static void make_spare(void) {
   struct slot *slot = take_slot();
-  if (slot == NULL) return 0;
+  if (slot == NULL) return;
   int script[2], out, err;
-  if (pipe2(script, O_CLOEXEC) != 0) return 0;
+  if (pipe2(script, O_CLOEXEC) != 0) return;
   char *argv[] = {"sh", "-c", ". /proc/self/fd/3", NULL};
   char *env[] = {NULL};
-  pid_t pid = start_shell(slot, argv, env, cwd, script[0], 1, &out, &err);
+  pid_t pid = start_shell(slot, argv, env, NULL, script[0], 1, &out, &err);
   close(script[0]);
-  if (pid < 0) return (void)close(script[1]), 0;
+  if (pid < 0) return (void)close(script[1]);
   slot->busy = 1;
-  *spare = (struct spare){pid, out, err, script[1], slot, ++spares_made};
-  return 1;
+  spare = (struct spare){pid, out, err, script[1], slot};
 }
 
 /* Appends TEXT single-quoted for sh; returns the new end, or NULL past LIMIT. */
@@ -470,17 +451,6 @@ static size_t spare_script(char *buffer, size_t size, const char *cwd, const cha
     if (at == NULL) return 0;
     *at++ = '\n';
   }
-  /* A spare started in the directory already (see make_spare) has it as its PWD; one given PWD by the host changes to it anyway. */
-  int pwd_given = 0;
-  for (char **variable = env; *variable != NULL; variable++) pwd_given |= strncmp(*variable, "PWD=", 4) == 0;
-  if (!pwd_given) {
-    if (limit - at < 16) return 0;
-    memcpy(at, "[ \"$PWD\" = ", 11);
-    at = quoted(at + 11, limit, cwd);
-    if (at == NULL || limit - at < 16) return 0;
-    memcpy(at, " ] || ", 6);
-    at += 6;
-  }
   if (limit - at < 8) return 0;
   memcpy(at, "cd ", 3);
   at = quoted(at + 3, limit, cwd);
@@ -492,26 +462,23 @@ static size_t spare_script(char *buffer, size_t size, const char *cwd, const cha
   return (size_t)(at - buffer);
 }
 
-/* Hands the command to the oldest spare shell; 0 when there is none or the command cannot go to one. */
+/* Hands the command to the spare shell; 0 when there is none or the command cannot go to one. */
 static int start_in_spare(struct job *job, const char *cwd, const char *command, char **env, long long pids) {
   static char script[65536]; /* within a pipe's buffer: writing it never waits for the shell */
-  struct spare *spare = NULL;
-  for (int i = 0; i < SPARES; i++)
-    if (spares[i].pid > 0 && (spare == NULL || spares[i].made < spare->made)) spare = &spares[i];
-  if (spare == NULL || pids == 1) return 0;
+  if (spare.pid <= 0 || pids == 1) return 0;
   size_t length = spare_script(script, sizeof script, cwd, command, env);
   if (length == 0) return 0;
-  struct slot *slot = spare->slot;
+  struct slot *slot = spare.slot;
   if (limit_pids(slot, pids) != 0) return 0;
-  set_idle(spare->pid, 0);
-  write_all(spare->script, script, length);
-  close(spare->script);
+  set_idle(spare.pid, 0);
+  write_all(spare.script, script, length);
+  close(spare.script);
   job->slot = slot;
-  job->pid = spare->pid;
-  job->out = spare->out;
-  job->err = spare->err;
+  job->pid = spare.pid;
+  job->out = spare.out;
+  job->err = spare.err;
   job->used = 1;
-  spare->pid = 0;
+  spare.pid = 0;
   return 1;
 }
 
@@ -551,7 +518,6 @@ static void start_job(unsigned long id, char *payload, size_t length) {
     *job = (struct job){.used = 1, .id = id, .pid = pid, .out = out, .err = err, .deadline = job->deadline};
     return;
   }
-  snprintf(last_cwd, sizeof last_cwd, "%s", strlen(fields[2]) < sizeof last_cwd ? fields[2] : "");
   if (start_in_spare(job, fields[2], fields[3], env, pids)) return;
   struct slot *slot = take_slot();
   if (slot == NULL) return send_text('F', id, "cannot create the command's cgroup: %s", strerror(errno));
@@ -831,7 +797,7 @@ int main(int argc, char **argv) {
     /* Made before the template is saved: a clone's first commands find theirs. */
     make_slot(&slots[0], 0);
     make_slot(&slots[1], 1);
-    for (int i = 0; i < SPARES; i++) make_spare(NULL);
+    make_spare();
     while ((port = open_port()) < 0) usleep(10000);
     port_out = port;
     fprintf(stderr, "flow-agent: ready\n");
@@ -880,13 +846,11 @@ int main(int argc, char **argv) {
       int status;
       pid_t pid;
       while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-        for (int i = 0; i < SPARES; i++) {
-          struct spare *spare = &spares[i];
-          if (spare->pid != pid) continue;
+        if (pid == spare.pid) {
           /* A spare that ended unused: its cgroup serves again, and another is started when no command runs. */
-          close(spare->out), close(spare->err), close(spare->script);
-          spare->slot->busy = 0;
-          spare->pid = 0;
+          close(spare.out), close(spare.err), close(spare.script);
+          spare.slot->busy = 0;
+          spare.pid = 0;
           spares_lost++;
         }
         for (int i = 0; i < MAX_JOBS; i++) {
@@ -911,8 +875,6 @@ int main(int argc, char **argv) {
       running |= jobs[i].used;
     }
     /* Started only when no command runs: it would compete with one for the CPU. */
-    if (!sandboxed && !running && spares_lost < 3)
-      while (make_spare(last_cwd[0] == 0 ? NULL : last_cwd)) {
-      }
+    if (!sandboxed && spare.pid == 0 && !running && spares_lost < 3) make_spare();
   }
 }
