@@ -9,6 +9,7 @@ import type { Effect } from "../compiler/ir/effect.ts";
 import { bwrapDriver, bwrapWorks, flowGroups } from "../interpreter/sandbox/bwrap/bwrap.ts";
 import { Cgroup, detectCgroups } from "../interpreter/sandbox/bwrap/cgroup.ts";
 import { sandboxAgent } from "../interpreter/sandbox/bwrap/session-agent.ts";
+import { sparesTaken } from "../interpreter/sandbox/bwrap/spare-sandboxes.ts";
 import type { ResolvedProfile } from "../interpreter/sandbox/profile.ts";
 import type { ExecOptions, SandboxSession } from "../interpreter/sandbox/sandbox.ts";
 import { implementations } from "../stdlib/runtime/index.ts";
@@ -241,6 +242,55 @@ describe.runIf(bwrapWorks()).each([
       await (await bwrapDriver({ projectDir, sessionAgent }).acquire(testRequest(await dirs.make(), "bwrap", { effects: [effect("proc")] }))).release();
       expect(flowGroups(layout)).not.toContain(`${gone}-1`);
       expect(await ended).toBe("SIGKILL");
+    });
+
+    it.runIf(agent)("gives a session whose sandbox was started ahead (a spare) nothing of the session before: its own effects, tree, /tmp and limits", async () => {
+      const layout = detectCgroups();
+      if (layout === null) return;
+      const driver = bwrapDriver({ projectDir, sessionAgent });
+      /** The memory limit of the group a command of `s` runs in, read on the host: the sandbox cannot see its group. */
+      const memoryLimit = async (s: SandboxSession): Promise<number> => {
+        const marker = `flow-spare-${process.pid}-${Date.now()}`;
+        const running = s.exec(`sleep 3; : ${marker}`, options({ timeoutMs: 300 }));
+        let pid = "";
+        while (pid === "") pid = spawnSync("pgrep", ["-f", marker], { encoding: "utf8" }).stdout.trim().split("\n")[0] ?? "";
+        const lines = (await readFile(`/proc/${pid}/cgroup`, "utf8")).split("\n");
+        const group = layout.version === 2 ? lines.find((line) => line.startsWith("0::")) : lines.find((line) => /^\d+:([^:]*,)?memory(,[^:]*)?:/.test(line));
+        const path = group?.split(":")[2] ?? "";
+        const file = layout.version === 2 ? join(layout.root, path, "memory.max") : join(layout.memory, path, "memory.limit_in_bytes");
+        const limit = Number((await readFile(file, "utf8")).trim());
+        await running;
+        return limit;
+      };
+      const session = async (effects: readonly Effect["name"][], profile: Partial<ResolvedProfile>) => {
+        const taken = sparesTaken();
+        const s = await driver.acquire(testRequest(await dirs.make(), "bwrap", { effects: effects.map(effect), profile }));
+        sessions.push(s);
+        return { s, spare: sparesTaken() > taken };
+      };
+      const forks = "for i in $(seq 20); do sleep 1 & done 2>&1; wait";
+
+      const first = await session(["proc", "fs.write", "net"], { pids: 8, memoryMb: 48 });
+      expect(await first.s.exec(`echo first > /tmp/mark && echo first > mark.txt && bash -c '${reachHost()}'`, options())).toMatchObject({ exit: 0, stdout: "hello from the host\n" });
+      expect((await first.s.exec(forks, options())).stdout).toMatch(/Cannot fork|Resource temporarily unavailable/);
+      expect(await memoryLimit(first.s)).toBe(48 * 1024 * 1024);
+      await first.s.release();
+
+      // The next session takes the spare started while the first ran, with other effects and limits.
+      const second = await session(["proc", "fs.write"], { pids: 64, memoryMb: 96 });
+      expect(second.spare).toBe(true);
+      expect(await second.s.exec("ls -A /tmp /flow/work", options())).toMatchObject({ exit: 0, stdout: "/flow/work:\n\n/tmp:\n" });
+      expect((await second.s.exec(`bash -c '${reachHost()}'`, options())).stderr).toMatch(/Connection refused/);
+      const forked = await second.s.exec(forks, options());
+      expect(forked.stdout + forked.stderr).not.toMatch(/Cannot fork|Resource temporarily unavailable/);
+      expect(await memoryLimit(second.s)).toBe(96 * 1024 * 1024);
+      await second.s.release();
+
+      // And the one after has the first's limits again, not the second's.
+      const third = await session(["proc"], { pids: 8, memoryMb: 48 });
+      expect(third.spare).toBe(true);
+      expect((await third.s.exec(forks, options())).stdout).toMatch(/Cannot fork|Resource temporarily unavailable/);
+      expect(await memoryLimit(third.s)).toBe(48 * 1024 * 1024);
     });
 
     it("removes its group at release, killing what a command left behind", async () => {

@@ -52,7 +52,12 @@ export interface BwrapPlan {
   readonly seccompFd: number | null;
   /** The descriptor bwrap writes its JSON status lines to, or null for none. */
   readonly statusFd: number | null;
-  /** What the sandbox runs: one command (`/bin/sh -c`), or the session's agent (its argv), which runs each command the host sends it. */
+  /**
+   * What the sandbox runs: one command (`/bin/sh -c`), or the session's
+   * agent, which runs each command the host sends it: its argv, or none
+   * where bwrap's own command line names it after these arguments (a
+   * launcher's `bwrap --args`, session-agent.ts).
+   */
   readonly run: { readonly command: string } | { readonly agent: readonly string[] };
 }
 

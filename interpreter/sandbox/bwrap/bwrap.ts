@@ -11,7 +11,8 @@ import { type BwrapPlan, bwrapArguments, etcAllowList, mountedBySandbox, type Ro
 import { Cgroup, type CgroupLayout, detectCgroups } from "./cgroup.ts";
 import { EtcView } from "./etc-view.ts";
 import { noNewProcessesFilter } from "./seccomp-filter.ts";
-import { agentArgv, RunningSandbox, type SandboxAgentBinary, sandboxAgent } from "./session-agent.ts";
+import { joinCgroups, launcherArgv, RunningSandbox, type SandboxAgentBinary, sandboxAgent } from "./session-agent.ts";
+import { startSpare, takeSpare } from "./spare-sandboxes.ts";
 
 /**
  * The `bwrap` driver: each command runs in a fresh bubblewrap sandbox
@@ -25,8 +26,11 @@ import { agentArgv, RunningSandbox, type SandboxAgentBinary, sandboxAgent } from
  * The work tree is the host's (./host-tree.ts), bound at /flow/work. A
  * session's sandbox is made at its first command and kept until release:
  * flow's agent runs in it (./session-agent.ts) and forks each command, so
- * a command costs a fork, not a new sandbox. Nothing a command leaves
- * running outlives it (the agent ends its process group, and every other
+ * a command costs a fork, not a new sandbox. The sandbox's launcher is
+ * started ahead, in a cgroup of its own, for the next session
+ * (./spare-sandboxes.ts): an acquire writes its profile's limits into that
+ * group, and the first command has bwrap make the sandbox there. Nothing a
+ * command leaves running outlives it (the agent ends its process group, and every other
  * process no running command owns, when its shell exits); what it leaves
  * in /tmp stays for the session's next command, as in a VM. Where the agent
  * cannot be built, each command gets a fresh sandbox instead.
@@ -52,14 +56,21 @@ export function bwrapDriver(options: BwrapOptions): SandboxDriver {
       reaped ??= cgroups === null ? Promise.resolve() : reapStaleGroups(cgroups);
       await reaped;
       const plan = sandboxPlan(request, options.projectDir);
-      const agent = options.sessionAgent === false ? null : await sandboxAgent();
-      // The tree and the group are independent: made side by side.
+      const built = options.sessionAgent === false ? null : await sandboxAgent();
+      const agent = built !== null && "fd" in built ? built : null;
+      const limits = limitsOf(request.profile);
+      const spare = cgroups === null || agent === null ? null : await takeSpare(cgroups, agent);
+      // The tree and the group (a spare's, given this profile's limits, or a new one) are independent: made side by side.
       const [tree, cgroup] = await Promise.all([
         HostTree.prepare(request),
-        cgroups === null ? null : Cgroup.create(cgroups, nextGroupName(), limitsOf(request.profile)),
-      ]);
+        spare !== null ? spare.cgroup.limit(limits).then(() => spare.cgroup) : cgroups === null ? null : Cgroup.create(cgroups, nextGroupName(), limits),
+      ]).catch(async (error: unknown) => {
+        if (spare !== null) await spare.sandbox.stop().then(() => spare.cgroup.remove());
+        throw error;
+      });
       etcView ??= new EtcView(etcAllowList);
-      return new BwrapSession(tree, request.profile, plan, cgroup, etcView, agent !== null && "fd" in agent ? agent : null);
+      const next = cgroups === null || agent === null ? undefined : () => startSpare(cgroups, agent, nextGroupName);
+      return new BwrapSession(tree, request.profile, plan, cgroup, etcView, agent, spare?.sandbox ?? null, next);
     },
   };
 }
@@ -173,8 +184,8 @@ async function reapStaleGroups(layout: CgroupLayout): Promise<void> {
   }
 }
 
-/** The launcher's script: join the sandbox's cgroup (every tree's `cgroup.procs`), then become bwrap. */
-const joinCgroupThenExec = 'for f in $FLOW_CGROUP_PROCS; do echo $$ > "$f" || exit 125; done; unset FLOW_CGROUP_PROCS; exec "$@"';
+/** A command's launcher (a sandbox per command): join the sandbox's cgroup, then become bwrap. */
+const joinCgroupThenExec = `${joinCgroups}; exec "$@"`;
 
 class BwrapSession extends TreeSession {
   constructor(
@@ -185,6 +196,10 @@ class BwrapSession extends TreeSession {
     private readonly etc: EtcView,
     /** The agent to run in a session's sandbox; null: a sandbox per command. */
     private readonly agentBinary: SandboxAgentBinary | null,
+    /** A launcher started ahead in the session's group (a spare), for its first sandbox; null: the session starts its own. */
+    private spare: RunningSandbox | null,
+    /** Starts a spare for the next session, once this one's sandbox is launched (undefined: none are kept here). */
+    private readonly startNextSpare?: () => void,
   ) {
     super(tree);
   }
@@ -217,13 +232,24 @@ class BwrapSession extends TreeSession {
       env["FLOW_CGROUP_PROCS"] = this.cgroup.procsFiles.join(" ");
       return { argv: ["/bin/sh", "-c", joinCgroupThenExec, "flow-sandbox", "bwrap", ...args], env };
     }
+    return { argv: [...this.prlimit(), "bwrap", ...args], env };
+  }
+
+  /** Where there is no cgroup: prlimit's command line, holding what it runs to the profile's address space and processes. */
+  private prlimit(): [string, ...string[]] {
     const { memoryBytes, pids } = limitsOf(this.profile);
-    return { argv: ["prlimit", `--as=${memoryBytes}`, `--nproc=${pids}`, "bwrap", ...args], env };
+    return ["prlimit", `--as=${memoryBytes}`, `--nproc=${pids}`];
+  }
+
+  /** A session launcher's argv and environment: joining the session's group, or under prlimit's limits where there is none. */
+  private ownLauncher(): [[string, ...string[]], Record<string, string>] {
+    const env: Record<string, string> = { PATH: "/usr/local/bin:/usr/bin:/bin" };
+    if (this.cgroup !== null) return [launcherArgv([]), { ...env, FLOW_CGROUP_PROCS: this.cgroup.procsFiles.join(" ") }];
+    return [launcherArgv(this.prlimit()), env];
   }
 
   private async execInSession(command: string, options: ExecOptions, binary: SandboxAgentBinary): Promise<Omit<ExecResult, "outOfMemory">> {
-    const stepId = options.env["FLOW_STEP_ID"];
-    if (this.sandbox === null || !this.sandbox.alive) this.sandbox = this.startSandbox(stepId, binary);
+    if (this.sandbox === null || !this.sandbox.alive) this.sandbox = this.startSandbox(binary);
     const sandbox = this.sandbox;
     try {
       return await sandbox.agent.exec({
@@ -245,25 +271,32 @@ class BwrapSession extends TreeSession {
     }
   }
 
-  /** Starts the session's sandbox with the agent in it; the first command is sent at once, and waits in the pipe until the agent reads it. */
-  private startSandbox(stepId: string | undefined, binary: SandboxAgentBinary): RunningSandbox {
+  /**
+   * Starts the session's sandbox with the agent in it, from the spare's
+   * launcher or one of its own (in the session's group, or under prlimit);
+   * the first command is sent at once, and waits in the pipe until the
+   * agent reads it. No step's group is recorded for a crash to end (as a
+   * command's own sandbox is): the sandbox serves every step of the
+   * session, and dies with this process (bwrap's --die-with-parent, and a
+   * launcher waiting for its arguments ends with its pipe).
+   */
+  private startSandbox(binary: SandboxAgentBinary): RunningSandbox {
     const args = bwrapArguments({
       ...this.plan,
       tree: this.tree.root,
       etc: this.etc.dir(),
-      env: {},
+      // The agent's own environment: the seccomp filter it puts its commands under (theirs comes with each command).
+      env: this.plan.proc ? {} : { FLOW_COMMAND_FILTER: noNewProcessesFilter.toString("hex") },
       seccompFd: null,
       statusFd: null,
-      run: { agent: agentArgv(this.plan.proc ? null : noNewProcessesFilter) },
+      run: { agent: [] },
     });
-    const { argv, env } = this.launcher(args, stepId);
-    const sandbox = new RunningSandbox(argv, this.tree.root, env, binary);
-    const track = this.tree.stepTracker(stepId);
-    const pid = sandbox.pid;
-    if (pid !== undefined && track !== undefined) {
-      track.started(pid);
-      void sandbox.exited.then(() => track.ended(pid));
-    }
+    const spare = this.spare;
+    this.spare = null;
+    const sandbox = spare !== null && spare.alive ? spare : new RunningSandbox(...this.ownLauncher(), binary);
+    if (sandbox !== spare) void spare?.stop();
+    sandbox.launch(args);
+    this.startNextSpare?.();
     return sandbox;
   }
 
@@ -305,8 +338,10 @@ class BwrapSession extends TreeSession {
   async release(): Promise<void> {
     this.released = true;
     const sandbox = this.sandbox;
+    const spare = this.spare;
     this.sandbox = null;
-    await sandbox?.stop();
+    this.spare = null;
+    await Promise.all([sandbox?.stop(), spare?.stop()]);
     await this.cgroup?.remove();
   }
 }

@@ -59,7 +59,13 @@ export class Cgroup {
   ) {}
 
   static async create(layout: CgroupLayout, name: string, limits: CgroupLimits): Promise<Cgroup> {
-    const quota = String(Math.max(1_000, Math.round(limits.cpus * periodUs)));
+    const group = await Cgroup.make(layout, name);
+    await group.limit(limits);
+    return group;
+  }
+
+  /** A new group without limits of its own yet (a spare's: it holds only a launcher until `limit`). */
+  static async make(layout: CgroupLayout, name: string): Promise<Cgroup> {
     switch (layout.version) {
       case 2: {
         const parent = join(layout.root, parentName);
@@ -69,10 +75,6 @@ export class Cgroup {
         await writeFile(join(parent, "cgroup.subtree_control"), "+memory +cpu +pids");
         const dir = join(parent, name);
         await mkdir(dir, { recursive: true });
-        await writeFile(join(dir, "memory.max"), String(limits.memoryBytes));
-        await writeFile(join(dir, "memory.swap.max"), "0").catch(() => undefined);
-        await writeFile(join(dir, "cpu.max"), `${quota} ${periodUs}`);
-        await writeFile(join(dir, "pids.max"), String(limits.pids));
         return new Cgroup(2, { memory: dir, cpu: dir, cpuacct: dir, pids: dir });
       }
       case 1: {
@@ -82,20 +84,35 @@ export class Cgroup {
           cpuacct: join(layout.cpuacct, parentName, name),
           pids: join(layout.pids, parentName, name),
         };
-        const { memory, cpu, pids } = group;
-        // The trees are independent: each made and limited side by side (each step is a round trip through libuv's threads).
+        // The trees are independent: each made side by side (each step is a round trip through libuv's threads).
         await Promise.all(distinct(group).map((dir) => mkdir(dir, { recursive: true })));
+        return new Cgroup(1, group);
+      }
+    }
+  }
+
+  /** Sets the group's memory, CPU share and process limits (every file written, whatever it held). */
+  async limit(limits: CgroupLimits): Promise<void> {
+    const quota = String(Math.max(1_000, Math.round(limits.cpus * periodUs)));
+    const { memory, cpu, pids } = this.group;
+    switch (this.version) {
+      case 2: {
+        const swap = writeFile(join(memory, "memory.swap.max"), "0").catch(() => undefined);
+        await Promise.all([writeFile(join(memory, "memory.max"), String(limits.memoryBytes)), swap, writeFile(join(cpu, "cpu.max"), `${quota} ${periodUs}`), writeFile(join(pids, "pids.max"), String(limits.pids))]);
+        return;
+      }
+      case 1: {
         const limitMemory = async (): Promise<void> => {
           await writeFile(join(memory, "memory.limit_in_bytes"), String(limits.memoryBytes));
           // Where swap is accounted, the limit holds for memory and swap together: the hog cannot page itself out of it.
-          if (existsSync(join(memory, "memory.memsw.limit_in_bytes"))) await writeFile(join(memory, "memory.memsw.limit_in_bytes"), String(limits.memoryBytes));
+          if (swapAccounted(memory)) await writeFile(join(memory, "memory.memsw.limit_in_bytes"), String(limits.memoryBytes));
         };
         const limitCpu = async (): Promise<void> => {
           await writeFile(join(cpu, "cpu.cfs_period_us"), String(periodUs));
           await writeFile(join(cpu, "cpu.cfs_quota_us"), quota);
         };
         await Promise.all([limitMemory(), limitCpu(), writeFile(join(pids, "pids.max"), String(limits.pids))]);
-        return new Cgroup(1, group);
+        return;
       }
     }
   }
@@ -118,6 +135,11 @@ export class Cgroup {
   static names(layout: CgroupLayout): string[] {
     const parent = join(layout.version === 2 ? layout.root : layout.memory, parentName);
     return existsSync(parent) ? readdirSync(parent, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? [entry.name] : [])) : [];
+  }
+
+  /** The group's directory in each tree, each once. */
+  directories(): string[] {
+    return distinct(this.group);
   }
 
   /** The `cgroup.procs` files a launcher writes its pid to, one per tree. */
@@ -144,13 +166,17 @@ export class Cgroup {
     return Number(/^oom_kill (\d+)$/m.exec(text)?.[1] ?? 0);
   }
 
-  /** Kills every process still in the group, then removes it (retrying while the kernel still counts a dying process). */
+  /**
+   * Removes the group, killing every process still in it (retrying while
+   * the kernel still counts a dying process). A sandbox that ended at its
+   * release has left the group empty: removed at once, not read first.
+   */
   async remove(): Promise<void> {
     for (let attempt = 0; attempt < 50; attempt++) {
-      await this.killAll();
+      if (attempt > 0) await this.killAll();
       const results = await Promise.all(distinct(this.group).map((dir) => rmdir(dir).then(() => true, (error: NodeJS.ErrnoException) => error.code === "ENOENT")));
       if (results.every(Boolean)) return;
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 10));
     }
     throw new Error(`could not remove the sandbox's cgroup ${this.group.memory}: its processes did not end`);
   }
@@ -168,6 +194,18 @@ export class Cgroup {
       }
     }
   }
+}
+
+/** Whether memory.memsw files exist (swap accounted) beside a group's memory directory: the same for every group of a tree, so asked once. */
+const swapAccountedIn = new Map<string, boolean>();
+function swapAccounted(memory: string): boolean {
+  const tree = join(memory, "..");
+  let known = swapAccountedIn.get(tree);
+  if (known === undefined) {
+    known = existsSync(join(memory, "memory.memsw.limit_in_bytes"));
+    swapAccountedIn.set(tree, known);
+  }
+  return known;
 }
 
 /** The group's directories, each once. */

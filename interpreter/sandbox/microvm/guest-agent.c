@@ -731,7 +731,12 @@ static void host_gone(void) {
 
 static int hex_value(char c);
 
-/* `--sandbox [FILTER]`: frames over stdin and stdout; FILTER, when given, is the commands' seccomp program in hex. */
+/*
+ * `--sandbox [FILTER]`: frames over stdin and stdout; FILTER, when given, is
+ * the commands' seccomp program in hex, or else FLOW_COMMAND_FILTER in this
+ * agent's environment (bwrap's --setenv: a sandbox started ahead of its
+ * session gets its arguments, this one among them, only when launched).
+ */
 static int start_sandboxed(int argc, char **argv) {
   /* It ends strays by scanning /proc: refused anywhere but as pid 1 of its own pid namespace (bwrap --unshare-pid --as-pid-1). */
   if (!init_of_own_namespace()) {
@@ -740,16 +745,18 @@ static int start_sandboxed(int argc, char **argv) {
   }
   sandboxed = 1;
   /* Nothing the host (or bwrap) left open reaches a command: the executable this agent was started from, status pipes. */
-  for (int fd = 3; fd < 1024; fd++) close(fd);
+  if (syscall(SYS_close_range, 3, ~0U, 0) != 0)
+    for (int fd = 3; fd < 1024; fd++) close(fd);
   /* Neither traced nor read through /proc by the commands, which run as the same user. */
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  if (argc > 2) {
-    size_t length = strlen(argv[2]);
+  const char *filter = argc > 2 ? argv[2] : getenv("FLOW_COMMAND_FILTER");
+  if (filter != NULL) {
+    size_t length = strlen(filter);
     if (length == 0 || length % 16 != 0) return -1;
     struct sock_filter *program = calloc(length / 16, sizeof *program);
     unsigned char *bytes = (unsigned char *)program;
     for (size_t i = 0; i < length / 2; i++) {
-      int high = hex_value(argv[2][2 * i]), low = hex_value(argv[2][2 * i + 1]);
+      int high = hex_value(filter[2 * i]), low = hex_value(filter[2 * i + 1]);
       if (high < 0 || low < 0) return -1;
       bytes[i] = (unsigned char)(high * 16 + low);
     }
@@ -780,12 +787,12 @@ int main(int argc, char **argv) {
 
   /* kB. Keep back a 16th of the RAM, at least 48 MiB, for this agent, the kernel's buffers, 9p and the network: with
      less (24 MiB was tried), a command at its limit left the guest too little to kill it in and it hung. */
-  long long available = read_number_after("/proc/meminfo", "MemAvailable:");
-  long long total = read_number_after("/proc/meminfo", "MemTotal:");
-  long long reserve = total / 16 > 48 * 1024 ? total / 16 : 48 * 1024;
-  command_memory_max = available > 0 ? (available - reserve) * 1024 : 64LL * 1024 * 1024;
-  if (command_memory_max < 8LL * 1024 * 1024) command_memory_max = 8LL * 1024 * 1024;
   if (!sandboxed) {
+    long long available = read_number_after("/proc/meminfo", "MemAvailable:");
+    long long total = read_number_after("/proc/meminfo", "MemTotal:");
+    long long reserve = total / 16 > 48 * 1024 ? total / 16 : 48 * 1024;
+    command_memory_max = available > 0 ? (available - reserve) * 1024 : 64LL * 1024 * 1024;
+    if (command_memory_max < 8LL * 1024 * 1024) command_memory_max = 8LL * 1024 * 1024;
     write_file("/proc/self/oom_score_adj", "-1000");
     /* Made before the template is saved: a clone's first commands find theirs. */
     make_slot(&slots[0], 0);
