@@ -220,6 +220,8 @@ if (sections.has("replay")) {
     console.log(
       `    ${int(perCpu)} entries per CPU-second of the process, ${Number.isNaN(perMainCpu) ? "?" : int(perMainCpu)} per CPU-second of its main thread; peak RSS ${int(peak(`replay: ${c.name}`, results))} MB`,
     );
+    const waits = results.map((r) => Number(r.detail?.["verdictWaitMs"]));
+    if (waits.every((w) => !Number.isNaN(w))) console.log(`    waiting for the chain check's verdict after the last entry: ${int(median(waits))} ms (median; at most ${int(Math.max(...waits))})`);
     printProfile(c.label, { kind: c.kind, file }, c.name);
   }
 }
