@@ -102,9 +102,14 @@ describe("the playground in a browser", { timeout: 120_000 }, () => {
 
     // The squiggle is a decoration under the text, not something to point at: point at where it is drawn.
     const squiggle = page.locator(".monaco-editor .squiggly-error").first();
-    await expect.poll(() => squiggle.boundingBox()).not.toBeNull();
-    const box = (await squiggle.boundingBox())!;
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    // Monaco may draw its decorations again between two reads (under load, a second analysis lands): the box is kept from the read that finds it.
+    let box = await squiggle.boundingBox();
+    for (let i = 0; box === null && i < 200; i++) {
+      await page.waitForTimeout(100);
+      box = await squiggle.boundingBox();
+    }
+    expect(box).not.toBeNull();
+    await page.mouse.move(box!.x + box!.width / 2, box!.y + box!.height / 2);
     const hover = page.locator(".monaco-hover:not(.hidden)").filter({ hasText: "FL0210" });
     await hover.waitFor({ timeout: 20_000 });
     expect(await hover.textContent()).toContain("returns `int` but this is `string`");
