@@ -1,4 +1,4 @@
-import { defaultConcurrency } from "./run-start.ts";
+import { defaultConcurrency } from "../interpreter/ledger/entry.ts";
 import { Command, CommanderError, Option } from "commander";
 import { check } from "./commands/check.ts";
 import { exitCodes, UsageError } from "./exit-codes.ts";

@@ -24,9 +24,6 @@ export interface StartRequest {
   readonly options: RunOptions;
 }
 
-/** At most this many vertices run at once, unless the run says otherwise (`--concurrency`). */
-export const defaultConcurrency = 16;
-
 /** The workflow a run will run, checked as above. */
 export function chooseRunnable(request: Pick<StartRequest, "ir" | "path" | "workflow" | "options">): string {
   const workflow = chooseWorkflow(request.ir, request.workflow, request.path);

@@ -14,13 +14,17 @@ import { vertexPanel } from "./vertex-panel.ts";
 
 const ended = new Set(["completed", "failed", "cancelled"]);
 
+/** The entries that change what the run waits at or what was decided there: only a burst with one of them reads the gates again (the server reads the whole ledger for them). */
+const gateKinds: ReadonlySet<Entry["kind"]> = new Set(["run.parked", "timer.set", "gate.decided", "gate.defaulted", "signal.received", "run.cancelled"]);
+
 /**
  * One run, live: its DAG coloured by where each vertex stands, the budget
  * it has spent, the gates it waits at, the vertex chosen, and the
  * timeline of its entries. The event stream says when something was
- * recorded; each burst re-reads the run's summary, graph and gates (the
- * server folds the ledger, so the page never computes a run's state of
- * its own) and repaints what changed.
+ * recorded; each burst re-reads the run's summary and graph, and its
+ * gates when the burst touched one (the server folds the ledger, so the
+ * page never computes a run's state of its own), and repaints what
+ * changed.
  */
 export class RunView {
   readonly element: HTMLElement;
@@ -38,6 +42,9 @@ export class RunView {
   private selected: string | null = null;
   private replay: ReplayVerdict | "running" | null = null;
   private refreshing = false;
+  /** The gates as last read, and whether an entry since may have changed them. */
+  private lastGates: RunGates | null = null;
+  private gatesStale = true;
   private again = false;
   private closeStream: (() => void) | null = null;
   private closed = false;
@@ -93,6 +100,7 @@ export class RunView {
   }
 
   private recorded(entries: readonly Entry[]): void {
+    if (entries.some((e) => gateKinds.has(e.kind))) this.gatesStale = true;
     this.timeline.append(entries);
     this.element.dataset.head = String(entries.at(-1)?.seq ?? "");
     void this.refresh();
@@ -108,11 +116,20 @@ export class RunView {
     try {
       do {
         this.again = false;
-        const [summary, graph, gates] = await Promise.all([this.api.get<RunSummary>(this.path), this.api.get<RunGraph>(`${this.path}/graph`), this.api.get<RunGates>(`${this.path}/gates`)]);
+        const readGates = this.gatesStale || this.lastGates === null;
+        this.gatesStale = false;
+        const [summary, graph, gates] = await Promise.all([
+          this.api.get<RunSummary>(this.path),
+          this.api.get<RunGraph>(`${this.path}/graph`),
+          readGates ? this.api.get<RunGates>(`${this.path}/gates`) : Promise.resolve(this.lastGates!),
+        ]);
+        this.lastGates = gates;
         this.show(summary, graph, gates);
         if (this.selected !== null) await this.showVertex(this.selected);
       } while (this.again);
     } catch (error) {
+      // What failed to be read is read again next time.
+      this.gatesStale = true;
       this.say(describe(error), "trouble");
     } finally {
       this.refreshing = false;

@@ -6,7 +6,7 @@ import { instanceId } from "../../../interpreter/core/plan.ts";
 import type { JournalRecord } from "../../../interpreter/core/state.ts";
 import { startAttempt, type UnitRun } from "../../../interpreter/core/unit-run.ts";
 import { emptyHead, seal } from "../../../interpreter/ledger/chain.ts";
-import type { Draft, Entry, EntryOf, GateDecision, Json } from "../../../interpreter/ledger/entry.ts";
+import { defaultConcurrency, type Draft, type Entry, type EntryOf, type GateDecision, type Json } from "../../../interpreter/ledger/entry.ts";
 import { modelOp } from "../../../interpreter/models/model-answer.ts";
 import { openMemoryStore } from "../../../interpreter/store/memory-store.ts";
 import { AsyncLock } from "../../../interpreter/store/async-lock.ts";
@@ -20,9 +20,6 @@ import { syntheticValue } from "./synthetic-value.ts";
 
 /** Where the simulated clock starts: a fixed instant, so that two simulations record the same times. */
 export const simulatedEpoch = Date.UTC(2026, 0, 1, 9, 0, 0);
-
-/** `flow run`'s default `--concurrency`. */
-const defaultConcurrency = 16;
 
 /** Who the simulated world's entries say decided at a gate: the page's user. */
 export const simulatedApprover = "you (simulated)";
