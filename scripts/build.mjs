@@ -5,8 +5,9 @@
 //   start would cost more than the whole `flow check` of a small file.
 // - flow.blob: a V8 startup snapshot of the same program with its lexer and
 //   parser already built (cli/snapshot.ts), and flow.blob.node, the
-//   fingerprint of the node binary that made it. bin/flow starts from the
-//   snapshot only when that binary runs it, and from flow.mjs otherwise.
+//   fingerprint of the node binary that made it and the V8 options it was
+//   made with (bin/node-flags). bin/flow starts from the snapshot only when
+//   that binary runs it with those options, and from flow.mjs otherwise.
 // - playground/: the playground, a static site built by Vite
 //   (playground/vite.config.ts) that needs no server.
 import { build } from "esbuild";
@@ -60,12 +61,14 @@ await build({
     js: 'var require = ((builtin) => (id) => { const m = builtin("node:module"); return m.isBuiltin(id) ? builtin(id) : m.createRequire(process.env.FLOW_DIST + "/flow.mjs")(id); })(require);',
   },
 });
-const snapshot = spawnSync(process.execPath, ["--snapshot-blob", "dist/flow.blob", "--build-snapshot", "dist/flow-snapshot.cjs"], {
+// Built with flow's V8 options (bin/node-flags), the ones bin/flow starts it with: a snapshot loads under no others.
+const nodeFlags = readFileSync("bin/node-flags", "utf8").trim().split(/\s+/);
+const snapshot = spawnSync(process.execPath, [...nodeFlags, "--snapshot-blob", "dist/flow.blob", "--build-snapshot", "dist/flow-snapshot.cjs"], {
   encoding: "utf8",
   env: { ...process.env, NODE_NO_WARNINGS: "1" },
 });
 if (snapshot.status === 0) {
-  writeFileSync("dist/flow.blob.node", `${nodeFingerprint()}\n`);
+  writeFileSync("dist/flow.blob.node", `${nodeFingerprint()} ${nodeFlags.join(" ")}\n`);
 } else {
   // Not fatal: bin/flow runs the ES modules, only slower to start.
   rmSync("dist/flow.blob", { force: true });
@@ -77,7 +80,7 @@ if (snapshot.status === 0) {
 const { build: viteBuild } = await import("vite");
 await viteBuild({ configFile: "playground/vite.config.ts", mode: "production" });
 
-/** What bin/flow compares before using the snapshot: size, modification time and inode of the node binary. */
+/** What bin/flow compares before using the snapshot (with the V8 options after it): size, modification time and inode of the node binary. */
 function nodeFingerprint() {
   const stat = statSync(process.execPath);
   return `${stat.size} ${Math.floor(stat.mtimeMs / 1000)} ${stat.ino}`;

@@ -205,7 +205,7 @@ describe("the launcher", () => {
     }
   });
 
-  it("falls back to the bundle when the snapshot was made by another node binary", () => {
+  it("falls back to the bundle when the snapshot was made by another node binary or with other V8 options", () => {
     const install = mkdtempSync(join(tmpdir(), "flow-install-"));
     cpSync(join(repoRoot, "bin"), join(install, "bin"), { recursive: true });
     cpSync(join(repoRoot, "dist"), join(install, "dist"), { recursive: true });
@@ -214,5 +214,16 @@ describe("the launcher", () => {
     const result = runFlow(["explain", "FL0101"], { executable: join(install, "bin/flow") });
     expect(result.code).toBe(0);
     expect(result.stdout.startsWith("# FL0101: unexpected character\n")).toBe(true);
+
+    // This node binary, but V8 options other than the snapshot was made with (bin/node-flags changed since):
+    // the snapshot would refuse to load, so the bundle runs.
+    const made = readFileSync(join(repoRoot, "dist/flow.blob.node"), "utf8");
+    expect(made.trim().endsWith(` ${readFileSync(join(repoRoot, "bin/node-flags"), "utf8").trim()}`)).toBe(true);
+    cpSync(join(repoRoot, "dist/flow.blob.node"), join(install, "dist/flow.blob.node"));
+    writeFileSync(join(install, "bin/node-flags"), "--max-semi-space-size=32\n");
+    const otherFlags = runFlow(["explain", "FL0101"], { executable: join(install, "bin/flow") });
+    expect(otherFlags.stderr).toBe("");
+    expect(otherFlags.code).toBe(0);
+    expect(otherFlags.stdout.startsWith("# FL0101: unexpected character\n")).toBe(true);
   });
 });

@@ -59,10 +59,13 @@ const peers = { dbos: 630, langGraphSqlite: 600, temporalReplay: [3_600, 4_300] 
 
 const peaks: [string, number][] = [];
 
+/** The V8 options bin/flow starts flow with: each child is a fresh process as flow starts. */
+const nodeFlags = readFileSync(join(root, "bin/node-flags"), "utf8").trim().split(/\s+/);
+
 /** Runs a task in a fresh process; `spawnedAt` is when, on the clock of `performance.timeOrigin + performance.now()`. */
 function child(task: ChildTask, expectKill = false): ChildResult & { readonly spawnedAt: number } {
   const spawnedAt = performance.timeOrigin + performance.now();
-  const run = spawnSync(process.execPath, [self, "--child", JSON.stringify(task)], {
+  const run = spawnSync(process.execPath, [...nodeFlags, self, "--child", JSON.stringify(task)], {
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
   });
