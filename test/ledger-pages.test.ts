@@ -1,0 +1,66 @@
+import fc from "fast-check";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { filePages } from "../cli/ledger-pages.ts";
+
+/**
+ * `flow replay FILE` reads the file a chunk of bytes at a time and decodes
+ * each line on its own (cli/ledger-pages.ts): whatever the chunks' size,
+ * the lines must be the file's, as decoding it whole and splitting it
+ * gives them: a line cut by a chunk's end, a character of several bytes
+ * cut there, `\r\n` endings, blank lines and a last line with no break.
+ */
+describe("filePages", () => {
+  const dir = mkdtempSync(join(tmpdir(), "flow-pages-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  let files = 0;
+
+  const read = async (bytes: Buffer, chunkBytes: number): Promise<string[][]> => {
+    const file = join(dir, `ledger-${files++}.jsonl`);
+    writeFileSync(file, bytes);
+    const pages: string[][] = [];
+    for await (const page of filePages(file, chunkBytes)) pages.push(page);
+    return pages;
+  };
+
+  /** What the file's lines are: decoded whole, split at line breaks, `\r` dropped before one, blank lines skipped. */
+  const linesOf = (bytes: Buffer): string[] =>
+    bytes
+      .toString("utf8")
+      .split("\n")
+      .map((line) => (line.endsWith("\r") ? line.slice(0, -1) : line))
+      .filter((line) => line !== "");
+
+  it("gives the file's lines, in order, whatever the chunks' size", async () => {
+    // Lines of ASCII, of characters of two to four bytes in UTF-8, and blank; ended by \n or \r\n, or not at all.
+    const line = fc.oneof(
+      fc.string({ unit: "grapheme-ascii", maxLength: 40 }).map((text) => text.replace(/[\r\n]/g, "")),
+      fc.string({ unit: "grapheme", maxLength: 12 }).map((text) => text.replace(/[\r\n]/g, "")),
+      fc.constant(""),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(line, fc.constantFrom("\n", "\r\n")), { maxLength: 40 }),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 64 }),
+        async (lines, lastBreak, chunkBytes) => {
+          let text = lines.map(([content, end]) => content + end).join("");
+          if (!lastBreak && text.endsWith("\n")) text = text.slice(0, text.endsWith("\r\n") ? -2 : -1);
+          const bytes = Buffer.from(text, "utf8");
+          const pages = await read(bytes, chunkBytes);
+          expect(pages.flat()).toEqual(linesOf(bytes));
+          expect(pages.every((page) => page.length > 0)).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("decodes a chunk of ASCII and a chunk with other characters alike", async () => {
+    const ledger = ['{"a":"plain"}', '{"b":"naïve — ✓ 𝄞"}', '{"c":"plain again"}', "", '{"d":"日本"}'].join("\n");
+    const bytes = Buffer.from(`${ledger}\n`, "utf8");
+    for (const chunkBytes of [1, 3, 7, 16, 1 << 20]) expect((await read(bytes, chunkBytes)).flat(), `chunks of ${chunkBytes}`).toEqual(linesOf(bytes));
+  });
+});
