@@ -172,17 +172,22 @@ workflow main(n: int) -> string
   grants { proc }
 {
   let p = plan(n)
-  sleep 2s
+  sleep 6s
   return apply(p)
 }`);
     const started = p.flow("run", "main.flow", "--arg", "n=5", "--park-after", "0s");
     expect(started.code, started.stderr).toBe(0);
     const run = runIdOf(started.stderr);
-    expect(started.stderr).toMatch(new RegExp(`run ${run} is parked until \\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z: \`flow tick\``));
+    const parked = new RegExp(`run ${run} is parked until (\\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z): \`flow tick\``).exec(started.stderr);
+    expect(parked).not.toBeNull();
+    // The sleep is long enough for the early tick to come before it ends on a loaded machine (three flow processes
+    // start before it); the due tick waits for the time the run names, not for a guess of it.
+    const until = Date.parse((parked as RegExpExecArray)[1] as string);
     expect(p.flow("runs").stdout).toMatch(new RegExp(`${run}  parked`));
     const early = p.flow("tick");
+    expect(Date.now()).toBeLessThan(until);
     expect(early.stderr).toBe("no parked run has a timer due\n");
-    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, until - Date.now()) + 100));
     const due = p.flow("tick", "--json");
     expect(due.code, due.stderr).toBe(0);
     expect(JSON.parse(due.stdout)).toEqual([{ run, outcome: "completed" }]);
