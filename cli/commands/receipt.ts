@@ -5,7 +5,8 @@ import type { Budget } from "../../compiler/ir/cost.ts";
 import { formatValue, units } from "../../compiler/cost.ts";
 import { canonicalJson } from "../../compiler/ir/canonical-json.ts";
 import { keyFingerprint } from "../../interpreter/gates/decision.ts";
-import { checkLink, describeBreak, emptyHead, type ChainHead } from "../../interpreter/ledger/chain.ts";
+import { emptyHead } from "../../interpreter/ledger/chain.ts";
+import { BrokenChain, checkedEntries } from "../../interpreter/ledger/checked-entries.ts";
 import type { Entry } from "../../interpreter/ledger/entry.ts";
 import { type Receipt, type ReceiptBody, receiptOf } from "../../interpreter/receipts/receipt.ts";
 import { receiptText, signReceipt, verifyReceipt } from "../../interpreter/receipts/signature.ts";
@@ -227,12 +228,11 @@ async function compareWithLedger(body: ReceiptBody, spec: string | undefined): P
 /** A run's entries up to `to`, every link checked; where the chain breaks, if it does. */
 export async function readLedger(store: Store, run: string, to?: number): Promise<{ readonly entries: Entry[] } | { readonly broken: string }> {
   const entries: Entry[] = [];
-  let head: ChainHead = emptyHead;
-  for await (const stored of store.entries(run, 0, to)) {
-    const link = checkLink(run, head, stored.text);
-    if ("broken" in link) return { broken: describeBreak(link.broken) };
-    entries.push(link.entry);
-    head = { seq: link.entry.seq, hash: link.entry.hash };
+  try {
+    for await (const entry of checkedEntries(store, run, emptyHead, to)) entries.push(entry);
+  } catch (error) {
+    if (error instanceof BrokenChain) return { broken: error.message };
+    throw error;
   }
   return { entries };
 }

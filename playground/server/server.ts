@@ -2,12 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { runStatus } from "../../cli/commands/status.ts";
-import { readLedger } from "../../cli/commands/receipt.ts";
 import { storePages } from "../../cli/ledger-pages.ts";
 import type { ProjectConfig } from "../../cli/project-config.ts";
 import type { DriverOptions } from "../../interpreter/host/run-driver.ts";
-import type { Entry } from "../../interpreter/ledger/entry.ts";
-import { receiptOf } from "../../interpreter/receipts/receipt.ts";
 import { signReceipt } from "../../interpreter/receipts/signature.ts";
 import { replayLedger } from "../../interpreter/replay.ts";
 import type { RunRecord, Store } from "../../interpreter/store/store.ts";
@@ -22,6 +19,7 @@ import { RunDrives } from "./run-drives.ts";
 import { runGates } from "./run-gates.ts";
 import { runGraph } from "./run-graph.ts";
 import { RunList } from "./run-list.ts";
+import { RunLedgers } from "./run-ledgers.ts";
 import { readRunOr409, runRecord } from "./run-lookup.ts";
 import type { ServerSigner } from "./server-signer.ts";
 import type { ServeTokens } from "./serve-tokens.ts";
@@ -73,6 +71,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const timers = new TimerLoop(options.store, drives, options.driverOptions, options.clock, options.log);
   const staticDir = resolve(options.staticDir);
   const runs = new RunList(options.store);
+  const ledgers = new RunLedgers(options.store);
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const url = new URL(request.url ?? "/", "http://flow.invalid");
@@ -140,18 +139,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }
       case "vertex": {
         const { core } = await readRunOr409(options.store, record.id);
-        const detail = vertexDetail(core.state, await ledger(record.id), route.instance);
+        const detail = vertexDetail(core.state, await ledgers.entries(record.id), await ledgers.receipt(record.id), route.instance);
         if (detail === null) throw new ApiError(404, "unknown_vertex", `run ${record.id} has no vertex instance \`${route.instance}\``, "`GET /api/runs/:id/graph` lists its instances");
         return [200, detail];
       }
-      case "receipt": {
-        const entries = await ledger(record.id);
+      case "receipt":
         // Made and signed as `flow receipt` makes it, but not written: a GET leaves nothing behind.
-        return [200, signReceipt(receiptOf(entries), options.runnerKey())];
-      }
+        return [200, signReceipt(await ledgers.receipt(record.id), options.runnerKey())];
       case "gates": {
         const { core } = await readRunOr409(options.store, record.id);
-        return [200, runGates(core.state, await ledger(record.id))];
+        return [200, runGates(core.state, await ledgers.entries(record.id))];
       }
       case "replay": {
         const verdict = await replayLedger(storePages(options.store.entries(record.id, 0)));
@@ -167,12 +164,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       case "resume":
         return [202, await changes.resume(record, await readBody(request, ResumeBody), holder())];
     }
-  };
-
-  const ledger = async (run: string): Promise<Entry[]> => {
-    const read = await readLedger(options.store, run);
-    if ("broken" in read) throw new ApiError(409, "broken_ledger", `run ${run}: ${read.broken}`, "`POST /api/runs/:id/replay` says where it breaks");
-    return read.entries;
   };
 
   const server: Server = createServer((request, response) => {

@@ -2,7 +2,7 @@ import type { VertexStatus } from "../../interpreter/core/state.ts";
 import type { RunState } from "../../interpreter/core/state.ts";
 import type { Entry, Failure, Json, SandboxUse } from "../../interpreter/ledger/entry.ts";
 import { ModelAnswer, modelOp } from "../../interpreter/models/model-answer.ts";
-import { type LineItem, receiptOf } from "../../interpreter/receipts/receipt.ts";
+import type { LineItem, ReceiptBody } from "../../interpreter/receipts/receipt.ts";
 
 /** One step of a vertex instance as the ledger recorded it, in any attempt. */
 export type StepView =
@@ -44,8 +44,8 @@ export interface VertexDetail {
   readonly spend: LineItem | null;
 }
 
-/** The detail of one vertex instance, from the run's state and its ledger; null when the run has no such instance. */
-export function vertexDetail(state: RunState, entries: readonly Entry[], instance: string): VertexDetail | null {
+/** The detail of one vertex instance, from the run's state, its ledger and the receipt of it; null when the run has no such instance. */
+export function vertexDetail(state: RunState, entries: readonly Entry[], receipt: ReceiptBody, instance: string): VertexDetail | null {
   const vertex = state.vertices.get(instance);
   if (vertex === undefined) return null;
   const steps: StepView[] = [];
@@ -93,7 +93,7 @@ export function vertexDetail(state: RunState, entries: readonly Entry[], instanc
         break;
     }
   }
-  const spend = entries.length === 0 ? null : (receiptOf(entries).lineItems.find((item) => item.instance === instance) ?? null);
+  const spend = receipt.lineItems.find((item) => item.instance === instance) ?? null;
   return {
     run: state.run,
     instance,
