@@ -204,6 +204,38 @@ describe.skipIf(!hasQemu)("the microvm driver", () => {
       });
     });
 
+    // With proc, commands run in subshells of one session shell (guest-agent.c): each must still start clean.
+    it("with it, a command sees nothing an earlier one set: variables, directory, traps, umask", async () => {
+      await inVm(effects("proc"), async (s) => {
+        const first = await s.exec("X=1; export Y=2; cd /tmp; umask 077; trap 'echo trapped' EXIT; echo set", options());
+        expect(first).toMatchObject({ exit: 0, stdout: "set\ntrapped\n" });
+        const second = await s.exec('pwd; echo "${X-unset} ${Y-unset}"; umask; trap', options());
+        expect(second).toMatchObject({ exit: 0, stdout: "/work\nunset unset\n0022\n", stderr: "" });
+        expect(await s.exec("exit 7", options())).toMatchObject({ exit: 7 });
+        expect(await s.exec("false", options())).toMatchObject({ exit: 1 });
+      });
+    });
+
+    it("with it, what a command leaves running is ended, and its output up to then is the command's", async () => {
+      await inVm(effects("proc"), async (s) => {
+        const left = await s.exec("sleep 30 & echo $!", options());
+        expect(left.exit).toBe(0);
+        const pid = left.stdout.trim();
+        expect(await s.exec(`kill -0 ${pid} 2>/dev/null && echo running || echo ended`, options())).toMatchObject({ stdout: "ended\n" });
+        expect(await s.exec("echo next", options())).toMatchObject({ exit: 0, stdout: "next\n" });
+      });
+    });
+
+    it("with it, a command times out, large output arrives whole, and commands may run at once", async () => {
+      await inVm(effects("proc"), async (s) => {
+        expect(await s.exec("echo started; sleep 20", options({ timeoutMs: 300 }))).toMatchObject({ timedOut: true, exit: 137, stdout: "started\n" });
+        const large = await s.exec("seq 1 30000", options());
+        expect(large.stdout.split("\n")).toHaveLength(30_001);
+        const both = await Promise.all(["a", "b"].map((name) => s.exec(`sleep 0.2; echo ${name}`, options())));
+        expect(both.map((result) => result.stdout)).toEqual(["a\n", "b\n"]);
+      });
+    });
+
     it("without it, the shell cannot start a child process", async () => {
       await inVm(effects(), async (s) => {
         const result = await s.exec("echo piped | cat; ls /; echo after", options());

@@ -9,12 +9,11 @@
  *   template, given the time and fresh randomness, its work tree mounted),
  *   with `fs.read fs.write` and with `fs.write net` too; p50/p90 of 20;
  * - round trip: `exec("true")` on one warm session, back to back; p50/p90
- *   of 50. Each command needs a fresh shell, and starting one costs ~10 ms
- *   under TCG; back to back, it is started while the host answers, and
- *   the next command waits for it;
+ *   of 50. Each command runs in a subshell the guest's session shell forks
+ *   once the last one is reported (~2 ms under TCG): back to back, the next
+ *   command may wait for that fork;
  * - round trip after a pause: the same, each after 50 ms of idleness (as
- *   a step's commands come), when the guest's spare shell is ready; p50/p90
- *   of 20.
+ *   a step's commands come), when the subshell is ready; p50/p90 of 20.
  *
  * The templates (with and without network) are made first (or found in the
  * cache) and not timed. Called

@@ -63,15 +63,30 @@
  * refused anywhere but as pid 1 of a pid namespace of its own, with that
  * namespace's /proc: run on the host it would kill every process it may.
  *
- * Starting `sh` itself still costs ~10 ms (fork and exec under TCG), so a
- * command that may start processes (pids.max not 1) runs in a spare shell
- * started ahead, in a cgroup of its own, at SCHED_IDLE while it waits
- * (one is in the template; the next is started once no command runs). The
- * spare sources a script from fd 3 that exports the command's variables,
- * changes to its directory and evals the command: a builtin then costs no
- * process at all. A command without `proc` still gets `sh -c`: there the
- * shell execs a lone command in place, where eval would fork it, which
- * pids.max 1 refuses.
+ * Under TCG a process's life is what a command costs: `sh` started by
+ * fork and exec ~8-10 ms, and its exit and reaping ~2-3 ms more, against
+ * ~2 ms for a busybox shell to fork itself. So a command that may start
+ * processes (pids.max not 1) runs in a subshell of the session shell: one
+ * `sh` started once (it is in the template), in a cgroup of its own, that
+ * forks a subshell and waits for it. Both read lines from fd 3: the shell
+ * one to fork the next subshell, the subshell one to run its command,
+ * when it sources the command's script (the agent's memfd `script`, through
+ * /proc: it exports the command's variables, changes to its directory and
+ * evals the command). The shell writes the subshell's exit status to fd 4
+ * once it has ended. The command's output is in the pipes by then, so with
+ * nothing else left in the cgroup (pids.current 1: the shell) it is
+ * reported at once, without waiting for any process to be reaped, and only
+ * then is the next subshell forked. A command that left processes
+ * running ends with them and the session shell (cgroup.kill, as any
+ * command's leftovers), and so does one killed (timeout, abort, OOM: the
+ * cgroup is one OOM group); a new session shell is started once no
+ * command runs. Each command still gets a process of its own, so nothing
+ * it sets (variables, directory, traps, options) reaches the next; but
+ * `$$` is the session shell's, the same for every command of the session.
+ * The session shell serves one command at a time: another at once, and a
+ * command without `proc`, get `sh -c` of their own (there the shell execs
+ * a lone command in place, where eval would fork it, which pids.max 1
+ * refuses).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -92,6 +107,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <dirent.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -112,6 +128,7 @@ struct slot {
   int fd;             /* the directory, for CLONE_INTO_CGROUP */
   long long pids_max; /* as last written; 0: "max" */
   long long oom_kills; /* memory.events' count when the last command in it finished */
+  int pids_current;    /* pids.current, open: read again at offset 0 */
   char path[64];
 };
 
@@ -123,20 +140,29 @@ struct job {
   int exited, status, timed_out;
   long long deadline; /* ms on CLOCK_MONOTONIC; 0: none */
   struct slot *slot;
+  /* Ran in the session shell, which reported its status and that nothing of it is left: its cgroup is the shell's still, and no OOM kill happened in it (that would have ended the shell too). */
+  int reported_by_shell;
 };
 
-/* A shell started ahead, waiting for its script on fd 3 (see the head of this file); pid 0: none. */
-struct spare {
+/* The session shell (see the head of this file); pid 0: none. */
+struct session_shell {
   pid_t pid;
-  int out, err, script;
+  int out, err; /* its stdout and stderr, and so its commands' */
+  int trigger;  /* its fd 3: a line forks the next subshell, the next line runs a command in it */
+  int status;   /* its fd 4: the exit status of each command's subshell */
   struct slot *slot;
+  struct job *job; /* the command it runs; NULL: none */
 };
+
+/* The session shell's next command (a memfd: no name a command could remove or write to), and its path for the shell. */
+static int script = -1;
+static char script_path[32];
 
 static struct job jobs[MAX_JOBS];
-static struct slot slots[MAX_JOBS + 1]; /* one more: the spare's */
-static struct spare spare;
-/* Spares that ended before they were used: past a few, the image's shell is broken and restarting it would spin. */
-static int spares_lost;
+static struct slot slots[MAX_JOBS + 1]; /* one more: the session shell's */
+static struct session_shell shell;
+/* Session shells that ended with no command: past a few, the image's shell is broken and restarting it would spin. */
+static int shells_lost;
 static int port = -1;
 /* Where frames to the host go: the port, or stdout in a sandbox. */
 static int port_out = -1;
@@ -302,6 +328,8 @@ static int make_slot(struct slot *slot, int index) {
   write_file(path, "1");
   slot->fd = open(slot->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (slot->fd < 0) return -1;
+  snprintf(path, sizeof path, "%s/pids.current", slot->path);
+  slot->pids_current = open(path, O_RDONLY | O_CLOEXEC);
   slot->made = 1;
   slot->pids_max = 0;
   slot->oom_kills = 0;
@@ -334,22 +362,14 @@ static struct slot *take_slot(void) {
   return NULL;
 }
 
-/* <sched.h> is not included: its clone flags clash with <linux/sched.h>'s, which clone3 needs. */
-static void set_idle(pid_t pid, int idle) {
-  struct {
-    int priority;
-  } param = {0};
-  syscall(SYS_sched_setscheduler, pid, idle ? SCHED_IDLE : SCHED_NORMAL, &param);
-}
-
 /*
  * Starts /bin/sh with ARGV and ENV in SLOT's cgroup (clone3 with
  * CLONE_INTO_CGROUP: born there, not moved there), stdin /dev/null, stdout
  * and stderr into pipes whose read ends (non-blocking) it puts in OUT and
- * ERR; SCRIPT (-1: none) becomes its fd 3, CWD its directory (NULL: this
- * one's), and IDLE starts it at SCHED_IDLE. The pid, or -1 and errno.
+ * ERR; FD3 and FD4 (-1: none) become its fds 3 and 4, CWD its directory
+ * (NULL: this one's). The pid, or -1 and errno.
  */
-static pid_t start_shell(struct slot *slot, char **argv, char **env, const char *cwd, int script, int idle, int *out, int *err) {
+static pid_t start_shell(struct slot *slot, char **argv, char **env, const char *cwd, int fd3, int fd4, int *out, int *err) {
   int outs[2], errs[2];
   if (pipe2(outs, O_CLOEXEC) != 0) return -1;
   if (pipe2(errs, O_CLOEXEC) != 0) return close(outs[0]), close(outs[1]), -1;
@@ -368,13 +388,15 @@ static pid_t start_shell(struct slot *slot, char **argv, char **env, const char 
     /* The mask is the child's own (SIGCHLD stays blocked here, for the signalfd); exec keeps it, so it is cleared. */
     sigprocmask(SIG_SETMASK, &none, NULL);
     setsid();
-    if (idle) set_idle(0, 1);
     /* This agent is never the OOM killer's choice; the command must be, or a hog at its limit leaves nothing to kill. */
     if (!sandboxed && write_file("/proc/self/oom_score_adj", "0") != 0) _exit(125);
     dup2(null, 0);
     dup2(outs[1], 1);
     dup2(errs[1], 2);
-    if (script >= 0) dup2(script, 3);
+    /* Moved out of the way first: either may be fd 3 or 4 itself. (dup2 leaves the copies it makes open across exec.) */
+    int high3 = fd3 < 0 ? -1 : fcntl(fd3, F_DUPFD_CLOEXEC, 10), high4 = fd4 < 0 ? -1 : fcntl(fd4, F_DUPFD_CLOEXEC, 10);
+    if (high3 >= 0) dup2(high3, 3);
+    if (high4 >= 0) dup2(high4, 4);
     if (cwd != NULL && chdir(cwd) != 0) _exit(126);
     /* Last, so that only the command runs under it: fork and clone for a new process are refused from here on. */
     if (command_filter.filter != NULL &&
@@ -402,18 +424,32 @@ static pid_t start_shell(struct slot *slot, char **argv, char **env, const char 
   return pid;
 }
 
-static void make_spare(void) {
+/* The session shell's loop; %s is the script's path. The subshell unsets the variable its read set before its command sees it. */
+static const char shell_loop[] = "while read -r -u 3 REPLY; do (read -r -u 3 REPLY || exit; unset REPLY; . %s); echo $? >&4; done";
+
+static void make_shell(void) {
+  if (script < 0) {
+    script = memfd_create("flow-command", MFD_CLOEXEC);
+    if (script < 0) return;
+    snprintf(script_path, sizeof script_path, "/proc/%d/fd/%d", (int)getpid(), script);
+  }
   struct slot *slot = take_slot();
   if (slot == NULL) return;
-  int script[2], out, err;
-  if (pipe2(script, O_CLOEXEC) != 0) return;
-  char *argv[] = {"sh", "-c", ". /proc/self/fd/3", NULL};
+  int trigger[2], status[2], out, err;
+  if (pipe2(trigger, O_CLOEXEC) != 0) return;
+  if (pipe2(status, O_CLOEXEC) != 0) return (void)(close(trigger[0]), close(trigger[1]));
+  char loop[sizeof shell_loop + sizeof script_path];
+  snprintf(loop, sizeof loop, shell_loop, script_path);
+  char *argv[] = {"sh", "-c", loop, NULL};
   char *env[] = {NULL};
-  pid_t pid = start_shell(slot, argv, env, NULL, script[0], 1, &out, &err);
-  close(script[0]);
-  if (pid < 0) return (void)close(script[1]);
+  pid_t pid = start_shell(slot, argv, env, NULL, trigger[0], status[1], &out, &err);
+  close(trigger[0]);
+  close(status[1]);
+  if (pid < 0) return (void)(close(trigger[1]), close(status[0]));
+  fcntl(status[0], F_SETFL, O_NONBLOCK);
   slot->busy = 1;
-  spare = (struct spare){pid, out, err, script[1], slot};
+  shell = (struct session_shell){pid, out, err, trigger[1], status[0], slot, NULL};
+  write_all(shell.trigger, "\n", 1); /* the first subshell */
 }
 
 /* Appends TEXT single-quoted for sh; returns the new end, or NULL past LIMIT. */
@@ -439,10 +475,10 @@ static int is_name(const char *text, const char *end) {
   return 1;
 }
 
-/* The spare's script: what `sh -c COMMAND` with ENV in CWD would be. 0 when it cannot say it (too long, a variable sh cannot name). */
-static size_t spare_script(char *buffer, size_t size, const char *cwd, const char *command, char **env) {
+/* The session shell's script for a command: what `sh -c COMMAND` with ENV in CWD would be. 0 when it cannot say it (too long, a variable sh cannot name). */
+static size_t command_script(char *buffer, size_t size, const char *cwd, const char *command, char **env) {
   const char *limit = buffer + size;
-  char *at = buffer + snprintf(buffer, size, "exec 3<&-\n");
+  char *at = buffer + snprintf(buffer, size, "exec 3<&- 4>&-\n");
   for (char **variable = env; *variable != NULL; variable++) {
     const char *equals = strchr(*variable, '=');
     if (equals == NULL || !is_name(*variable, equals) || limit - at < 16) return 0;
@@ -455,30 +491,30 @@ static size_t spare_script(char *buffer, size_t size, const char *cwd, const cha
   memcpy(at, "cd ", 3);
   at = quoted(at + 3, limit, cwd);
   if (at == NULL || limit - at < 64) return 0;
-  at += snprintf(at, (size_t)(limit - at), " 2>/dev/null || exit 126\nunset OLDPWD\neval ");
+  /* Its complaint is not the command's (`sh -c` in a directory that is gone ends 126, silent): stderr is closed, not /dev/null, an open less. */
+  at += snprintf(at, (size_t)(limit - at), " 2>&- || exit 126\nunset OLDPWD\neval ");
   at = quoted(at, limit, command);
   if (at == NULL || limit - at < 2) return 0;
   *at++ = '\n';
   return (size_t)(at - buffer);
 }
 
-/* Hands the command to the spare shell; 0 when there is none or the command cannot go to one. */
-static int start_in_spare(struct job *job, const char *cwd, const char *command, char **env, long long pids) {
-  static char script[65536]; /* within a pipe's buffer: writing it never waits for the shell */
-  if (spare.pid <= 0 || pids == 1) return 0;
-  size_t length = spare_script(script, sizeof script, cwd, command, env);
+/* Hands the command to the session shell; 0 when there is none, it is busy, or the command cannot go to it. */
+static int start_in_shell(struct job *job, const char *cwd, const char *command, char **env, long long pids) {
+  static char text[65536];
+  if (shell.pid <= 0 || shell.job != NULL || pids == 1) return 0;
+  size_t length = command_script(text, sizeof text, cwd, command, env);
   if (length == 0) return 0;
-  struct slot *slot = spare.slot;
-  if (limit_pids(slot, pids) != 0) return 0;
-  set_idle(spare.pid, 0);
-  write_all(spare.script, script, length);
-  close(spare.script);
-  job->slot = slot;
-  job->pid = spare.pid;
-  job->out = spare.out;
-  job->err = spare.err;
+  /* The session shell is one of the cgroup's processes: the command may start PIDS besides it, as in a cgroup of its own. */
+  if (limit_pids(shell.slot, pids > 0 ? pids + 1 : 0) != 0) return 0;
+  if (pwrite(script, text, length, 0) != (ssize_t)length || ftruncate(script, (off_t)length) != 0) return 0;
+  write_all(shell.trigger, "\n", 1);
+  /* No pid: the shell's own end is its (the reaper's), and the command's subshell is never reaped here. */
+  job->slot = shell.slot;
+  job->out = shell.out;
+  job->err = shell.err;
   job->used = 1;
-  spare.pid = 0;
+  shell.job = job;
   return 1;
 }
 
@@ -513,17 +549,17 @@ static void start_job(unsigned long id, char *payload, size_t length) {
   char *argv[] = {"/bin/sh", "-c", fields[3], NULL};
   int out, err;
   if (sandboxed) {
-    pid_t pid = start_shell(NULL, argv, env, fields[2], -1, 0, &out, &err);
+    pid_t pid = start_shell(NULL, argv, env, fields[2], -1, -1, &out, &err);
     if (pid < 0) return send_text('F', id, "starting the shell: %s", strerror(errno));
     *job = (struct job){.used = 1, .id = id, .pid = pid, .out = out, .err = err, .deadline = job->deadline};
     return;
   }
-  if (start_in_spare(job, fields[2], fields[3], env, pids)) return;
+  if (start_in_shell(job, fields[2], fields[3], env, pids)) return;
   struct slot *slot = take_slot();
   if (slot == NULL) return send_text('F', id, "cannot create the command's cgroup: %s", strerror(errno));
   job->slot = slot;
   if (limit_pids(slot, pids) != 0) return send_text('F', id, "cannot limit the command's processes: %s", strerror(errno));
-  pid_t pid = start_shell(slot, argv, env, fields[2], -1, 0, &out, &err);
+  pid_t pid = start_shell(slot, argv, env, fields[2], -1, -1, &out, &err);
   if (pid < 0) return send_text('F', id, "starting the shell: %s", strerror(errno));
   slot->busy = 1;
   job->used = 1;
@@ -538,6 +574,8 @@ static void finish_job(struct job *job) {
   job->used = 0;
   /* In a sandbox the host counts OOM kills itself, in the sandbox's cgroup. */
   if (slot == NULL) return send_text('X', job->id, "%d 0 %d", exit_code, job->timed_out);
+  /* The session shell still lives in the cgroup, and serves the next command. */
+  if (job->reported_by_shell) return send_text('X', job->id, "%d 0 %d", exit_code, job->timed_out);
   char path[96];
   snprintf(path, sizeof path, "%s/memory.events", slot->path);
   long long oom = read_number_after(path, "oom_kill ");
@@ -560,6 +598,59 @@ static void drain(struct job *job, int *fd, char type) {
     *fd = -1;
     return;
   }
+}
+
+/*
+ * The session shell has written a subshell's exit status: its command has
+ * ended, and what it wrote is in the pipes. With nothing else left in the
+ * cgroup (the shell alone) the command is done; otherwise what it left ends
+ * with the shell, and the command is reported once their output has ended
+ * too, as a command in a cgroup of its own is.
+ */
+static void shell_reported(void) {
+  char text[32];
+  ssize_t n = read(shell.status, text, sizeof text - 1);
+  if (n <= 0) return; /* Nothing yet, or the shell has ended: the reaper sees to its command. */
+  text[n] = 0;
+  struct job *job = shell.job;
+  shell.job = NULL;
+  if (job == NULL) return;
+  job->exited = 1;
+  job->status = W_EXITCODE(atoi(text) & 0xff, 0);
+  drain(job, &job->out, 'O');
+  drain(job, &job->err, 'E');
+  char count[32] = {0};
+  if (job->out >= 0 && job->err >= 0 && pread(shell.slot->pids_current, count, sizeof count - 1, 0) > 0 && atoll(count) == 1) {
+    job->out = job->err = -1; /* The shell's: the next command's. */
+    job->reported_by_shell = 1;
+    finish_job(job);
+    /* Forked only now: it would compete with the report for the CPU. */
+    write_all(shell.trigger, "\n", 1);
+    return;
+  }
+  /* The pipes are the command's now, to their end; a new shell is made once no command runs. */
+  shell.out = shell.err = -1;
+  kill_job(job);
+}
+
+/* The session shell has ended: killed with its command (timeout, abort, the OOM killer, leftovers), or by itself. */
+static void shell_ended(int status) {
+  struct job *job = shell.job;
+  if (job != NULL) {
+    /* Reported as a shell of its own would be: killed, it says how; its pipes end once all in its cgroup have. */
+    job->exited = 1;
+    job->status = status;
+    kill_job(job);
+  } else if (shell.out >= 0 || shell.err >= 0) {
+    /* Ended with no command (killed as its last one ended, or by itself): its cgroup serves again once empty (take_slot). */
+    if (shell.out >= 0) close(shell.out);
+    if (shell.err >= 0) close(shell.err);
+    shell.slot->busy = 0;
+    if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL) shells_lost++;
+  } /* else its pipes and cgroup are a command's that left processes behind: that command frees them when it finishes. */
+  close(shell.trigger);
+  close(shell.status);
+  shell = (struct session_shell){0};
 }
 
 /*
@@ -797,18 +888,20 @@ int main(int argc, char **argv) {
     /* Made before the template is saved: a clone's first commands find theirs. */
     make_slot(&slots[0], 0);
     make_slot(&slots[1], 1);
-    make_spare();
+    make_shell();
     while ((port = open_port()) < 0) usleep(10000);
     port_out = port;
     fprintf(stderr, "flow-agent: ready\n");
   }
 
   for (;;) {
-    struct pollfd fds[2 + 2 * MAX_JOBS];
-    struct job *owners[2 + 2 * MAX_JOBS];
+    struct pollfd fds[3 + 2 * MAX_JOBS];
+    struct job *owners[3 + 2 * MAX_JOBS];
     int count = 0;
     fds[count++] = (struct pollfd){port, POLLIN, 0};
     fds[count++] = (struct pollfd){children, POLLIN, 0};
+    /* Polled while it runs a command (fd -1 is ignored). */
+    fds[count++] = (struct pollfd){shell.job != NULL ? shell.status : -1, POLLIN, 0};
     long long wait = -1, now = now_ms();
     for (int i = 0; i < MAX_JOBS; i++) {
       struct job *job = &jobs[i];
@@ -824,7 +917,7 @@ int main(int argc, char **argv) {
         } else if (wait < 0 || left < wait) wait = left;
       }
     }
-    if (count > 2 && (wait < 0 || wait > 1000)) wait = 1000;
+    if (count > 3 && (wait < 0 || wait > 1000)) wait = 1000;
     if (poll(fds, (nfds_t)count, (int)wait) < 0) continue;
 
     if (fds[0].revents != 0) {
@@ -846,12 +939,10 @@ int main(int argc, char **argv) {
       int status;
       pid_t pid;
       while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-        if (pid == spare.pid) {
-          /* A spare that ended unused: its cgroup serves again, and another is started when no command runs. */
-          close(spare.out), close(spare.err), close(spare.script);
-          spare.slot->busy = 0;
-          spare.pid = 0;
-          spares_lost++;
+        if (pid == shell.pid) {
+          /* Its last word first: the status of a command that ended before the shell did. */
+          if (shell.job != NULL) shell_reported();
+          shell_ended(status);
         }
         for (int i = 0; i < MAX_JOBS; i++) {
           if (jobs[i].used && jobs[i].pid == pid) {
@@ -863,7 +954,8 @@ int main(int argc, char **argv) {
         }
       }
     }
-    for (int i = 2; i < count; i++) {
+    if (fds[2].revents != 0 && shell.job != NULL) shell_reported();
+    for (int i = 3; i < count; i++) {
       if (fds[i].revents == 0) continue;
       struct job *job = owners[i];
       if (fds[i].fd == job->out) drain(job, &job->out, 'O');
@@ -875,6 +967,6 @@ int main(int argc, char **argv) {
       running |= jobs[i].used;
     }
     /* Started only when no command runs: it would compete with one for the CPU. */
-    if (!sandboxed && spare.pid == 0 && !running && spares_lost < 3) make_spare();
+    if (!sandboxed && shell.pid == 0 && !running && shells_lost < 3) make_shell();
   }
 }
