@@ -25,17 +25,21 @@ import { type AttachedAccess, spareHelper } from "./spare-helper.ts";
  * (no cgroupfs, not root, no delegation), `prlimit` limits address space
  * and processes instead, and CPU time is not counted.
  *
- * The work tree is the host's (./host-tree.ts), bound at /flow/work. A
- * session's sandbox is made at its first command and kept until release:
- * flow's agent runs in it (./session-agent.ts) and forks each command, so
- * a command costs a fork, not a new sandbox. The sandbox's launcher is
- * started ahead, in a cgroup of its own, for the next session
- * (./spare-sandboxes.ts): an acquire writes its profile's limits into that
- * group, and the first command has bwrap make the sandbox there. Nothing a
- * command leaves running outlives it (the agent ends its process group, and every other
- * process no running command owns, when its shell exits); what it leaves
- * in /tmp stays for the session's next command, as in a VM. Where the agent
- * cannot be built, each command gets a fresh sandbox instead.
+ * The work tree is the host's (./host-tree.ts), at /flow/work. A session
+ * has one sandbox, kept until release: flow's agent runs in it
+ * (./session-agent.ts) and forks each command, so a command costs a fork,
+ * not a new sandbox. The sandbox is made ahead, in a cgroup of its own
+ * (./spare-sandboxes.ts): an acquire takes one made for its shape (every
+ * argument of bwrap's but the tree), writes its profile's limits into the
+ * group and has the tree mounted at /flow/work (./spare-helper.ts); a
+ * session with no such spare has bwrap make its sandbox at its first
+ * command, binding the tree, from a spare launcher's group or its own.
+ * Release answers at once and ends the sandbox behind
+ * (./ending-sandboxes.ts). Nothing a command leaves running outlives it
+ * (the agent ends its process group, and every other process no running
+ * command owns, when its shell exits); what it leaves in /tmp stays for
+ * the session's next command, as in a VM. Where the agent cannot be
+ * built, each command gets a fresh sandbox instead.
  */
 export interface BwrapOptions {
   /** The project directory: relative `share` paths are taken from it, and its `.flow` is hidden. */

@@ -24,10 +24,11 @@ import { staticBinary } from "./static-binary.ts";
  * first: it joins the sandbox's cgroups (or runs under prlimit's limits)
  * and becomes bwrap, which waits for its arguments on fd 4; `launch` writes
  * them, and bwrap makes the sandbox. Joining a cgroup v1 costs ~10 ms (the
- * kernel waits out an RCU grace period) and starting bwrap ~1 ms more, so
- * the driver keeps one launcher that far ahead, in a group of its own
- * (./spare-sandboxes.ts); each is launched once, for one session, and
- * nothing of the sandbox exists before `launch`.
+ * kernel waits out an RCU grace period), so the driver keeps sandboxes
+ * made ahead of sessions, and a launcher (./spare-sandboxes.ts); those
+ * sandboxes are started by flow's spare helper, the same way but from a
+ * fork of its own, their agent's stdin and stdout a connection to this
+ * process (./spare-helper.ts). Each sandbox serves one session.
  */
 export interface SandboxAgentBinary {
   /** A read-only descriptor of the compiled agent, open for this process's life: the sandbox's fd 3. */
