@@ -41,8 +41,10 @@
  * parent differs).
  *
  * At start it answers "ready\n", or "unsupported TEXT\n" and exits where
- * the kernel lacks open_tree, move_mount or mount_setattr (before 5.12):
- * the driver then makes no spares. It ends with its stdin, and with flow.
+ * the kernel lacks open_tree, move_mount or mount_setattr (before 5.12)
+ * or flow does not run as root: the driver then makes no sandboxes ahead.
+ * It ends with its stdin, and with flow; the sandboxes it started end
+ * with it (bwrap's parent is this process).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -282,6 +284,11 @@ int main(void) {
   /* Children are reaped by the kernel: the sandboxes' ends are flow's to see (their connections close). */
   signal(SIGCHLD, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
+  /* Entering a sandbox's mount namespace takes CAP_SYS_ADMIN over it, which only root has (bwrap gives a user of its own their own user namespace). */
+  if (geteuid() != 0) {
+    answer("unsupported %s\n", "flow does not run as root");
+    return 0;
+  }
   if (!has_syscall(SYS_open_tree) || !has_syscall(SYS_move_mount) || !has_syscall(SYS_mount_setattr)) {
     answer("unsupported %s\n", "the kernel has no open_tree, move_mount or mount_setattr (Linux 5.12)");
     return 0;

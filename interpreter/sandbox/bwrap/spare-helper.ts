@@ -4,17 +4,18 @@ import { type SpareConnections, spareConnections } from "./spare-connections.ts"
 import { RunningSandbox, type SandboxAgentBinary } from "./session-agent.ts";
 import { staticBinary } from "./static-binary.ts";
 
+/** How a session sees the tree mounted in its spare. */
+export type AttachedAccess = "read" | "write";
+
 /**
  * flow's spare helper (./spare-helper.c says what it does and how): one
  * process for this one's life, started with the first spare, which starts
  * spares' sandboxes (a fork of it, not of node: ~4 ms of this process's
  * main thread each on a loaded host, and a shell) and mounts a session's
  * tree into the spare it takes. Null where it cannot run (no C compiler,
- * a kernel before 5.12): sessions then start their own sandboxes, from a
- * spare launcher or not.
+ * a kernel before 5.12, flow not root): sessions then start their own
+ * sandboxes, from a spare launcher or not.
  */
-export type AttachedAccess = "read" | "write";
-
 export class SpareHelper {
   private readonly waiting: { readonly resolve: (line: string) => void; readonly reject: (error: Error) => void }[] = [];
   /** Sandboxes started and not connected yet: this process is kept alive for them, as for an answer. */

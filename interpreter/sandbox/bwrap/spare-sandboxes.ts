@@ -58,6 +58,8 @@ export interface SpareShape {
 
 const sparesPerShape = 2;
 const shapesKept = 4;
+/** How long a session waits for a spare being made (~20 ms, more under load) before it makes its own sandbox. */
+const spareWaitMs = 2_000;
 
 /** A spare being made or made: ready once its agent has greeted, or a launcher once spawned (null: it could not be made). */
 class Making {
@@ -116,8 +118,9 @@ export async function sparesMade(): Promise<void> {
 
 /**
  * A spare of this shape, waiting for one being made if none is ready yet
- * (it is ahead of a sandbox the session would start itself); else the
- * spare launcher, if there is one; null when there is neither.
+ * (it is ahead of a sandbox the session would start itself; up to
+ * `spareWaitMs`); else the spare launcher, if there is one; null when
+ * there is neither.
  */
 export async function takeSpare(shape: SpareShape): Promise<Spare | null> {
   const key = keyOf(shape);
@@ -132,7 +135,15 @@ export async function takeSpare(shape: SpareShape): Promise<Spare | null> {
 async function takeFrom(pool: Making[] | undefined): Promise<Spare | null> {
   for (let making = pool?.shift(); making !== undefined; making = pool?.shift()) {
     making.hold();
-    const spare = await making.ready;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), spareWaitMs)));
+    const spare = await Promise.race([making.ready, late]);
+    clearTimeout(timer);
+    if (spare === "late") {
+      // Something holds it up (bwrap, the helper): the session does without it, and it is ended once made.
+      void making.ready.then((made) => made !== null && discard(made));
+      continue;
+    }
     if (spare === null) continue;
     if (spare.sandbox.alive) {
       spare.taken();
