@@ -336,7 +336,7 @@ class BwrapSession extends TreeSession {
         signal: options.signal,
         ...(options.onOutput === undefined ? {} : { onOutput: options.onOutput }),
       });
-      // Spawning the next sessions' spares (forks of this process) overlaps this command, not the session's start.
+      // Starting the next sessions' spares overlaps this command, not the session's start.
       this.startNextSpares?.();
       this.startNextSpares = undefined;
       return await running;
@@ -352,8 +352,9 @@ class BwrapSession extends TreeSession {
 
   /**
    * Starts the session's sandbox with the agent in it, where none was made
-   * ahead or it ended: a launcher in the session's group (or under prlimit)
-   * becomes bwrap, which binds the tree as it makes the sandbox. The first
+   * ahead or it ended: a launcher in the session's group (the spare
+   * launcher the session took, or its own; or one under prlimit) becomes
+   * bwrap, which binds the tree as it makes the sandbox. The first
    * command is sent at once, and waits in the pipe until the agent reads
    * it. No step's group is recorded for a crash to end (as a command's own
    * sandbox is): the sandbox serves every step of the session, and dies
