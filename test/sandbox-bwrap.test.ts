@@ -6,10 +6,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Effect } from "../compiler/ir/effect.ts";
-import { bwrapDriver, bwrapWorks, flowGroups } from "../interpreter/sandbox/bwrap/bwrap.ts";
+import { bwrapDriver, bwrapWorks, flowGroups, sessionsMadeAhead } from "../interpreter/sandbox/bwrap/bwrap.ts";
 import { Cgroup, detectCgroups } from "../interpreter/sandbox/bwrap/cgroup.ts";
+import { sandboxesEnded } from "../interpreter/sandbox/bwrap/ending-sandboxes.ts";
 import { sandboxAgent } from "../interpreter/sandbox/bwrap/session-agent.ts";
-import { sparesTaken } from "../interpreter/sandbox/bwrap/spare-sandboxes.ts";
+import { sparesMade, sparesTaken } from "../interpreter/sandbox/bwrap/spare-sandboxes.ts";
+import { spareHelper } from "../interpreter/sandbox/bwrap/spare-helper.ts";
 import type { ResolvedProfile } from "../interpreter/sandbox/profile.ts";
 import type { ExecOptions, SandboxSession } from "../interpreter/sandbox/sandbox.ts";
 import { implementations } from "../stdlib/runtime/index.ts";
@@ -293,14 +295,90 @@ describe.runIf(bwrapWorks()).each([
       expect(await memoryLimit(third.s)).toBe(48 * 1024 * 1024);
     });
 
+    it.runIf(agent)("mounts each session's own tree into a sandbox made ahead: writable with fs.write, read-only with fs.read, none without; nothing of the session before", async () => {
+      const driver = bwrapDriver({ projectDir, sessionAgent });
+      const session = async (effects: readonly Effect["name"][], file: string) => {
+        const dir = await dirs.make();
+        await writeFile(join(dir, file), `${file}\n`);
+        const before = sessionsMadeAhead();
+        const s = await driver.acquire(testRequest(dir, "bwrap", { effects: effects.map(effect) }));
+        sessions.push(s);
+        return { s, madeAhead: sessionsMadeAhead() > before };
+      };
+      // Whether or not a sandbox of this shape was made ahead for the first, its first command has them made for the next.
+      const first = await session(["proc", "fs.write"], "first.txt");
+      expect(await first.s.exec("cat first.txt && echo made > made.txt && echo first > /tmp/first", options())).toMatchObject({ exit: 0, stdout: "first.txt\n" });
+      await first.s.release();
+
+      const second = await session(["proc", "fs.write"], "second.txt");
+      expect(second.madeAhead).toBe(true);
+      expect(await second.s.exec("ls -A /flow/work /tmp && echo written > written.txt && cat second.txt", options())).toMatchObject({ exit: 0, stdout: "/flow/work:\nsecond.txt\n\n/tmp:\nsecond.txt\n" });
+      expect(await readFile(join(second.s.workTree, "written.txt"), "utf8")).toBe("written\n");
+      // The first session's tree is not in the sandbox at any path: its host path is not there, and /flow/work is the second's.
+      expect((await second.s.exec(`ls ${first.s.workTree}`, options())).exit).not.toBe(0);
+      await second.s.release();
+
+      const third = await session(["proc", "fs.read"], "third.txt");
+      expect(third.madeAhead).toBe(true);
+      expect((await third.s.exec("ls -A; cat third.txt", options())).stdout).toBe("third.txt\nthird.txt\n");
+      const write = await third.s.exec("echo changed > third.txt", options());
+      expect(write.exit).not.toBe(0);
+      expect(write.stderr).toMatch(/Read-only file system/);
+      expect(await readFile(join(third.s.workTree, "third.txt"), "utf8")).toBe("third.txt\n");
+      await third.s.release();
+
+      const fourth = await session(["proc"], "fourth.txt");
+      expect(fourth.madeAhead).toBe(true);
+      expect(await fourth.s.exec("ls -A /flow/work; echo x > /flow/work/x && echo wrote", options())).toMatchObject({ exit: 0, stdout: "wrote\n" });
+      expect(existsSync(join(fourth.s.workTree, "x"))).toBe(false);
+    });
+
+    it.runIf(agent)("takes no sandbox made ahead for other effects: without `net` none made with it, without `proc` none made with it", async () => {
+      const driver = bwrapDriver({ projectDir, sessionAgent });
+      // A share of this test's own makes shapes no other test has spares of.
+      const share = await dirs.make();
+      const session = async (effects: readonly Effect["name"][]) => {
+        const before = sessionsMadeAhead();
+        const s = await driver.acquire(testRequest(await dirs.make(), "bwrap", { effects: effects.map(effect), profile: { share: [share] } }));
+        sessions.push(s);
+        return { s, madeAhead: sessionsMadeAhead() > before };
+      };
+      const withNet = await session(["proc", "net"]);
+      expect(withNet.madeAhead).toBe(false);
+      expect((await withNet.s.exec(`bash -c '${reachHost()}'`, options())).stdout).toBe("hello from the host\n");
+      await withNet.s.release();
+
+      const withoutNet = await session(["proc"]);
+      expect(withoutNet.madeAhead).toBe(false);
+      expect((await withoutNet.s.exec(`bash -c '${reachHost()}'`, options())).stderr).toMatch(/Connection refused/);
+      await withoutNet.s.release();
+
+      const withoutProc = await session(["net", "fs.write"]);
+      expect(withoutProc.madeAhead).toBe(false);
+      expect((await withoutProc.s.exec("ls /", options())).stderr).toMatch(/Cannot fork/);
+      await withoutProc.s.release();
+
+      // Each shape has its own now: the next session with `net` takes one, and reaches the host from it.
+      const again = await session(["proc", "net"]);
+      expect(again.madeAhead).toBe(true);
+      expect((await again.s.exec(`bash -c '${reachHost()}'`, options())).stdout).toBe("hello from the host\n");
+    });
+
     it("removes its group at release, killing what a command left behind", async () => {
       const layout = detectCgroups();
       if (layout === null) return;
       const s = await bwrapDriver({ projectDir, sessionAgent }).acquire(testRequest(await dirs.make(), "bwrap", { effects: [effect("proc")] }));
       await s.exec("sleep 60 >/dev/null 2>&1 & exit 0", options());
+      // Groups come and go behind sessions (spares made, sandboxes ended after their release): counted once those are done.
+      const settled = async () => {
+        await sparesMade();
+        await sandboxesEnded();
+      };
+      await settled();
       const mine = flowGroups(layout).filter((name) => name.startsWith(`${process.pid}-`));
       expect(mine.length).toBeGreaterThan(0);
       await s.release();
+      await settled();
       expect(flowGroups(layout).filter((name) => name.startsWith(`${process.pid}-`)).length).toBe(mine.length - 1);
     });
   });
@@ -395,6 +473,30 @@ describe.runIf(bwrapWorks()).each([
     const s = await sandbox(["proc"]);
     const pids = (await s.exec("ls /proc | grep -E '^[0-9]+$' | wc -l", options())).stdout.trim();
     expect(Number(pids)).toBeLessThan(10);
+  });
+});
+
+/**
+ * The spare helper mounts a session's tree in a sandbox made ahead, as
+ * root, entering the sandbox's mount namespace: it must never mount one
+ * anywhere else. A process on the host with one child (what a sandbox's
+ * bwrap looks like from outside) is refused, and nothing is mounted.
+ */
+describe.runIf(bwrapWorks())("the bwrap spare helper", () => {
+  it("refuses to mount a tree for a process that is not a sandbox's bwrap: its child shares the host's mount namespace", async () => {
+    const agent = await sandboxAgent();
+    if (!("fd" in agent)) return;
+    const attacher = await spareHelper(agent);
+    if (!("attach" in attacher)) return;
+    const tree = await dirs.make();
+    const host = spawn("sh", ["-c", "sleep 30; true"], { stdio: "ignore" });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    try {
+      await expect(attacher.attach(host.pid as number, tree, "write")).rejects.toThrow(/shares the host's mount namespace/);
+      expect(existsSync("/flow/work")).toBe(false);
+    } finally {
+      host.kill("SIGKILL");
+    }
   });
 });
 

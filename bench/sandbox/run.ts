@@ -7,7 +7,8 @@
  *   Target for bwrap: ≤ 10 ms p50, limits included.
  * - **round trip**: `true` in a sandbox already acquired: p50 and p90 of
  *   BENCH_TRIPS (200). Target ≤ 5 ms. For bwrap, a fork and an exec by
- *   flow's agent in the session's sandbox, made by the first command.
+ *   flow's agent in the session's sandbox (made ahead, ../README.md says
+ *   how).
  *
  * The process driver (no isolation) is the floor each isolating driver is
  * measured against; bwrap runs with every effect but `proc` denied, so its

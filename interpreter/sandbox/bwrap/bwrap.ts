@@ -9,10 +9,12 @@ import { TreeSession } from "../tree-session.ts";
 import { isInside } from "../work-tree-path.ts";
 import { type BwrapPlan, bwrapArguments, etcAllowList, mountedBySandbox, type RootLayout, sandboxWorkTree } from "./bwrap-arguments.ts";
 import { Cgroup, type CgroupLayout, detectCgroups } from "./cgroup.ts";
+import { endInBackground } from "./ending-sandboxes.ts";
 import { EtcView } from "./etc-view.ts";
 import { noNewProcessesFilter } from "./seccomp-filter.ts";
 import { joinCgroups, launcherArgv, RunningSandbox, type SandboxAgentBinary, sandboxAgent } from "./session-agent.ts";
-import { startSpare, takeSpare } from "./spare-sandboxes.ts";
+import { startSpares, takeSpare } from "./spare-sandboxes.ts";
+import { type AttachedAccess, spareHelper } from "./spare-helper.ts";
 
 /**
  * The `bwrap` driver: each command runs in a fresh bubblewrap sandbox
@@ -23,17 +25,21 @@ import { startSpare, takeSpare } from "./spare-sandboxes.ts";
  * (no cgroupfs, not root, no delegation), `prlimit` limits address space
  * and processes instead, and CPU time is not counted.
  *
- * The work tree is the host's (./host-tree.ts), bound at /flow/work. A
- * session's sandbox is made at its first command and kept until release:
- * flow's agent runs in it (./session-agent.ts) and forks each command, so
- * a command costs a fork, not a new sandbox. The sandbox's launcher is
- * started ahead, in a cgroup of its own, for the next session
- * (./spare-sandboxes.ts): an acquire writes its profile's limits into that
- * group, and the first command has bwrap make the sandbox there. Nothing a
- * command leaves running outlives it (the agent ends its process group, and every other
- * process no running command owns, when its shell exits); what it leaves
- * in /tmp stays for the session's next command, as in a VM. Where the agent
- * cannot be built, each command gets a fresh sandbox instead.
+ * The work tree is the host's (./host-tree.ts), at /flow/work. A session
+ * has one sandbox, kept until release: flow's agent runs in it
+ * (./session-agent.ts) and forks each command, so a command costs a fork,
+ * not a new sandbox. The sandbox is made ahead, in a cgroup of its own
+ * (./spare-sandboxes.ts): an acquire takes one made for its shape (every
+ * argument of bwrap's but the tree), writes its profile's limits into the
+ * group and has the tree mounted at /flow/work (./spare-helper.ts); a
+ * session with no such spare has bwrap make its sandbox at its first
+ * command, binding the tree, from a spare launcher's group or its own.
+ * Release answers at once and ends the sandbox behind
+ * (./ending-sandboxes.ts). Nothing a command leaves running outlives it
+ * (the agent ends its process group, and every other process no running
+ * command owns, when its shell exits); what it leaves in /tmp stays for
+ * the session's next command, as in a VM. Where the agent cannot be
+ * built, each command gets a fresh sandbox instead.
  */
 export interface BwrapOptions {
   /** The project directory: relative `share` paths are taken from it, and its `.flow` is hidden. */
@@ -59,20 +65,55 @@ export function bwrapDriver(options: BwrapOptions): SandboxDriver {
       const built = options.sessionAgent === false ? null : await sandboxAgent();
       const agent = built !== null && "fd" in built ? built : null;
       const limits = limitsOf(request.profile);
-      const spare = cgroups === null || agent === null ? null : await takeSpare(cgroups, agent);
+      etcView ??= new EtcView(etcAllowList);
+      // Spares are made in a cgroup of their own, with the agent: none where either is missing.
+      const shape = cgroups === null || agent === null ? null : { layout: cgroups, binary: agent, args: agentSandboxArguments(plan, etcView.dir(), null) };
+      const group = (async () => {
+        const spare = shape === null ? null : await takeSpare(shape);
+        if (spare === null) return { spare, cgroup: cgroups === null ? null : await Cgroup.create(cgroups, nextGroupName(), limits) };
+        spare.cgroup.limit(limits);
+        return { spare, cgroup: spare.cgroup };
+      })();
       // The tree and the group (a spare's, given this profile's limits, or a new one) are independent: made side by side.
-      const [tree, cgroup] = await Promise.all([
-        HostTree.prepare(request),
-        spare !== null ? spare.cgroup.limit(limits).then(() => spare.cgroup) : cgroups === null ? null : Cgroup.create(cgroups, nextGroupName(), limits),
-      ]).catch(async (error: unknown) => {
-        if (spare !== null) await spare.sandbox.stop().then(() => spare.cgroup.remove());
+      const [tree, { spare, cgroup }] = await Promise.all([HostTree.prepare(request), group]).catch(async (error: unknown) => {
+        const made = await group.catch(() => null);
+        if (made?.spare) await made.spare.sandbox.stop().then(() => made.spare.cgroup.remove());
         throw error;
       });
-      etcView ??= new EtcView(etcAllowList);
-      const next = cgroups === null || agent === null ? undefined : () => startSpare(cgroups, agent, nextGroupName);
-      return new BwrapSession(tree, request.profile, plan, cgroup, etcView, agent, spare?.sandbox ?? null, next);
+      // A spare launcher (a spare of no shape) is launched by the session's first command, with the tree among bwrap's arguments.
+      const ahead = spare === null ? null : spare.sandbox.launched && agent !== null ? await withTree(spare.sandbox, agent, tree, plan.treeAccess) : spare.sandbox;
+      const next = shape === null ? undefined : () => startSpares(shape, nextGroupName);
+      return new BwrapSession(tree, request.profile, plan, cgroup, etcView, agent, ahead, next);
     },
   };
+}
+
+let madeAhead = 0;
+
+/** How many sessions of this process run in a sandbox made ahead (a spare's, their tree mounted in it): what a test checks. */
+export function sessionsMadeAhead(): number {
+  return madeAhead;
+}
+
+/** The spare's sandbox with the session's tree mounted in it (none to mount without `fs.read` or `fs.write`); null, and the spare ended, where it could not be. */
+async function withTree(sandbox: RunningSandbox, binary: SandboxAgentBinary, tree: HostTree, access: SessionPlan["treeAccess"]): Promise<RunningSandbox | null> {
+  if (access === "none" || (await attachTree(sandbox, binary, tree, access))) {
+    madeAhead++;
+    return sandbox;
+  }
+  // The session's first command then has bwrap make its sandbox, binding the tree, in the same group.
+  void sandbox.stop();
+  return null;
+}
+
+/** Mounts the tree in the sandbox: whether it could. */
+async function attachTree(sandbox: RunningSandbox, binary: SandboxAgentBinary, tree: HostTree, access: AttachedAccess): Promise<boolean> {
+  const helper = await spareHelper(binary);
+  if (!("attach" in helper) || sandbox.pid === undefined) return false;
+  return helper.attach(sandbox.pid, tree.root, access).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** One copy of /etc per process, whatever the number of drivers (each test makes its own). */
@@ -160,6 +201,25 @@ function layoutOf(dir: string, names: readonly string[], kind: RootLayout["kind"
   return { kind, dir, links, binds };
 }
 
+/**
+ * bwrap's arguments for a session's sandbox, running the agent: with the
+ * tree bound, or (TREE null, a spare's) with an empty /flow/work, which
+ * the tree is mounted onto when a session takes it. The agent's own
+ * environment is the seccomp filter it puts its commands under (theirs
+ * comes with each command).
+ */
+function agentSandboxArguments(plan: SessionPlan, etc: string, tree: string | null): string[] {
+  return bwrapArguments({
+    ...plan,
+    ...(tree === null ? { tree: "", treeAccess: "none" } : { tree }),
+    etc,
+    env: plan.proc ? {} : { FLOW_COMMAND_FILTER: noNewProcessesFilter.toString("hex") },
+    seccompFd: null,
+    statusFd: null,
+    run: { agent: [] },
+  });
+}
+
 function limitsOf(profile: ResolvedProfile) {
   return { memoryBytes: profile.memoryMb * 1024 * 1024, cpus: profile.cpus, pids: profile.pids };
 }
@@ -196,29 +256,41 @@ class BwrapSession extends TreeSession {
     private readonly etc: EtcView,
     /** The agent to run in a session's sandbox; null: a sandbox per command. */
     private readonly agentBinary: SandboxAgentBinary | null,
-    /** A launcher started ahead in the session's group (a spare), for its first sandbox; null: the session starts its own. */
-    private spare: RunningSandbox | null,
-    /** Starts a spare for the next session, once this one's sandbox is launched (undefined: none are kept here). */
-    private readonly startNextSpare?: () => void,
+    /** A spare's sandbox, with the session's tree in it, or a spare launcher for the first command to launch; null: neither. */
+    ahead: RunningSandbox | null,
+    /** Starts spares for the sessions after this one, at its first command (undefined: none are kept here). */
+    private startNextSpares?: () => void,
   ) {
     super(tree);
+    if (ahead?.launched) this.sandbox = ahead;
+    else this.spareLauncher = ahead;
   }
+
+  /** The session's sandbox: made ahead, or once a command needs it; made again if it ended (a command killed its agent). */
+  private sandbox: RunningSandbox | null = null;
+  /** A spare launcher, in the session's group, for the sandbox the first command makes (never both it and `sandbox`). */
+  private spareLauncher: RunningSandbox | null = null;
 
   /** The group's OOM kills after the last command (a new group has none): a command that raises it was killed for memory. */
   private oomKills = 0;
-  /** The session's sandbox, once a command has needed it; made again if it ended (a command killed its agent). */
-  private sandbox: RunningSandbox | null = null;
   private released = false;
+  /** Commands running now: a release then waits for their processes to end. */
+  private running = 0;
 
   async exec(command: string, options: ExecOptions): Promise<ExecResult> {
     if (this.released) throw new Error("the bwrap sandbox of this session was released");
-    const result = this.agentBinary === null ? await this.execAlone(command, options) : await this.execInSession(command, options, this.agentBinary);
-    return { ...result, outOfMemory: await this.killedForMemory() };
+    this.running++;
+    try {
+      const result = this.agentBinary === null ? await this.execAlone(command, options) : await this.execInSession(command, options, this.agentBinary);
+      return { ...result, outOfMemory: this.killedForMemory() };
+    } finally {
+      this.running--;
+    }
   }
 
   /** Whether the group's OOM kills rose since the last command. */
-  private async killedForMemory(): Promise<boolean> {
-    const oomKills = (await this.cgroup?.oomKills()) ?? 0;
+  private killedForMemory(): boolean {
+    const oomKills = this.cgroup?.oomKills() ?? 0;
     const outOfMemory = oomKills > this.oomKills;
     this.oomKills = oomKills;
     return outOfMemory;
@@ -249,10 +321,13 @@ class BwrapSession extends TreeSession {
   }
 
   private async execInSession(command: string, options: ExecOptions, binary: SandboxAgentBinary): Promise<Omit<ExecResult, "outOfMemory">> {
-    if (this.sandbox === null || !this.sandbox.alive) this.sandbox = this.startSandbox(binary);
+    if (this.sandbox === null || !this.sandbox.alive) {
+      void this.sandbox?.stop();
+      this.sandbox = this.startSandbox(binary);
+    }
     const sandbox = this.sandbox;
     try {
-      return await sandbox.agent.exec({
+      const running = sandbox.agent.exec({
         command,
         cwd: sandboxWorkTree,
         env: { ...this.plan.env, ...options.env },
@@ -261,6 +336,10 @@ class BwrapSession extends TreeSession {
         signal: options.signal,
         ...(options.onOutput === undefined ? {} : { onOutput: options.onOutput }),
       });
+      // Starting the next sessions' spares overlaps this command, not the session's start.
+      this.startNextSpares?.();
+      this.startNextSpares = undefined;
+      return await running;
     } catch (error) {
       if (options.signal.aborted) throw error;
       // The connection ended: bwrap could not make the sandbox, or the sandbox ended under the command (the OOM killer took the agent), or the agent
@@ -272,31 +351,22 @@ class BwrapSession extends TreeSession {
   }
 
   /**
-   * Starts the session's sandbox with the agent in it, from the spare's
-   * launcher or one of its own (in the session's group, or under prlimit);
-   * the first command is sent at once, and waits in the pipe until the
-   * agent reads it. No step's group is recorded for a crash to end (as a
-   * command's own sandbox is): the sandbox serves every step of the
-   * session, and dies with this process (bwrap's --die-with-parent, and a
-   * launcher waiting for its arguments ends with its pipe).
+   * Starts the session's sandbox with the agent in it, where none was made
+   * ahead or it ended: a launcher in the session's group (the spare
+   * launcher the session took, or its own; or one under prlimit) becomes
+   * bwrap, which binds the tree as it makes the sandbox. The first
+   * command is sent at once, and waits in the pipe until the agent reads
+   * it. No step's group is recorded for a crash to end (as a command's own
+   * sandbox is): the sandbox serves every step of the session, and dies
+   * with this process (bwrap's --die-with-parent, and a launcher waiting
+   * for its arguments ends with its pipe).
    */
   private startSandbox(binary: SandboxAgentBinary): RunningSandbox {
-    const args = bwrapArguments({
-      ...this.plan,
-      tree: this.tree.root,
-      etc: this.etc.dir(),
-      // The agent's own environment: the seccomp filter it puts its commands under (theirs comes with each command).
-      env: this.plan.proc ? {} : { FLOW_COMMAND_FILTER: noNewProcessesFilter.toString("hex") },
-      seccompFd: null,
-      statusFd: null,
-      run: { agent: [] },
-    });
-    const spare = this.spare;
-    this.spare = null;
-    const sandbox = spare !== null && spare.alive ? spare : new RunningSandbox(...this.ownLauncher(), binary);
-    if (sandbox !== spare) void spare?.stop();
-    sandbox.launch(args);
-    this.startNextSpare?.();
+    const launcher = this.spareLauncher;
+    this.spareLauncher = null;
+    const sandbox = launcher !== null && launcher.alive ? launcher : RunningSandbox.spawn(...this.ownLauncher(), binary);
+    if (sandbox !== launcher) void launcher?.stop();
+    sandbox.launch(agentSandboxArguments(this.plan, this.etc.dir(), this.tree.root));
     return sandbox;
   }
 
@@ -319,7 +389,7 @@ class BwrapSession extends TreeSession {
     const { argv, env } = this.launcher(args, stepId);
     const result = await runShell(argv, this.tree.root, { ...options, timeoutMs: options.timeoutMs ?? this.profile.timeoutMs, launcherEnv: env, pipes }, this.tree.stepTracker(stepId));
     // bwrap reports the command's exit on its status descriptor; without it, bwrap itself failed to make the sandbox (or the command was killed).
-    if (!result.timedOut && !/"exit-code"/.test(status) && !(await this.cgroupKilledForMemory())) {
+    if (!result.timedOut && !/"exit-code"/.test(status) && !this.cgroupKilledForMemory()) {
       const reason = result.stderr.split("\n").find((line) => line.startsWith("bwrap: ")) ?? `bwrap exited with ${result.exit}`;
       throw new Error(`could not start the sandbox: ${reason.replace(/^bwrap: /, "")}`);
     }
@@ -327,21 +397,30 @@ class BwrapSession extends TreeSession {
   }
 
   /** Whether the group's OOM kills are above the count of the last command, without taking them as seen. */
-  private async cgroupKilledForMemory(): Promise<boolean> {
-    return ((await this.cgroup?.oomKills()) ?? 0) > this.oomKills;
+  private cgroupKilledForMemory(): boolean {
+    return (this.cgroup?.oomKills() ?? 0) > this.oomKills;
   }
 
   async cpuMs(): Promise<number | null> {
     return this.cgroup === null ? null : this.cgroup.cpuMs();
   }
 
+  /**
+   * Ends the sandbox and removes the group. With no command running, the
+   * sandbox holds nothing but the agent (each command's processes ended
+   * with it), so that is done after answering (./ending-sandboxes.ts);
+   * with one running, its processes are ended before release answers.
+   */
   async release(): Promise<void> {
     this.released = true;
-    const sandbox = this.sandbox;
-    const spare = this.spare;
+    const sandbox = this.sandbox ?? this.spareLauncher;
     this.sandbox = null;
-    this.spare = null;
-    await Promise.all([sandbox?.stop(), spare?.stop()]);
+    this.spareLauncher = null;
+    // A session that ran no command has not started them yet.
+    this.startNextSpares?.();
+    this.startNextSpares = undefined;
+    if (this.running === 0) return endInBackground(sandbox, this.cgroup);
+    await sandbox?.stop();
     await this.cgroup?.remove();
   }
 }

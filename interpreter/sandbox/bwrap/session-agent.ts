@@ -1,13 +1,10 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
+import { type ChildProcess, spawn } from "node:child_process";
 import { openSync } from "node:fs";
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import type { Socket } from "node:net";
 import type { Writable } from "node:stream";
-import { promisify } from "node:util";
 import agentSource from "../microvm/guest-agent.c?raw";
-import { microvmCacheDir } from "../microvm/cache-dir.ts";
 import { GuestAgent } from "../microvm/guest-agent.ts";
+import { staticBinary } from "./static-binary.ts";
 
 /**
  * A bwrap session's sandbox, made once and kept: one bubblewrap sandbox
@@ -18,7 +15,7 @@ import { GuestAgent } from "../microvm/guest-agent.ts";
  * this one's (a fork of node) and a new set of namespaces.
  *
  * The agent is compiled for this host, statically, once per version of its
- * source, into flow's cache (`bwrap/`); it reaches the sandbox as an open
+ * source, into flow's cache (./static-binary.ts); it reaches the sandbox as an open
  * descriptor (fd 3, run as /proc/self/fd/3) rather than a file in it. Where
  * it cannot be built (no C compiler), `sandboxAgent` says why and the driver
  * makes a sandbox per command instead.
@@ -27,10 +24,11 @@ import { GuestAgent } from "../microvm/guest-agent.ts";
  * first: it joins the sandbox's cgroups (or runs under prlimit's limits)
  * and becomes bwrap, which waits for its arguments on fd 4; `launch` writes
  * them, and bwrap makes the sandbox. Joining a cgroup v1 costs ~10 ms (the
- * kernel waits out an RCU grace period) and starting bwrap ~1 ms more, so
- * the driver keeps one launcher that far ahead, in a group of its own
- * (./spare-sandboxes.ts); each is launched once, for one session, and
- * nothing of the sandbox exists before `launch`.
+ * kernel waits out an RCU grace period), so the driver keeps sandboxes
+ * made ahead of sessions, and a launcher (./spare-sandboxes.ts); those
+ * sandboxes are started by flow's spare helper, the same way but from a
+ * fork of its own, their agent's stdin and stdout a connection to this
+ * process (./spare-helper.ts). Each sandbox serves one session.
  */
 export interface SandboxAgentBinary {
   /** A read-only descriptor of the compiled agent, open for this process's life: the sandbox's fd 3. */
@@ -40,35 +38,12 @@ export interface SandboxAgentBinary {
 let built: Promise<SandboxAgentBinary | { readonly problem: string }> | null = null;
 
 /** The agent for this host (built on first use, then found in the cache), or why there is none. */
-export function sandboxAgent(cacheDir = join(dirname(microvmCacheDir()), "bwrap")): Promise<SandboxAgentBinary | { readonly problem: string }> {
-  built ??= buildAgent(cacheDir).catch((error: Error) => ({ problem: error.message }));
+export function sandboxAgent(cacheDir?: string): Promise<SandboxAgentBinary | { readonly problem: string }> {
+  built ??= staticBinary({ name: "flow-agent", what: "agent", source: agentSource }, cacheDir).then(
+    (path) => ({ fd: openSync(path, "r") }),
+    (error: Error) => ({ problem: error.message }),
+  );
   return built;
-}
-
-async function buildAgent(cacheDir: string): Promise<SandboxAgentBinary> {
-  const sha = createHash("sha256").update(agentSource).digest("hex").slice(0, 16);
-  const path = join(cacheDir, `flow-agent-${sha}`);
-  try {
-    return { fd: openSync(path, "r") };
-  } catch {
-    // Not built yet (or removed): build it.
-  }
-  await mkdir(cacheDir, { recursive: true });
-  const partial = `${path}.${process.pid}.partial`;
-  const source = `${partial}.c`;
-  await writeFile(source, agentSource);
-  try {
-    await promisify(execFile)("gcc", ["-static", "-O2", "-s", "-Wall", "-o", partial, source]);
-  } catch (error) {
-    await rm(partial, { force: true });
-    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no C compiler (gcc)" : `compiling it failed: ${String((error as { stderr?: string }).stderr ?? error).trim().split("\n").slice(-2).join(" / ")}`;
-    throw new Error(`the bwrap driver's agent cannot be built: ${reason}`);
-  } finally {
-    await rm(source, { force: true });
-  }
-  // Renamed into place: a process running beside this one finds a whole agent or none.
-  await rename(partial, path);
-  return { fd: openSync(path, "r") };
 }
 
 /** A cgroup launcher's first words: join the sandbox's cgroup (every tree's `cgroup.procs`, none where prlimit holds the limits instead). */
@@ -90,37 +65,66 @@ export function launcherArgv(prefix: readonly string[]): [string, ...string[]] {
   return [file, ...args];
 }
 
-/** A sandbox running its agent: bwrap (behind its launcher until `launch`), the agent's connection, and what bwrap said on stderr. */
+/**
+ * A sandbox running its agent: bwrap (behind its launcher until `launch`),
+ * the agent's connection, and what bwrap said on stderr. Spawned here (a
+ * launcher, `spawn`), or started by the spare helper, bwrap's stdin and
+ * stdout then a connection to this process (`connected`,
+ * ./spare-helper.ts), launched already and with no stderr to read.
+ */
 export class RunningSandbox {
   private stderrText = "";
   private greetedYet = false;
   private exitedYet = false;
-  private launched = false;
+  private launchedYet: boolean;
   readonly exited: Promise<void>;
   readonly agent: GuestAgent;
-  private readonly child: ChildProcess;
 
-  /** Spawns the launcher (`launcherArgv`), which waits in its cgroups for `launch`. */
-  constructor(argv: readonly [string, ...string[]], env: Readonly<Record<string, string>>, binary: SandboxAgentBinary) {
-    const [file, ...args] = argv;
-    // A process group of its own: what is left of it after a failed stop is killed at once.
-    this.child = spawn(file, args, { cwd: "/", env, detached: true, stdio: ["pipe", "pipe", "pipe", binary.fd, "pipe"] });
-    const child = this.child;
-    child.stdio[4]?.on("error", () => undefined);
-    this.exited = new Promise((resolve) => {
-      child.on("exit", () => resolve());
-      child.on("error", () => resolve());
+  private constructor(
+    private readonly host: { readonly child: ChildProcess } | { readonly socket: Socket; readonly pid: number },
+  ) {
+    const exited = new Promise<void>((resolve) => {
+      if ("child" in host) {
+        host.child.on("exit", () => resolve());
+        host.child.on("error", () => resolve());
+      } else host.socket.on("close", () => resolve());
     });
-    void this.exited.then(() => (this.exitedYet = true));
-    child.stderr?.on("data", (chunk: Buffer) => {
-      if (this.stderrText.length < 64 * 1024) this.stderrText += chunk.toString("utf8");
+    this.exited = exited.then(() => {
+      this.exitedYet = true;
     });
-    this.agent = new GuestAgent({ input: child.stdout!, output: child.stdin!, close: () => child.stdin?.destroy() });
+    if ("child" in host) {
+      const { child } = host;
+      this.launchedYet = false;
+      child.stdio[4]?.on("error", () => undefined);
+      child.stderr?.on("data", (chunk: Buffer) => {
+        if (this.stderrText.length < 64 * 1024) this.stderrText += chunk.toString("utf8");
+      });
+      this.agent = new GuestAgent({ input: child.stdout!, output: child.stdin!, close: () => child.stdin?.destroy() });
+    } else {
+      const { socket } = host;
+      this.launchedYet = true;
+      // The agent is told its host is gone by the end of its stdin: this end is shut for writing, and read to its close, which is bwrap's exit.
+      this.agent = new GuestAgent({ input: socket, output: socket, close: () => socket.end() });
+      // Paused until now (./spare-connections.ts read its opening line): what came after it reaches the agent's reader.
+      socket.resume();
+    }
     void this.agent.greeted.then(() => (this.greetedYet = true));
   }
 
+  /** Spawns the launcher (`launcherArgv`), which waits in its cgroups for `launch`. */
+  static spawn(argv: readonly [string, ...string[]], env: Readonly<Record<string, string>>, binary: SandboxAgentBinary): RunningSandbox {
+    const [file, ...args] = argv;
+    // A process group of its own: what is left of it after a failed stop is killed at once.
+    return new RunningSandbox({ child: spawn(file, args, { cwd: "/", env, detached: true, stdio: ["pipe", "pipe", "pipe", binary.fd, "pipe"] }) });
+  }
+
+  /** A sandbox the spare helper started: bwrap PID (a process group's leader), whose stdin and stdout are SOCKET. */
+  static connected(socket: Socket, pid: number): RunningSandbox {
+    return new RunningSandbox({ socket, pid });
+  }
+
   get pid(): number | undefined {
-    return this.child.pid;
+    return "child" in this.host ? this.host.child.pid : this.host.pid;
   }
 
   /**
@@ -129,9 +133,14 @@ export class RunningSandbox {
    * set as the agent's FLOW_COMMAND_FILTER. Once per sandbox.
    */
   launch(args: readonly string[]): void {
-    if (this.launched) throw new Error("a bwrap sandbox is launched once");
-    this.launched = true;
-    (this.child.stdio[4] as Writable | null)?.end(Buffer.concat(args.map((arg) => Buffer.from(`${arg}\0`))));
+    if (this.launchedYet || !("child" in this.host)) throw new Error("a bwrap sandbox is launched once");
+    this.launchedYet = true;
+    (this.host.child.stdio[4] as Writable | null)?.end(Buffer.concat(args.map((arg) => Buffer.from(`${arg}\0`))));
+  }
+
+  /** Whether bwrap has its arguments: a launcher is launched once. */
+  get launched(): boolean {
+    return this.launchedYet;
   }
 
   /** Whether the agent said it runs: bwrap made the sandbox. */
@@ -147,7 +156,8 @@ export class RunningSandbox {
   /** Why bwrap could not make the sandbox, as it said. */
   failure(): string {
     const line = this.stderrText.split("\n").find((text) => text.startsWith("bwrap: ")) ?? this.stderrText.trim().split("\n")[0];
-    return line === undefined || line === "" ? `bwrap exited with ${this.child.exitCode ?? this.child.signalCode}` : line.replace(/^bwrap: /, "");
+    if (line !== undefined && line !== "") return line.replace(/^bwrap: /, "");
+    return "child" in this.host ? `bwrap exited with ${this.host.child.exitCode ?? this.host.child.signalCode}` : "bwrap exited";
   }
 
   /**
@@ -156,19 +166,17 @@ export class RunningSandbox {
    * and its exit ends the spare), again once a session has it.
    */
   holdsProcess(hold: boolean): void {
-    if (hold) this.child.ref();
-    else this.child.unref();
-    for (const stream of this.child.stdio) {
-      const socket = stream as { ref?: () => void; unref?: () => void } | null;
-      if (hold) socket?.ref?.();
-      else socket?.unref?.();
+    const handles = ("child" in this.host ? [this.host.child, ...this.host.child.stdio] : [this.host.socket]) as ({ ref?: () => void; unref?: () => void } | null)[];
+    for (const handle of handles) {
+      if (hold) handle?.ref?.();
+      else handle?.unref?.();
     }
   }
 
   /** Kills the launcher and whatever it became, at once (this process is exiting). */
   kill(): void {
     try {
-      if (this.child.pid !== undefined) process.kill(-this.child.pid, "SIGKILL");
+      if (this.pid !== undefined) process.kill(-this.pid, "SIGKILL");
     } catch {
       // Gone already.
     }
@@ -178,7 +186,7 @@ export class RunningSandbox {
   async stop(): Promise<void> {
     this.agent.close();
     // A launcher not launched yet (a spare a session released unused) has nothing to end gracefully: killed, rather than have bwrap start on no arguments.
-    if (!this.launched) {
+    if (!this.launchedYet) {
       this.kill();
       return this.exited;
     }

@@ -1,0 +1,95 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/**
+ * Where the sandboxes the spare helper starts (./spare-helper.ts) connect
+ * their agent to this process: a unix socket in a directory only this
+ * process's user may enter (`flow-spares-PID` in the temporary directory;
+ * sandboxes have a /tmp of their own), each connection opening with the
+ * random token of the start it answers and bwrap's pid. A connection with
+ * a token no start is waiting for is closed. The directory is removed at
+ * exit, and a dead process's by the next one.
+ */
+export class SpareConnections {
+  private readonly waiting = new Map<string, (connection: { readonly socket: Socket; readonly pid: number }) => void>();
+
+  private constructor(
+    private readonly server: Server,
+    readonly path: string,
+  ) {
+    server.on("connection", (socket) => this.accept(socket));
+    server.unref();
+  }
+
+  static async open(): Promise<SpareConnections> {
+    removeDeadProcessesDirs();
+    const dir = join(tmpdir(), `flow-spares-${process.pid}`);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { mode: 0o700 });
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, "agents.sock");
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(path, () => resolve());
+    });
+    return new SpareConnections(server, path);
+  }
+
+  /** A new token, and the connection that will come with it (never, if the start fails: the caller gives up then, with `forget`). */
+  expect(): { readonly token: string; readonly connected: Promise<{ readonly socket: Socket; readonly pid: number }> } {
+    const token = randomBytes(16).toString("hex");
+    const connected = new Promise<{ readonly socket: Socket; readonly pid: number }>((resolve) => this.waiting.set(token, resolve));
+    return { token, connected };
+  }
+
+  forget(token: string): void {
+    this.waiting.delete(token);
+  }
+
+  /** Reads the opening line, then hands the socket (and whatever came after the line: the agent's first frames) to the start that waits for it. */
+  private accept(socket: Socket): void {
+    let received = Buffer.alloc(0);
+    socket.on("error", () => undefined);
+    const read = (chunk: Buffer): void => {
+      received = Buffer.concat([received, chunk]);
+      const end = received.indexOf(0x0a);
+      if (end < 0) {
+        if (received.length > 256) socket.destroy();
+        return;
+      }
+      socket.off("data", read);
+      socket.pause();
+      const [token = "", pid = ""] = received.subarray(0, end).toString("utf8").split(" ");
+      const resolve = this.waiting.get(token);
+      if (resolve === undefined || !/^\d+$/.test(pid)) {
+        socket.destroy();
+        return;
+      }
+      this.waiting.delete(token);
+      const rest = received.subarray(end + 1);
+      if (rest.length > 0) socket.unshift(rest);
+      resolve({ socket, pid: Number(pid) });
+    };
+    socket.on("data", read);
+  }
+}
+
+let opened: Promise<SpareConnections> | null = null;
+
+/** This process's socket for spares, opened on first use. */
+export function spareConnections(): Promise<SpareConnections> {
+  opened ??= SpareConnections.open();
+  return opened;
+}
+
+function removeDeadProcessesDirs(): void {
+  const parent = tmpdir();
+  for (const name of readdirSync(parent)) {
+    const owner = /^flow-spares-(\d+)$/.exec(name)?.[1];
+    if (owner !== undefined && !existsSync(`/proc/${owner}`)) rmSync(join(parent, name), { recursive: true, force: true });
+  }
+}
