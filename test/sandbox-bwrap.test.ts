@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -11,7 +11,8 @@ import { Cgroup, detectCgroups } from "../interpreter/sandbox/bwrap/cgroup.ts";
 import { sandboxesEnded } from "../interpreter/sandbox/bwrap/ending-sandboxes.ts";
 import { sandboxAgent } from "../interpreter/sandbox/bwrap/session-agent.ts";
 import { sparesMade, sparesTaken } from "../interpreter/sandbox/bwrap/spare-sandboxes.ts";
-import { spareHelper } from "../interpreter/sandbox/bwrap/spare-helper.ts";
+import { spareHelper, spareHelperBinary } from "../interpreter/sandbox/bwrap/spare-helper.ts";
+import { staticBinary } from "../interpreter/sandbox/bwrap/static-binary.ts";
 import type { ResolvedProfile } from "../interpreter/sandbox/profile.ts";
 import type { ExecOptions, SandboxSession } from "../interpreter/sandbox/sandbox.ts";
 import { implementations } from "../stdlib/runtime/index.ts";
@@ -488,24 +489,86 @@ describe.runIf(bwrapWorks()).each([
 /**
  * The spare helper mounts a session's tree in a sandbox made ahead, as
  * root, entering the sandbox's mount namespace: it must never mount one
- * anywhere else. A process on the host with one child (what a sandbox's
- * bwrap looks like from outside) is refused, and nothing is mounted.
+ * anywhere else. Only a bwrap it started itself, and has not seen end, is
+ * one it acts on: a process on the host with one child (what a sandbox's
+ * bwrap looks like from outside) is refused, and so is a sandbox another
+ * process made, and nothing is mounted in either. A request it cannot read
+ * ends it: what follows one could not be told from the next request.
  */
 describe.runIf(bwrapWorks())("the bwrap spare helper", () => {
-  it("refuses to mount a tree for a process that is not a sandbox's bwrap: its child shares the host's mount namespace", async () => {
+  it("refuses to mount a tree for a process it did not start: a host process, or a sandbox another process made", async () => {
     const agent = await sandboxAgent();
     if (!("fd" in agent)) return;
     const attacher = await spareHelper(agent);
     if (!("attach" in attacher)) return;
     const tree = await dirs.make();
+    await writeFile(join(tree, "secret"), "the session's\n");
     const host = spawn("sh", ["-c", "sleep 30; true"], { stdio: "ignore" });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // A sandbox with a /flow/work of its own, as a spare has, made by bwrap started here: its pid 1 is bwrap's one child.
+    const foreign = spawn(
+      "bwrap",
+      ["--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/flow", "--dir", "/flow/work", "--unshare-all", "--die-with-parent", "--", "sleep", "30"],
+      { stdio: "ignore" },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
     try {
-      await expect(attacher.attach(host.pid as number, tree, "write")).rejects.toThrow(/shares the host's mount namespace/);
+      await expect(attacher.attach(host.pid as number, tree, "write")).rejects.toThrow(/not a sandbox this helper started/);
       expect(existsSync("/flow/work")).toBe(false);
+      await expect(attacher.attach(foreign.pid as number, tree, "write")).rejects.toThrow(/not a sandbox this helper started/);
+      const init = (await readFile(`/proc/${foreign.pid}/task/${foreign.pid}/children`, "utf8")).trim();
+      expect(init).toMatch(/^\d+$/);
+      expect(readdirSync(`/proc/${init}/root/flow/work`)).toEqual([]);
     } finally {
       host.kill("SIGKILL");
+      foreign.kill("SIGKILL");
     }
+  });
+
+  it.each([
+    ["an unknown request", "frobnicate\n"],
+    ["an unknown access", "attach 1 sideways\n/\0"],
+    ["counts out of range", "start tok 99999 0\n/x\0"],
+    ["a malformed start", "start tok\n"],
+  ])("ends at %s, answering nothing after its greeting", async (_what, request) => {
+    const helper = spawn(await spareHelperBinary(), [], { stdio: ["pipe", "pipe", "ignore"] });
+    let said = "";
+    helper.stdout.on("data", (chunk: Buffer) => (said += chunk.toString("utf8")));
+    const code = new Promise<number | null>((resolve) => helper.on("exit", (status) => resolve(status)));
+    helper.stdin.write(request);
+    const ended = await Promise.race([code, new Promise<"running">((resolve) => setTimeout(() => resolve("running"), 5000))]);
+    if (ended === "running") helper.kill("SIGKILL");
+    // Where it cannot work it says so and ends at once: nothing to test then.
+    if (said.startsWith("unsupported ")) return;
+    expect(ended).toBe(1);
+    expect(said).toBe("ready\n");
+  });
+});
+
+/**
+ * The bwrap driver's C programs are run from flow's cache, the spare
+ * helper as root: a cache another user can write to is refused, and so is
+ * a program there that is not its user's alone (planted, or left writable).
+ */
+describe("the bwrap driver's programs in the cache", () => {
+  const program = { name: "flow-test-program", what: "test program", source: "int main(void) { return 0; }\n" };
+
+  it("are built into a cache only their user may write to, and run from there", async () => {
+    const cache = join(await dirs.make(), "cache");
+    const path = await staticBinary(program, cache);
+    expect(spawnSync(path).status).toBe(0);
+    expect(await staticBinary(program, cache)).toBe(path);
+  });
+
+  it("are not run from a cache that other users may write to, nor when the program there is not its user's alone", async () => {
+    const open = join(await dirs.make(), "open");
+    await mkdir(open, { mode: 0o777 });
+    await chmod(open, 0o777);
+    await expect(staticBinary(program, join(open, "cache"))).rejects.toThrow(`the bwrap driver's test program is not run from ${join(open, "cache")}: ${open} may be written by other users`);
+
+    const cache = join(await dirs.make(), "cache");
+    const path = await staticBinary(program, cache);
+    await chmod(path, 0o777);
+    await expect(staticBinary(program, cache)).rejects.toThrow(`${path} is not its user's alone`);
   });
 });
 

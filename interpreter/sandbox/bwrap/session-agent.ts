@@ -173,10 +173,13 @@ export class RunningSandbox {
     }
   }
 
-  /** Kills the launcher and whatever it became, at once (this process is exiting). */
+  /**
+   * Kills the launcher and whatever it became, at once (this process is exiting). Not once it has exited: its pid, and
+   * the process group it led, may be another's by then.
+   */
   kill(): void {
     try {
-      if (this.pid !== undefined) process.kill(-this.pid, "SIGKILL");
+      if (this.pid !== undefined && !this.exitedYet) process.kill(-this.pid, "SIGKILL");
     } catch {
       // Gone already.
     }

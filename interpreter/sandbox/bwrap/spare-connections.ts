@@ -1,17 +1,23 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 /**
  * Where the sandboxes the spare helper starts (./spare-helper.ts) connect
- * their agent to this process: a unix socket in a directory only this
- * process's user may enter (`flow-spares-PID` in the temporary directory;
- * sandboxes have a /tmp of their own), each connection opening with the
- * random token of the start it answers and bwrap's pid. A connection with
- * a token no start is waiting for is closed. The directory is removed at
- * exit, and a dead process's by the next one.
+ * their agent to this process: a unix socket in a directory of its own
+ * that only this process's user may enter (`flow-spares-PID-RANDOM` in
+ * the temporary directory, made by mkdtemp: no other user can make it
+ * first; sandboxes have a /tmp of their own), each connection opening
+ * with the random token of the start it answers and bwrap's pid. A
+ * connection with a token no start is waiting for is closed, and so is one
+ * that has not said its token within a few seconds. The directory is
+ * removed at exit, and a dead process's by the next one, but only a
+ * directory of this user's that no other may enter: the temporary
+ * directory is everyone's, and removing what another user made there
+ * would let them steer the removal elsewhere (a directory swapped for a
+ * symbolic link while it is emptied).
  */
 export class SpareConnections {
   private readonly waiting = new Map<string, (connection: { readonly socket: Socket; readonly pid: number }) => void>();
@@ -26,9 +32,8 @@ export class SpareConnections {
 
   static async open(): Promise<SpareConnections> {
     removeDeadProcessesDirs();
-    const dir = join(tmpdir(), `flow-spares-${process.pid}`);
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { mode: 0o700 });
+    // mkdtemp makes it 0700, under a name no one could take ahead of it.
+    const dir = mkdtempSync(join(tmpdir(), `flow-spares-${process.pid}-`));
     process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
     const path = join(dir, "agents.sock");
     const server = createServer();
@@ -54,6 +59,8 @@ export class SpareConnections {
   private accept(socket: Socket): void {
     let received = Buffer.alloc(0);
     socket.on("error", () => undefined);
+    // A sandbox's agent says its token at once: a connection that does not is not one of them, and is not kept open.
+    socket.setTimeout(5000, () => socket.destroy());
     const read = (chunk: Buffer): void => {
       received = Buffer.concat([received, chunk]);
       const end = received.indexOf(0x0a);
@@ -62,6 +69,7 @@ export class SpareConnections {
         return;
       }
       socket.off("data", read);
+      socket.setTimeout(0);
       socket.pause();
       const [token = "", pid = ""] = received.subarray(0, end).toString("utf8").split(" ");
       const resolve = this.waiting.get(token);
@@ -86,10 +94,24 @@ export function spareConnections(): Promise<SpareConnections> {
   return opened;
 }
 
+/**
+ * The directories of flow processes that are gone (killed: no exit hook ran). Only directories (not links to one) of
+ * this user's that no other user may enter: in the temporary directory (sticky) no one else can rename or replace
+ * them, nor put anything in them, so removing them removes nothing but what a flow of this user left.
+ */
 function removeDeadProcessesDirs(): void {
   const parent = tmpdir();
+  const uid = process.getuid?.();
   for (const name of readdirSync(parent)) {
-    const owner = /^flow-spares-(\d+)$/.exec(name)?.[1];
-    if (owner !== undefined && !existsSync(`/proc/${owner}`)) rmSync(join(parent, name), { recursive: true, force: true });
+    const owner = /^flow-spares-(\d+)-[A-Za-z0-9]{6}$/.exec(name)?.[1];
+    if (owner === undefined || existsSync(`/proc/${owner}`)) continue;
+    const dir = join(parent, name);
+    try {
+      const stat = lstatSync(dir);
+      if (!stat.isDirectory() || stat.uid !== uid || (stat.mode & 0o077) !== 0) continue;
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Gone already, or another flow removes it.
+    }
   }
 }

@@ -34,11 +34,20 @@
  * sandbox's mount namespace, moves the mount onto the sandbox's /flow/work
  * (an empty tmpfs until then, what a session without `fs.read` keeps),
  * and comes back. The sandbox's own processes have no capabilities: they
- * cannot do any of this themselves. The init is found through
- * /proc/BWRAP-PID, held open by descriptor: a mount namespace equal to
- * this process's (the host's) is refused, so a tree can never land on the
- * host's own /flow/work, and so is a pid reused after the init ended (its
- * parent differs).
+ * cannot do any of this themselves. BWRAP-PID must be a bwrap this process
+ * started and has not reaped: its children are reaped here, between
+ * requests, not by the kernel at once, so a bwrap that ended keeps its pid
+ * (a zombie, with no child) until this process has struck it off, and no
+ * other process can have it while it is on the list. The init is found
+ * through /proc/BWRAP-PID, held open by descriptor: a mount namespace
+ * equal to this process's (the host's) is refused, so a tree can never
+ * land on the host's own /flow/work, and so is a pid reused after the init
+ * ended (its parent differs).
+ *
+ * A request it cannot read (an unknown one, counts out of range, an
+ * unknown access) ends it: flow writes none, and what follows one could
+ * not be told apart from the next request. flow sees it end, and makes
+ * sandboxes without it.
  *
  * At start it answers "ready\n", or "unsupported TEXT\n" and exits where
  * the kernel lacks open_tree, move_mount or mount_setattr (before 5.12)
@@ -61,6 +70,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef MS_SLAVE
@@ -69,6 +79,30 @@
 
 static int host_ns = -1;
 static struct stat host_ns_stat;
+
+/* The bwraps started and not reaped yet: the only pids `attach` acts on. */
+#define MAX_STARTED 4096
+static pid_t started[MAX_STARTED];
+static int nstarted = 0;
+
+static int is_started(long pid) {
+  for (int i = 0; i < nstarted; i++)
+    if (started[i] == pid) return 1;
+  return 0;
+}
+
+/* Reaps the children that ended, striking each off the list (its pid is free for reuse once reaped). */
+static void reap(void) {
+  for (;;) {
+    pid_t pid = waitpid(-1, NULL, WNOHANG);
+    if (pid <= 0) return;
+    for (int i = 0; i < nstarted; i++) {
+      if (started[i] != pid) continue;
+      started[i] = started[--nstarted];
+      break;
+    }
+  }
+}
 
 static void answer(const char *format, const char *text) {
   char line[512];
@@ -111,6 +145,10 @@ static long parent_of(int proc_dir) {
 
 /* Attaches TREE in the sandbox of bwrap BWRAP; NULL on success, else why not (errno set, or 0). */
 static const char *attach(long bwrap, int writable, const char *tree) {
+  if (!is_started(bwrap)) {
+    errno = 0;
+    return "not a sandbox this helper started";
+  }
   char path[64];
   snprintf(path, sizeof path, "/proc/%ld/task/%ld/children", bwrap, bwrap);
   char children[256];
@@ -235,8 +273,11 @@ static size_t handle(void) {
   int nprocs = 0, nargs = 0;
   long pid = 0;
   *newline = 0;
-  if (sscanf(input, "start %79s %d %d", token, &nprocs, &nargs) == 3 && nprocs >= 0 && nargs >= 0 && nprocs + nargs < 4096) {
+  if (strncmp(input, "start ", 6) == 0) {
+    /* At most four digits each: no count can overflow. */
+    if (sscanf(input, "start %79s %4d %4d", token, &nprocs, &nargs) != 3 || nprocs < 0 || nargs < 0 || nprocs + nargs >= 4096) exit(1);
     char **strings = calloc((size_t)(1 + nprocs + nargs), sizeof *strings);
+    if (strings == NULL) exit(1);
     for (int i = 0; i < 1 + nprocs + nargs; i++) {
       long end = string_end(at);
       if (end < 0) {
@@ -247,19 +288,27 @@ static size_t handle(void) {
       strings[i] = input + at;
       at = (size_t)end + 1;
     }
+    if (nstarted == MAX_STARTED) {
+      free(strings);
+      errno = 0;
+      answer_error("too many sandboxes running");
+      return at;
+    }
     pid_t self = getpid();
     pid_t child = fork();
     if (child == 0) become_bwrap(self, token, strings[0], strings + 1, nprocs, strings + 1 + nprocs, nargs);
     free(strings);
     if (child < 0) answer_error("cannot fork");
     else {
+      started[nstarted++] = child;
       char line[32];
       snprintf(line, sizeof line, "%d", (int)child);
       answer("started %s\n", line);
     }
     return at;
   }
-  if (sscanf(input, "attach %ld %15s", &pid, access) == 2) {
+  if (strncmp(input, "attach ", 7) == 0) {
+    if (sscanf(input, "attach %9ld %15s", &pid, access) != 2) exit(1);
     long end = string_end(at);
     if (end < 0) {
       *newline = '\n';
@@ -267,22 +316,21 @@ static size_t handle(void) {
     }
     const char *tree = input + at;
     int writable = strcmp(access, "write") == 0;
+    if (!writable && strcmp(access, "read") != 0) exit(1);
     errno = 0;
-    const char *failure = strcmp(access, "read") != 0 && !writable ? "unknown access" : attach(pid, writable, tree);
+    reap();
+    const char *failure = attach(pid, writable, tree);
     if (failure == NULL) answer("%s", "ok\n");
     else answer_error(failure);
     return (size_t)end + 1;
   }
-  errno = 0;
-  answer_error("unknown request");
-  return at;
+  exit(1);
 }
 
 int main(void) {
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   if (getppid() == 1) return 1;
-  /* Children are reaped by the kernel: the sandboxes' ends are flow's to see (their connections close). */
-  signal(SIGCHLD, SIG_IGN);
+  /* Children are reaped here (reap), not by the kernel as they end: a bwrap's pid stays its own until struck off. */
   signal(SIGPIPE, SIG_IGN);
   /* Entering a sandbox's mount namespace takes CAP_SYS_ADMIN over it, which only root has (bwrap gives a user of its own their own user namespace). */
   if (geteuid() != 0) {
@@ -306,6 +354,7 @@ int main(void) {
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return 0;
     length += (size_t)n;
+    reap();
     for (size_t used = handle(); used > 0; used = handle()) {
       memmove(input, input + used, length - used);
       length -= used;

@@ -17,7 +17,7 @@ export type AttachedAccess = "read" | "write";
  * sandboxes, from a spare launcher or not.
  */
 export class SpareHelper {
-  private readonly waiting: { readonly resolve: (line: string) => void; readonly reject: (error: Error) => void }[] = [];
+  private readonly waiting: { readonly answer: RegExp; readonly resolve: (line: string) => void; readonly reject: (error: Error) => void }[] = [];
   /** Sandboxes started and not connected yet: this process is kept alive for them, as for an answer. */
   private connecting = 0;
   private received = "";
@@ -61,11 +61,13 @@ export class SpareHelper {
    * the sandbox not holding this process alive.
    */
   async startSandbox(procsFiles: readonly string[], args: readonly string[]): Promise<RunningSandbox> {
+    const strings = [this.connections.path, ...procsFiles, ...args];
+    // The request's strings end at a NUL: one inside a string would end it early, and the rest be read as a request.
+    if (strings.some((text) => text.includes("\0")) || procsFiles.length + args.length >= 4096) throw new Error("a bwrap argument the spare helper cannot be given");
     const { token, connected } = this.connections.expect();
-    const strings = [this.connections.path, ...procsFiles, ...args].map((text) => `${text}\0`).join("");
     this.connecting++;
     try {
-      await this.request(`start ${token} ${procsFiles.length} ${args.length}\n${strings}`);
+      await this.request(`start ${token} ${procsFiles.length} ${args.length}\n${strings.map((text) => `${text}\0`).join("")}`, /^started \d+$/);
       const { socket, pid } = await connected;
       const sandbox = RunningSandbox.connected(socket, pid);
       sandbox.holdsProcess(false);
@@ -79,16 +81,21 @@ export class SpareHelper {
 
   /** Mounts TREE (a real path) at /flow/work in the sandbox whose bwrap is BWRAP_PID, writable or read-only. */
   async attach(bwrapPid: number, tree: string, access: AttachedAccess): Promise<void> {
-    await this.request(`attach ${bwrapPid} ${access}\n${tree}\0`).catch((error: Error) => {
+    const request = tree.includes("\0") ? Promise.reject(new Error("a path with a NUL in it")) : this.request(`attach ${bwrapPid} ${access}\n${tree}\0`, /^ok$/);
+    await request.catch((error: Error) => {
       throw new Error(`could not mount the work tree in the sandbox: ${error.message}`);
     });
   }
 
-  /** Sends a request; resolves with its answer's line, or rejects with the error it says. */
-  private request(text: string): Promise<string> {
+  /**
+   * Sends a request; resolves with its answer's line when it is the one `answer` matches, or rejects with the error
+   * it says. Answers come in the order of the requests: any other line means the two no longer pair up, and the
+   * helper is ended (its sandboxes with it) rather than trusted with the next.
+   */
+  private request(text: string, answer: RegExp): Promise<string> {
     if (this.ended !== null) return Promise.reject(this.ended);
     return new Promise((resolve, reject) => {
-      this.waiting.push({ resolve, reject });
+      this.waiting.push({ answer, resolve, reject });
       this.hold(true);
       this.child.stdin?.write(text);
     });
@@ -96,12 +103,17 @@ export class SpareHelper {
 
   private receive(text: string): void {
     this.received += text;
-    for (let end = this.received.indexOf("\n"); end >= 0; end = this.received.indexOf("\n")) {
+    for (let end = this.received.indexOf("\n"); end >= 0 && this.ended === null; end = this.received.indexOf("\n")) {
       const line = this.received.slice(0, end);
       this.received = this.received.slice(end + 1);
       const request = this.waiting.shift();
-      if (line.startsWith("error ")) request?.reject(new Error(line.slice("error ".length)));
-      else request?.resolve(line);
+      if (request !== undefined && line.startsWith("error ")) request.reject(new Error(line.slice("error ".length)));
+      else if (request !== undefined && request.answer.test(line)) request.resolve(line);
+      else {
+        request?.reject(new Error(`flow's spare helper answered \`${line.slice(0, 80)}\``));
+        this.child.kill("SIGKILL");
+        this.end(new Error("flow's spare helper answered out of turn"));
+      }
     }
     this.hold(this.waiting.length > 0 || this.connecting > 0);
   }
@@ -125,9 +137,14 @@ export class SpareHelper {
 
 let helper: Promise<SpareHelper | { readonly problem: string }> | null = null;
 
+/** The helper's program, built into flow's cache on first use. */
+export function spareHelperBinary(): Promise<string> {
+  return staticBinary({ name: "flow-spare-helper", what: "spare helper", source: helperSource });
+}
+
 /** This process's helper (started, or started again if it ended), or why there is none. */
 export function spareHelper(binary: SandboxAgentBinary): Promise<SpareHelper | { readonly problem: string }> {
-  helper ??= staticBinary({ name: "flow-spare-helper", what: "spare helper", source: helperSource }).then(
+  helper ??= spareHelperBinary().then(
     (path) => SpareHelper.start(path, binary),
     (error: Error) => ({ problem: error.message }),
   );
