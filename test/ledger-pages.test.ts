@@ -7,7 +7,7 @@ import { filePages } from "../cli/ledger-pages.ts";
 
 /**
  * `flow replay FILE` reads the file a chunk of bytes at a time and decodes
- * each line on its own (cli/ledger-pages.ts): whatever the chunks' size,
+ * it a segment of whole lines at a time (cli/ledger-pages.ts): whatever their sizes,
  * the lines must be the file's, as decoding it whole and splitting it
  * gives them: a line cut by a chunk's end, a character of several bytes
  * cut there, `\r\n` endings, blank lines and a last line with no break.
@@ -17,11 +17,11 @@ describe("filePages", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   let files = 0;
 
-  const read = async (bytes: Buffer, chunkBytes: number): Promise<string[][]> => {
+  const read = async (bytes: Buffer, chunkBytes: number, segmentBytes?: number): Promise<string[][]> => {
     const file = join(dir, `ledger-${files++}.jsonl`);
     writeFileSync(file, bytes);
     const pages: string[][] = [];
-    for await (const page of filePages(file, chunkBytes)) pages.push(page);
+    for await (const page of filePages(file, chunkBytes, segmentBytes)) pages.push(page);
     return pages;
   };
 
@@ -33,7 +33,7 @@ describe("filePages", () => {
       .map((line) => (line.endsWith("\r") ? line.slice(0, -1) : line))
       .filter((line) => line !== "");
 
-  it("gives the file's lines, in order, whatever the chunks' size", async () => {
+  it("gives the file's lines, in order, whatever the size of the chunks read and of the segments decoded", async () => {
     // Lines of ASCII, of characters of two to four bytes in UTF-8, and blank; ended by \n or \r\n, or not at all.
     const line = fc.oneof(
       fc.string({ unit: "grapheme-ascii", maxLength: 40 }).map((text) => text.replace(/[\r\n]/g, "")),
@@ -45,11 +45,12 @@ describe("filePages", () => {
         fc.array(fc.tuple(line, fc.constantFrom("\n", "\r\n")), { maxLength: 40 }),
         fc.boolean(),
         fc.integer({ min: 1, max: 64 }),
-        async (lines, lastBreak, chunkBytes) => {
+        fc.integer({ min: 1, max: 32 }),
+        async (lines, lastBreak, chunkBytes, segmentBytes) => {
           let text = lines.map(([content, end]) => content + end).join("");
           if (!lastBreak && text.endsWith("\n")) text = text.slice(0, text.endsWith("\r\n") ? -2 : -1);
           const bytes = Buffer.from(text, "utf8");
-          const pages = await read(bytes, chunkBytes);
+          const pages = await read(bytes, chunkBytes, segmentBytes);
           expect(pages.flat()).toEqual(linesOf(bytes));
           expect(pages.every((page) => page.length > 0)).toBe(true);
         },
@@ -61,6 +62,8 @@ describe("filePages", () => {
   it("decodes a chunk of ASCII and a chunk with other characters alike", async () => {
     const ledger = ['{"a":"plain"}', '{"b":"naïve — ✓ 𝄞"}', '{"c":"plain again"}', "", '{"d":"日本"}'].join("\n");
     const bytes = Buffer.from(`${ledger}\n`, "utf8");
-    for (const chunkBytes of [1, 3, 7, 16, 1 << 20]) expect((await read(bytes, chunkBytes)).flat(), `chunks of ${chunkBytes}`).toEqual(linesOf(bytes));
+    for (const chunkBytes of [1, 3, 7, 16, 1 << 20]) {
+      for (const segmentBytes of [1, 5, 1 << 15]) expect((await read(bytes, chunkBytes, segmentBytes)).flat(), `chunks of ${chunkBytes}, segments of ${segmentBytes}`).toEqual(linesOf(bytes));
+    }
   });
 });
