@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Effect } from "../compiler/ir/effect.ts";
 import { bwrapDriver, bwrapWorks, flowGroups, sessionsMadeAhead } from "../interpreter/sandbox/bwrap/bwrap.ts";
 import { Cgroup, detectCgroups } from "../interpreter/sandbox/bwrap/cgroup.ts";
+import { EtcView } from "../interpreter/sandbox/bwrap/etc-view.ts";
 import { sandboxesEnded } from "../interpreter/sandbox/bwrap/ending-sandboxes.ts";
 import { sandboxAgent } from "../interpreter/sandbox/bwrap/session-agent.ts";
 import { sparesMade, sparesTaken } from "../interpreter/sandbox/bwrap/spare-sandboxes.ts";
@@ -541,6 +542,32 @@ describe.runIf(bwrapWorks())("the bwrap spare helper", () => {
     if (said.startsWith("unsupported ")) return;
     expect(ended).toBe(1);
     expect(said).toBe("ready\n");
+  });
+});
+
+/**
+ * The sandboxes' /etc is a copy flow makes in the temporary directory,
+ * which is everyone's: made by mkdtemp (no one can make it first and
+ * change it), readable by all; a killed flow's copies are removed by the
+ * next, but only its user's own, never one another user may write in.
+ */
+describe("the sandboxes' copy of /etc", () => {
+  it("is made fresh and readable by all, and only its user's own copies are reaped", async () => {
+    const parent = await dirs.make();
+    const dead = spawnSync("sh", ["-c", "echo $$"], { encoding: "utf8" }).stdout.trim();
+    const theirs = join(parent, `flow-etc-${dead}-abcdef`);
+    const ours = join(parent, `flow-etc-${dead}-ghijkl`);
+    await mkdir(theirs, { mode: 0o777 });
+    await chmod(theirs, 0o777);
+    await writeFile(join(theirs, "hosts"), "planted\n");
+    await mkdir(ours, { mode: 0o755 });
+    const view = new EtcView(["hostname"], parent);
+    expect(existsSync(theirs)).toBe(true);
+    expect(existsSync(ours)).toBe(false);
+    const dir = view.dir();
+    expect(dir.startsWith(join(parent, `flow-etc-${process.pid}-`))).toBe(true);
+    expect(statSync(dir).mode & 0o777).toBe(0o755);
+    expect(readdirSync(dir)).toEqual(existsSync("/etc/hostname") ? ["hostname"] : []);
   });
 });
 

@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isOwnDir } from "../own-dir.ts";
 
 /**
  * The sandbox's /etc: a copy of the allow-listed entries of the host's
@@ -10,12 +11,14 @@ import { join } from "node:path";
  * an entry changes (its time, size or inode: a new resolv.conf, updated
  * certificates); a copy stays until this process exits, since a sandbox
  * still running has it mounted. Copies a killed process left are removed
- * by the next one.
+ * by the next one: only its user's own (../own-dir.ts). Each copy is made
+ * by mkdtemp, then opened to reading by all (a sandbox may run as another
+ * user): a directory someone else made first under a name flow would
+ * use would have become the sandboxes' /etc, theirs to change.
  */
 export class EtcView {
   private current: { readonly dir: string; readonly signature: string } | null = null;
   private readonly made: string[] = [];
-  private copies = 0;
 
   constructor(
     private readonly entries: readonly string[],
@@ -37,8 +40,8 @@ export class EtcView {
       })
       .join("\n");
     if (this.current?.signature === signature) return this.current.dir;
-    const dir = join(this.parent, `flow-etc-${process.pid}-${++this.copies}`);
-    mkdirSync(dir, { recursive: true });
+    const dir = mkdtempSync(join(this.parent, `flow-etc-${process.pid}-`));
+    chmodSync(dir, 0o755);
     this.made.push(dir);
     if (present.length > 0) {
       const copied = spawnSync("cp", ["-a", ...present.map((entry) => `/etc/${entry}`), `${dir}/`], { encoding: "utf8" });
@@ -51,7 +54,13 @@ export class EtcView {
 
 function removeDeadProcessesViews(parent: string): void {
   for (const name of readdirSync(parent)) {
-    const owner = /^flow-etc-(\d+)-\d+$/.exec(name)?.[1];
-    if (owner !== undefined && !existsSync(`/proc/${owner}`)) rmSync(join(parent, name), { recursive: true, force: true });
+    const owner = /^flow-etc-(\d+)-[A-Za-z0-9]{6}$/.exec(name)?.[1];
+    if (owner === undefined || existsSync(`/proc/${owner}`)) continue;
+    const dir = join(parent, name);
+    try {
+      if (isOwnDir(lstatSync(dir))) rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Gone already, or another flow removes it.
+    }
   }
 }

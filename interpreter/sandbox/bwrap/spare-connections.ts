@@ -3,6 +3,7 @@ import { existsSync, lstatSync, mkdtempSync, readdirSync, rmSync } from "node:fs
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isOwnDir } from "../own-dir.ts";
 
 /**
  * Where the sandboxes the spare helper starts (./spare-helper.ts) connect
@@ -14,7 +15,7 @@ import { join } from "node:path";
  * connection with a token no start is waiting for is closed, and so is one
  * that has not said its token within a few seconds. The directory is
  * removed at exit, and a dead process's by the next one, but only a
- * directory of this user's that no other may enter: the temporary
+ * directory of this user's that no other may write in: the temporary
  * directory is everyone's, and removing what another user made there
  * would let them steer the removal elsewhere (a directory swapped for a
  * symbolic link while it is emptied).
@@ -94,22 +95,15 @@ export function spareConnections(): Promise<SpareConnections> {
   return opened;
 }
 
-/**
- * The directories of flow processes that are gone (killed: no exit hook ran). Only directories (not links to one) of
- * this user's that no other user may enter: in the temporary directory (sticky) no one else can rename or replace
- * them, nor put anything in them, so removing them removes nothing but what a flow of this user left.
- */
+/** Removes the directories of flow processes that are gone (killed: no exit hook ran); only its user's own (own-dir.ts). */
 function removeDeadProcessesDirs(): void {
   const parent = tmpdir();
-  const uid = process.getuid?.();
   for (const name of readdirSync(parent)) {
     const owner = /^flow-spares-(\d+)-[A-Za-z0-9]{6}$/.exec(name)?.[1];
     if (owner === undefined || existsSync(`/proc/${owner}`)) continue;
     const dir = join(parent, name);
     try {
-      const stat = lstatSync(dir);
-      if (!stat.isDirectory() || stat.uid !== uid || (stat.mode & 0o077) !== 0) continue;
-      rmSync(dir, { recursive: true, force: true });
+      if (isOwnDir(lstatSync(dir))) rmSync(dir, { recursive: true, force: true });
     } catch {
       // Gone already, or another flow removes it.
     }

@@ -1,7 +1,7 @@
-import { randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isOwnDir } from "../own-dir.ts";
 
 /**
  * The directory this process keeps its VMs' sockets, console logs and
@@ -13,6 +13,15 @@ import { join } from "node:path";
  * clean up) has its QEMU processes killed, if any still run, and is removed.
  * QEMU normally dies with flow (vm-process.ts); this covers a machine
  * without setpriv, and the files in any case.
+ *
+ * The temporary directory is everyone's, and flow often runs as root: the
+ * directory is made by mkdtemp (0700, under a name no one could take
+ * first; a directory someone made ahead would have held the VMs' QMP
+ * sockets), and only a directory (not a link to one) of this user's that
+ * no other user may write in is reaped. Anyone can make a `flow-microvm-…`
+ * directory: reaping theirs would kill whatever process its pid files
+ * name, and removing it could be steered elsewhere (a directory swapped
+ * for a symbolic link while it is emptied).
  */
 export class RuntimeDir {
   private counter = 0;
@@ -21,8 +30,7 @@ export class RuntimeDir {
 
   static async create(): Promise<RuntimeDir> {
     await reapOrphans();
-    const path = join(tmpdir(), `flow-microvm-${process.pid}-${randomBytes(3).toString("hex")}`);
-    await mkdir(path, { recursive: true, mode: 0o700 });
+    const path = await mkdtemp(join(tmpdir(), `flow-microvm-${process.pid}-`));
     await writeFile(join(path, "owner"), `${process.pid} ${await startTime(process.pid)}\n`);
     return new RuntimeDir(path);
   }
@@ -54,6 +62,8 @@ export async function reapOrphans(): Promise<number> {
   for (const name of await readdir(base).catch(() => [] as string[])) {
     if (!name.startsWith("flow-microvm-")) continue;
     const dir = join(base, name);
+    const stat = await lstat(dir).catch(() => null);
+    if (stat === null || !isOwnDir(stat)) continue;
     if (await stillRunning(join(dir, "owner"))) continue;
     for (const vm of await readdir(dir).catch(() => [] as string[])) {
       const pidFile = join(dir, vm, "qemu.pid");
