@@ -1,4 +1,5 @@
-import type { Stats } from "node:fs";
+import { existsSync, lstatSync, readdirSync, rmSync, type Stats } from "node:fs";
+import { join } from "node:path";
 
 /**
  * Whether what lstat found is a directory (not a link to one) of this
@@ -12,4 +13,23 @@ import type { Stats } from "node:fs";
  */
 export function isOwnDir(stat: Stats): boolean {
   return stat.isDirectory() && stat.uid === process.getuid?.() && (stat.mode & 0o022) === 0;
+}
+
+/**
+ * Removes what flow processes that are gone (killed: no exit hook ran)
+ * left in PARENT: each directory whose name NAMED matches, its first
+ * group the pid of the process that made it, when that process is gone
+ * and the directory is this user's own.
+ */
+export function removeDeadProcessesDirs(parent: string, named: RegExp): void {
+  for (const name of readdirSync(parent)) {
+    const owner = named.exec(name)?.[1];
+    if (owner === undefined || existsSync(`/proc/${owner}`)) continue;
+    const dir = join(parent, name);
+    try {
+      if (isOwnDir(lstatSync(dir))) rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Gone already, or another flow removes it.
+    }
+  }
 }

@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isOwnDir } from "../own-dir.ts";
+import { removeDeadProcessesDirs } from "../own-dir.ts";
 
 /**
  * The sandbox's /etc: a copy of the allow-listed entries of the host's
@@ -24,7 +24,7 @@ export class EtcView {
     private readonly entries: readonly string[],
     private readonly parent = tmpdir(),
   ) {
-    removeDeadProcessesViews(this.parent);
+    removeDeadProcessesDirs(this.parent, /^flow-etc-(\d+)-[A-Za-z0-9]{6}$/);
     process.once("exit", () => {
       for (const dir of this.made) rmSync(dir, { recursive: true, force: true });
     });
@@ -49,18 +49,5 @@ export class EtcView {
     }
     this.current = { dir, signature };
     return dir;
-  }
-}
-
-function removeDeadProcessesViews(parent: string): void {
-  for (const name of readdirSync(parent)) {
-    const owner = /^flow-etc-(\d+)-[A-Za-z0-9]{6}$/.exec(name)?.[1];
-    if (owner === undefined || existsSync(`/proc/${owner}`)) continue;
-    const dir = join(parent, name);
-    try {
-      if (isOwnDir(lstatSync(dir))) rmSync(dir, { recursive: true, force: true });
-    } catch {
-      // Gone already, or another flow removes it.
-    }
   }
 }

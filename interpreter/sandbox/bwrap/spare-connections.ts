@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, lstatSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isOwnDir } from "../own-dir.ts";
+import { removeDeadProcessesDirs } from "../own-dir.ts";
 
 /**
  * Where the sandboxes the spare helper starts (./spare-helper.ts) connect
@@ -32,7 +32,7 @@ export class SpareConnections {
   }
 
   static async open(): Promise<SpareConnections> {
-    removeDeadProcessesDirs();
+    removeDeadProcessesDirs(tmpdir(), /^flow-spares-(\d+)-[A-Za-z0-9]{6}$/);
     // mkdtemp makes it 0700, under a name no one could take ahead of it.
     const dir = mkdtempSync(join(tmpdir(), `flow-spares-${process.pid}-`));
     process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
@@ -93,19 +93,4 @@ let opened: Promise<SpareConnections> | null = null;
 export function spareConnections(): Promise<SpareConnections> {
   opened ??= SpareConnections.open();
   return opened;
-}
-
-/** Removes the directories of flow processes that are gone (killed: no exit hook ran); only its user's own (own-dir.ts). */
-function removeDeadProcessesDirs(): void {
-  const parent = tmpdir();
-  for (const name of readdirSync(parent)) {
-    const owner = /^flow-spares-(\d+)-[A-Za-z0-9]{6}$/.exec(name)?.[1];
-    if (owner === undefined || existsSync(`/proc/${owner}`)) continue;
-    const dir = join(parent, name);
-    try {
-      if (isOwnDir(lstatSync(dir))) rmSync(dir, { recursive: true, force: true });
-    } catch {
-      // Gone already, or another flow removes it.
-    }
-  }
 }
