@@ -142,10 +142,7 @@ export class Cgroup {
     return existsSync(parent) ? readdirSync(parent, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? [entry.name] : [])) : [];
   }
 
-  /** The group's directory in each tree, each once. */
-  directories(): string[] {
-    return distinct(this.group);
-  }
+
 
   /** The `cgroup.procs` files a launcher writes its pid to, one per tree. */
   get procsFiles(): readonly string[] {
@@ -192,8 +189,8 @@ export class Cgroup {
     throw new Error(`could not remove the sandbox's cgroup ${this.group.memory}: its processes did not end`);
   }
 
-  /** Whether every directory of the group is gone now. */
-  private removeDirectories(): boolean {
+  /** Removes the group's directories that the kernel lets go of now (it keeps a group while a process in it ends): whether every one is gone. */
+  removeDirectories(): boolean {
     let removed = true;
     for (const dir of distinct(this.group)) {
       try {

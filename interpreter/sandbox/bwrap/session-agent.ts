@@ -4,6 +4,7 @@ import type { Socket } from "node:net";
 import type { Writable } from "node:stream";
 import agentSource from "../microvm/guest-agent.c?raw";
 import { GuestAgent } from "../microvm/guest-agent.ts";
+import { holdProcess } from "./process-hold.ts";
 import { staticBinary } from "./static-binary.ts";
 
 /**
@@ -166,11 +167,7 @@ export class RunningSandbox {
    * and its exit ends the spare), again once a session has it.
    */
   holdsProcess(hold: boolean): void {
-    const handles = ("child" in this.host ? [this.host.child, ...this.host.child.stdio] : [this.host.socket]) as ({ ref?: () => void; unref?: () => void } | null)[];
-    for (const handle of handles) {
-      if (hold) handle?.ref?.();
-      else handle?.unref?.();
-    }
+    holdProcess("child" in this.host ? [this.host.child, ...this.host.child.stdio] : [this.host.socket], hold);
   }
 
   /**

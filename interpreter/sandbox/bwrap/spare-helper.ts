@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import helperSource from "./spare-helper.c?raw";
 import { type SpareConnections, spareConnections } from "./spare-connections.ts";
 import { RunningSandbox, type SandboxAgentBinary } from "./session-agent.ts";
+import { holdProcess } from "./process-hold.ts";
 import { staticBinary } from "./static-binary.ts";
 
 /** How a session sees the tree mounted in its spare. */
@@ -128,10 +129,7 @@ export class SpareHelper {
 
   /** Whether the helper keeps this process alive: only while an answer is awaited (it ends with this process anyway). */
   private hold(hold: boolean): void {
-    for (const handle of [this.child, this.child.stdin, this.child.stdout] as ({ ref?: () => void; unref?: () => void } | null)[]) {
-      if (hold) handle?.ref?.();
-      else handle?.unref?.();
-    }
+    holdProcess([this.child, this.child.stdin, this.child.stdout], hold);
   }
 }
 
