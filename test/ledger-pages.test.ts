@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -17,12 +17,18 @@ describe("filePages", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   let files = 0;
 
-  const read = async (bytes: Buffer, chunkBytes: number, segmentBytes?: number): Promise<string[][]> => {
+  /** The pages of a file of these bytes, opened by its path, or read by position from a descriptor (as `flow replay FILE` does). */
+  const read = async (bytes: Buffer, chunkBytes: number, segmentBytes?: number, by: "path" | "descriptor" = "path"): Promise<string[][]> => {
     const file = join(dir, `ledger-${files++}.jsonl`);
     writeFileSync(file, bytes);
-    const pages: string[][] = [];
-    for await (const page of filePages(file, chunkBytes, segmentBytes)) pages.push(page);
-    return pages;
+    const fd = by === "descriptor" ? openSync(file, "r") : null;
+    try {
+      const pages: string[][] = [];
+      for await (const page of filePages(fd ?? file, chunkBytes, segmentBytes)) pages.push(page);
+      return pages;
+    } finally {
+      if (fd !== null) closeSync(fd);
+    }
   };
 
   /** What the file's lines are: decoded whole, split at line breaks, `\r` dropped before one, blank lines skipped. */
@@ -33,7 +39,7 @@ describe("filePages", () => {
       .map((line) => (line.endsWith("\r") ? line.slice(0, -1) : line))
       .filter((line) => line !== "");
 
-  it("gives the file's lines, in order, whatever the size of the chunks read and of the segments decoded", async () => {
+  it("gives the file's lines, in order, whatever the size of the chunks read and of the segments decoded, by path or from a descriptor", async () => {
     // Lines of ASCII, of characters of two to four bytes in UTF-8, and blank; ended by \n or \r\n, or not at all.
     const line = fc.oneof(
       fc.string({ unit: "grapheme-ascii", maxLength: 40 }).map((text) => text.replace(/[\r\n]/g, "")),
@@ -46,17 +52,35 @@ describe("filePages", () => {
         fc.boolean(),
         fc.integer({ min: 1, max: 64 }),
         fc.integer({ min: 1, max: 32 }),
-        async (lines, lastBreak, chunkBytes, segmentBytes) => {
+        fc.constantFrom("path" as const, "descriptor" as const),
+        async (lines, lastBreak, chunkBytes, segmentBytes, by) => {
           let text = lines.map(([content, end]) => content + end).join("");
           if (!lastBreak && text.endsWith("\n")) text = text.slice(0, text.endsWith("\r\n") ? -2 : -1);
           const bytes = Buffer.from(text, "utf8");
-          const pages = await read(bytes, chunkBytes, segmentBytes);
+          const pages = await read(bytes, chunkBytes, segmentBytes, by);
           expect(pages.flat()).toEqual(linesOf(bytes));
           expect(pages.every((page) => page.length > 0)).toBe(true);
         },
       ),
       { numRuns: 300 },
     );
+  });
+
+  it("leaves a descriptor open when it is left early: the chain check's thread reads it too", async () => {
+    const file = join(dir, `ledger-${files++}.jsonl`);
+    writeFileSync(file, "a\nb\nc\n");
+    const fd = openSync(file, "r");
+    try {
+      for await (const page of filePages(fd, 2)) {
+        expect(page).toEqual(["a"]);
+        break;
+      }
+      const again: string[] = [];
+      for await (const page of filePages(fd, 2)) again.push(...page);
+      expect(again).toEqual(["a", "b", "c"]);
+    } finally {
+      closeSync(fd);
+    }
   });
 
   it("decodes a chunk of ASCII and a chunk with other characters alike", async () => {

@@ -1,9 +1,11 @@
 import fc from "fast-check";
 import { isUtf8 } from "node:buffer";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { replay as replayCommand } from "../cli/commands/replay.ts";
+import { filePages } from "../cli/ledger-pages.ts";
 import { seal } from "../interpreter/ledger/chain.ts";
 import { ChainCheck } from "../interpreter/ledger/chain-check.ts";
 import { type Draft, type Entry, entryOrigin } from "../interpreter/ledger/entry.ts";
@@ -257,9 +259,23 @@ describe("tampering is refused with the seq where the chain breaks (fast-check)"
 });
 
 describe("the chain checked on a thread, as for a long ledger", () => {
-  it("gives the verdicts of the check in the same thread: as recorded, a byte changed, an entry dropped, two swapped, one forged (fast-check)", async () => {
+  let files = 0;
+  /** Replayed from a file, as `flow replay FILE` does: the thread reads the texts from the same descriptor itself. */
+  const fromFile = async (ledger: readonly string[]): Promise<ReplayVerdict> => {
+    const file = join(dir, `thread-${files++}.jsonl`);
+    writeFileSync(file, `${ledger.join("\n")}\n`);
+    const fd = openSync(file, "r");
+    try {
+      return await replayLedger(filePages(fd, 97), new ChainCheck(0, { fd }));
+    } finally {
+      closeSync(fd);
+    }
+  };
+
+  it("gives the verdicts of the check in the same thread, given the texts or reading them from the file: as recorded, a byte changed, an entry dropped, two swapped, one forged (fast-check)", async () => {
     const onThread = (ledger: readonly string[]) => replayLedger(ledger, new ChainCheck(0));
     expect(await onThread(texts)).toEqual(await verdict(texts));
+    expect(await fromFile(texts)).toEqual(await verdict(texts));
     await fc.assert(
       fc.asyncProperty(
         fc.nat({ max: texts.length - 2 }),
@@ -281,6 +297,7 @@ describe("the chain checked on a thread, as for a long ledger", () => {
           // A forged input may change nothing replay computes (see the forged property above); the rest breaks the chain.
           if (change !== "forge") expect(inline.kind).toBe("tampered");
           expect(await onThread(tampered)).toEqual(inline);
+          expect(await fromFile(tampered)).toEqual(inline);
         },
       ),
       { seed, numRuns: 24 },
@@ -409,5 +426,35 @@ describe("flow replay FILE, on an exported ledger in a directory with no store",
     const swapped = [...all];
     [swapped[seq], swapped[seq + 1]] = [swapped[seq + 1]!, swapped[seq]!];
     expectTamperedCli(Buffer.concat(swapped), seq);
+  });
+  it("says there is no such file, or that it is not one, rather than looking for a run of that name", () => {
+    const fresh = mkdtempSync(join(tmpdir(), "flow-tamper-fresh-"));
+    try {
+      mkdirSync(join(fresh, "exports"));
+      const missing = runFlow(["replay", "exports/run.ledger"], { cwd: fresh });
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toBe("flow: no file `exports/run.ledger`\n`flow export RUN -o FILE` writes a run's ledger to a file; `flow runs` lists the runs\n");
+      const directory = runFlow(["replay", "exports/"], { cwd: fresh });
+      expect(directory.code).toBe(2);
+      expect(directory.stderr).toMatch(/^flow: `exports\/` is not a file\n/);
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
+
+  it("has no verdict on a file that changed while it was replayed (replay and the chain check's thread each read it)", async () => {
+    const { bytes } = exported();
+    const file = join(dir, "changing.ledger");
+    writeFileSync(file, bytes);
+    let said = "";
+    const io = { out: (text: string) => (said += text), err: (text: string) => (said += text), colorOut: false, colorErr: false };
+    // The file is opened before replay() first waits; a blank line appended then changes no entry, only the file.
+    const replaying = replayCommand({ target: file, store: undefined, json: false }, io);
+    appendFileSync(file, "\n");
+    await expect(replaying).rejects.toThrow(`\`${file}\` changed while it was replayed`);
+    expect(said).toBe("");
+    // Left alone, the same file is identical.
+    expect(await replayCommand({ target: file, store: undefined, json: false }, io)).toBe(0);
+    expect(said).toMatch(/^identical: /);
   });
 });

@@ -1,9 +1,10 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, type Stats, statSync } from "node:fs";
+import { dirname, extname, join, sep } from "node:path";
 import type { Span } from "../../compiler/ir/span.ts";
+import { ChainCheck } from "../../interpreter/ledger/chain-check.ts";
 import { replayLedger, type ReplayVerdict } from "../../interpreter/replay.ts";
 import { SourceFile } from "../../language/source-file.ts";
-import { exitCodes } from "../exit-codes.ts";
+import { exitCodes, UsageError } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
 import { filePages, storePages } from "../ledger-pages.ts";
 import { findRun, openRunStore } from "../run-store.ts";
@@ -29,7 +30,11 @@ export async function replay(options: ReplayOptions, io: CommandIo): Promise<num
   const started = performance.now();
   if (existsSync(options.target) && statSync(options.target).isFile()) {
     sourceHint = options.target;
-    verdict = await replayLedger(filePages(options.target));
+    verdict = await replayFile(options.target);
+  } else if (looksLikeFile(options.target)) {
+    throw new UsageError(existsSync(options.target) ? `\`${options.target}\` is not a file` : `no file \`${options.target}\``, {
+      hint: "`flow export RUN -o FILE` writes a run's ledger to a file; `flow runs` lists the runs",
+    });
   } else {
     const store = await openRunStore(options.store);
     try {
@@ -63,6 +68,46 @@ export async function replay(options: ReplayOptions, io: CommandIo): Promise<num
       io.out(`not a ledger flow can replay: entry ${verdict.seq}: ${verdict.reason}\n`);
       return exitCodes.failed;
   }
+}
+
+/**
+ * Replays a ledger file, read twice from one descriptor: by replay, and by the chain check's thread (ChainCheck). The
+ * two must read the same bytes: a file that changed meanwhile (its size or times) has no verdict.
+ */
+async function replayFile(path: string): Promise<ReplayVerdict> {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (error) {
+    throw new UsageError(`cannot read \`${path}\`: ${(error as Error).message}`);
+  }
+  try {
+    const before = fstatSync(fd);
+    const checkUnchanged = () => {
+      if (!sameFile(before, fstatSync(fd))) throw new UsageError(`\`${path}\` changed while it was replayed`, { hint: "replay it once nothing writes to it, or replay a copy" });
+    };
+    let verdict: ReplayVerdict;
+    try {
+      verdict = await replayLedger(filePages(fd), new ChainCheck(undefined, { fd }));
+    } catch (error) {
+      checkUnchanged();
+      throw error;
+    }
+    checkUnchanged();
+    return verdict;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Whether two looks at a file see the same contents: a write moves its modification and change times (the latter cannot be set back). */
+function sameFile(before: Stats, after: Stats): boolean {
+  return after.size === before.size && after.mtimeMs === before.mtimeMs && after.ctimeMs === before.ctimeMs;
+}
+
+/** Whether a target that is neither a file nor (so far) looked up as a run was meant as a file: run ids have no path separators or extensions. */
+function looksLikeFile(target: string): boolean {
+  return target.includes(sep) || target.includes("/") || extname(target) !== "";
 }
 
 /** A span as `file:line:column`, when the file is here (relative to the current directory); its offsets otherwise. */
