@@ -78,11 +78,16 @@ export function formatValue(value: number, unit: Unit): string {
     case "tokens":
       return formatTokens(value);
     case "usd":
-      return `$${value.toFixed(2)}`;
+      return formatUsd(value);
     case "compute":
     case "wall":
       return formatDuration(value);
   }
+}
+
+/** Dollars to the cent; under a cent, to the hundredth of one: a few model calls shown as $0.00 would look free. */
+export function formatUsd(value: number): string {
+  return value > 0 && value < 0.01 ? `$${value.toFixed(4)}` : `$${value.toFixed(2)}`;
 }
 
 function formatTokens(n: number): string {

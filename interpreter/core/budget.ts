@@ -1,3 +1,4 @@
+import { formatUsd } from "../../compiler/cost.ts";
 import type { Amount, Budget, CostUnit, CostVector } from "../../compiler/ir/cost.ts";
 import type { Ir } from "../../compiler/ir/schema.ts";
 import type { Spent } from "../ledger/entry.ts";
@@ -82,8 +83,7 @@ export function amount(unit: CostUnit, value: number): string {
     case "tokens":
       return `${Math.round(value)} tokens`;
     case "usd":
-      // A few model calls cost less than a cent: shown as $0.00 they would look free.
-      return value > 0 && value < 0.01 ? `$${value.toFixed(4)}` : `$${value.toFixed(2)}`;
+      return formatUsd(value);
     case "compute":
     case "wall":
       return value < 1_000 ? `${Math.round(value)} ms` : `${(value / 1_000).toFixed(1)} s`;

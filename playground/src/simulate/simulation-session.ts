@@ -108,7 +108,7 @@ export class SimulationSession {
       const ceiling = state.budget.ceilings[unit];
       return {
         unit,
-        spent: unit === "usd" && spent > 0 && spent < 1 ? `$${spent.toFixed(4)}` : formatValue(spent, unit),
+        spent: formatValue(spent, unit),
         ceiling: ceiling === null ? null : formatValue(ceiling, unit),
         share: ceiling === null || ceiling === 0 ? null : spent / ceiling,
       };

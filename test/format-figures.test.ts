@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { formatDuration, formatValue } from "../compiler/cost.ts";
+import { amount } from "../interpreter/core/budget.ts";
+
+describe("durations as the cost tables and diagnostics write them", () => {
+  it("keeps the two largest units, and under a minute the part of a second", () => {
+    const cases: [number, string][] = [
+      [0, "0s"],
+      [250, "250ms"],
+      [1_000, "1s"],
+      [1_500, "1.5s"],
+      [3_500, "3.5s"],
+      [59_999, "59.999s"],
+      [60_000, "1m"],
+      [90_000, "1m30s"],
+      [5_400_000, "1h30m"],
+      [(1600 * 60 + 5) * 60_000, "1600h5m"],
+    ];
+    for (const [ms, text] of cases) expect(formatDuration(ms), String(ms)).toBe(text);
+  });
+});
+
+describe("dollars, in the cost tables, the run's spend and the playground's simulation alike", () => {
+  it("are shown to the cent, and under a cent to the hundredth of one, so a few model calls do not look free", () => {
+    const cases: [number, string][] = [
+      [0, "$0.00"],
+      [0.0012, "$0.0012"],
+      [0.00999, "$0.0100"],
+      [0.01, "$0.01"],
+      [0.5, "$0.50"],
+      [2, "$2.00"],
+      [1234.567, "$1234.57"],
+    ];
+    for (const [usd, text] of cases) {
+      expect(formatValue(usd, "usd"), String(usd)).toBe(text);
+      expect(amount("usd", usd), String(usd)).toBe(text);
+    }
+  });
+});
