@@ -139,6 +139,17 @@ describe("flow run", () => {
     expect(result.stderr).toMatch(/run \S+ failed; `flow logs \S+` shows what happened\n$/);
   });
 
+  it("takes a whole number above 0 for `flow runs --limit`", () => {
+    const cwd = project({ "ok.flow": "workflow w() -> int {\n  return 1\n}\n" });
+    expect(runFlow(["run", "ok.flow"], { cwd }).code).toBe(0);
+    for (const limit of ["abc", "0", "-1", "1.5"]) {
+      const result = runFlow(["runs", "--limit", limit], { cwd });
+      expect(result.code, limit).toBe(2);
+      expect(result.stderr).toBe("flow: `--limit` takes a whole number above 0\n");
+    }
+    expect(runFlow(["runs", "--limit", "1"], { cwd }).stdout).toMatch(/^RUN .*\n\S+ +completed +w /);
+  });
+
   it("says which runs a prefix names, and when it names none", () => {
     const cwd = project();
     const none = runFlow(["status", "2099"], { cwd });
