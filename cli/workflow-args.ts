@@ -4,6 +4,7 @@ import type { Workflow } from "../compiler/ir/workflow.ts";
 import { validateValue } from "../interpreter/core/validate-value.ts";
 import type { Json } from "../interpreter/ledger/entry.ts";
 import { UsageError } from "./exit-codes.ts";
+import { whyUnreadable } from "./source-files.ts";
 
 /**
  * A workflow's arguments from the command line: `--arg name=value` (a
@@ -64,8 +65,8 @@ function readArgsFile(path: string): Record<string, Json> {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
-  } catch {
-    throw new UsageError(`cannot read \`${path}\``);
+  } catch (error) {
+    throw new UsageError(`cannot read \`${path}\`: ${whyUnreadable(error)}`);
   }
   const value = parseJson(text, path);
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw new UsageError(`\`${path}\` must hold a JSON object of arguments by name`);

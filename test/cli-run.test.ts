@@ -139,6 +139,20 @@ describe("flow run", () => {
     expect(result.stderr).toMatch(/run \S+ failed; `flow logs \S+` shows what happened\n$/);
   });
 
+  it("says in words why a file, an argument file or a store cannot be read, and which store", () => {
+    const cwd = project({ "ok.flow": "workflow w() -> int {\n  return 1\n}\n" });
+    expect(runFlow(["run", "nope.flow"], { cwd }).stderr).toBe("flow: cannot read `nope.flow`: no such file or directory\n");
+    expect(runFlow(["run", "ok.flow", "--args", "nope.json"], { cwd }).stderr).toBe("flow: cannot read `nope.json`: no such file or directory\n");
+    expect(runFlow(["receipt", "--verify", "nope.json"], { cwd }).stderr).toBe("flow: cannot read `nope.json`: no such file or directory\n");
+    const store = runFlow(["runs", "--store", `sqlite:${cwd}`], { cwd });
+    expect(store.code).toBe(2);
+    expect(store.stderr).toMatch(new RegExp(`^flow: cannot open the store sqlite:${cwd}: `));
+    const postgres = runFlow(["runs", "--store", "postgres://flow:hunter2@127.0.0.1:1/flow"], { cwd });
+    expect(postgres.code).toBe(2);
+    expect(postgres.stderr).toMatch(/^flow: cannot open the store postgres:\/\/flow:\*\*\*@127\.0\.0\.1:1\/flow: /);
+    expect(runFlow(["runs"], { cwd, env: { FLOW_STORE: "bogus" } }).stderr).toMatch(/^flow: unknown store "bogus" \(from FLOW_STORE\);/);
+  });
+
   it("takes a whole number above 0 for `flow runs --limit`", () => {
     const cwd = project({ "ok.flow": "workflow w() -> int {\n  return 1\n}\n" });
     expect(runFlow(["run", "ok.flow"], { cwd }).code).toBe(0);
