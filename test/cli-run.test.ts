@@ -139,6 +139,13 @@ describe("flow run", () => {
     expect(result.stderr).toMatch(/run \S+ failed; `flow logs \S+` shows what happened\n$/);
   });
 
+  it("shows what a run records as it starts below its header, not above it", () => {
+    const cwd = project({ "wait.flow": 'workflow w() -> int {\n  let v = wait signal "go" -> int timeout 1h\n  return v\n}\n' });
+    const result = runFlow(["run", "wait.flow"], { cwd });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/^run \S+: w \(wait\.flow\)\nparked at signal:go, waiting for signal "go"\n/);
+  });
+
   it("says in words why a file, an argument file or a store cannot be read, and which store", () => {
     const cwd = project({ "ok.flow": "workflow w() -> int {\n  return 1\n}\n" });
     expect(runFlow(["run", "nope.flow"], { cwd }).stderr).toBe("flow: cannot read `nope.flow`: no such file or directory\n");
