@@ -124,6 +124,10 @@ describe("usage", () => {
     expect(result.code).toBe(0);
     for (const command of ["check", "fmt", "explain"]) expect(result.stdout).toMatch(new RegExp(`^  ${command} `, "m"));
   });
+
+  it("shows a duration option's default as a duration", () => {
+    for (const command of ["pause", "cancel"]) expect(runFlow([command, "--help"]).stdout).toContain("(default: 30s)");
+  });
 });
 
 describe("flow fmt", () => {
