@@ -144,6 +144,11 @@ describe("flow run", () => {
     const result = runFlow(["run", "wait.flow"], { cwd });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/^run \S+: w \(wait\.flow\)\nparked at signal:go, waiting for signal "go"\n/);
+    // So does a command that takes a run over: what it says first, then the takeover and what follows.
+    const run = runIdOf(result.stderr);
+    const signalled = runFlow(["signal", run, "go", "--data", "7"], { cwd });
+    expect(signalled.code, signalled.stderr).toBe(0);
+    expect(signalled.stderr).toMatch(new RegExp(`^run ${run}: signal "go" delivered at signal:go\\nrun resumed by `));
   });
 
   it("says in words why a file, an argument file or a store cannot be read, and which store", () => {

@@ -1,7 +1,6 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, openSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { Sealed } from "../../interpreter/core/advance.ts";
 import { RunDriver } from "../../interpreter/host/run-driver.ts";
 import type { RunOptions } from "../../interpreter/ledger/entry.ts";
 import { driveToEnd } from "../drive-run.ts";
@@ -54,17 +53,13 @@ export async function run(options: RunCommandOptions, io: CommandIo): Promise<nu
   const store = await openRunStore(options.store);
   try {
     const progress = options.json || options.detach ? null : new RunProgress(io.err, io.colorErr, () => Date.now());
-    // What the run records as it starts (a first fan-out, a first wait) is shown below its header, not above it.
-    const early: (readonly Sealed[])[] = [];
-    let headed = false;
-    const drive = driverOptions(store, { parkAfterMs: options.parkAfterMs, onEntries: (sealed) => (headed ? progress?.entries(sealed) : early.push(sealed)) });
+    const drive = driverOptions(store, { parkAfterMs: options.parkAfterMs, onEntries: (sealed) => progress?.entries(sealed) });
     const sandboxes = sandboxesOf(drive.sandboxes.forRun(options.sandbox), program.ir);
     const driver = await RunDriver.start(drive, startedDraft(request, workflow, args, Date.now()), options.path);
     if (options.detach) return await detach(driver, options, io);
     io.err(`run ${driver.run}: ${workflow} (${options.path})\n`);
     for (const sandbox of sandboxes) io.err(`sandbox: ${sandbox.name} (isolation ${isolationText(sandbox.isolation)})\n`);
-    headed = true;
-    for (const sealed of early) progress?.entries(sealed);
+    progress?.headed();
     return await driveToEnd(driver, progress, io, options.json);
   } finally {
     await store.close();
