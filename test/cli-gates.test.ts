@@ -57,6 +57,10 @@ describe("approve across processes", () => {
     expect(entries(p, run)).toHaveLength(parked.length);
 
     const key = (JSON.parse(p.flow("keys", "list", "--json").stdout) as { keys: { key: string }[] }).keys[0]!.key;
+    // `keys init --trust` again makes no second alice, and says how to trust the one there is.
+    const again = p.flow("keys", "init", "--name", "alice", "--trust");
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain(`\`flow keys trust alice ${key}\` trusts it in this project`);
     expect(p.flow("keys", "trust", "alice", key).code).toBe(0);
     expect(JSON.parse(readFileSync(join(p.cwd, "flow.config.json"), "utf8"))).toEqual({ approvers: [{ name: "alice", key }] });
 
