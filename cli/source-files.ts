@@ -64,3 +64,22 @@ export function whyUnreadable(error: unknown): string {
       return "it cannot be read";
   }
 }
+
+/** Why a file named on the command line could not be written, in words rather than an errno. */
+export function whyUnwritable(error: unknown): string {
+  switch ((error as NodeJS.ErrnoException).code) {
+    case "ENOENT":
+      return "its directory does not exist";
+    case "ENOTDIR":
+    case "EEXIST": // from making its directories: a file is where one would be
+      return "a part of its path is not a directory";
+    case "EISDIR":
+      return "it is a directory";
+    case "EACCES":
+    case "EPERM":
+    case "EROFS":
+      return "permission denied";
+    default:
+      return "it cannot be written";
+  }
+}

@@ -165,6 +165,22 @@ describe("flow run", () => {
     expect(runFlow(["runs"], { cwd, env: { FLOW_STORE: "bogus" } }).stderr).toMatch(/^flow: unknown store "bogus" \(from FLOW_STORE\);/);
   });
 
+  it("says in words why a file it is told to write cannot be written", () => {
+    const cwd = project({ "ok.flow": "workflow w() -> int {\n  return 1\n}\n" });
+    const run = runIdOf(runFlow(["run", "ok.flow"], { cwd }).stderr);
+    for (const args of [["export", run, "-o"], ["receipt", run, "-o"], ["compile", "ok.flow", "-o"]]) {
+      // `flow receipt` makes the directories it writes in.
+      if (args[0] !== "receipt") {
+        const missing = runFlow([...args, "no/such/dir/out"], { cwd });
+        expect(missing.code, args[0]).toBe(2);
+        expect(missing.stderr, args[0]).toBe("flow: cannot write `no/such/dir/out`: its directory does not exist\n");
+      }
+      const under = runFlow([...args, "ok.flow/out"], { cwd });
+      expect(under.code, args[0]).toBe(2);
+      expect(under.stderr, args[0]).toBe("flow: cannot write `ok.flow/out`: a part of its path is not a directory\n");
+    }
+  });
+
   it("takes a whole number above 0 for `flow runs --limit`", () => {
     const cwd = project({ "ok.flow": "workflow w() -> int {\n  return 1\n}\n" });
     expect(runFlow(["run", "ok.flow"], { cwd }).code).toBe(0);

@@ -15,7 +15,7 @@ import type { Store } from "../../interpreter/store/store.ts";
 import { exitCodes, UsageError } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
 import { findRun, openRunStore } from "../run-store.ts";
-import { whyUnreadable } from "../source-files.ts";
+import { whyUnreadable, whyUnwritable } from "../source-files.ts";
 import { runnerKey, runnerKeyFile } from "../runner-key.ts";
 
 export interface ReceiptOptions {
@@ -89,7 +89,7 @@ export async function issueReceipt(store: Store, run: string, out?: string): Pro
     mkdirSync(dirname(resolve(file)), { recursive: true });
     writeFileSync(file, text);
   } catch (error) {
-    throw new UsageError(`cannot write \`${file}\`: ${(error as Error).message}`);
+    throw new UsageError(`cannot write \`${file}\`: ${whyUnwritable(error)}`);
   }
   return { receipt: signed, text, file };
 }
