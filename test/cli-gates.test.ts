@@ -73,8 +73,12 @@ describe("approve across processes", () => {
     expect(decision?.data).toMatchObject({ instance: "approve:merge", decision: "approve", comment: "looks right", approver: { name: "alice", key } });
     expect(decided.at(-1)?.kind).toBe("run.completed");
     expect(p.flow("replay", run).stdout).toMatch(/^identical: /);
-    // Decided once: the gate is closed now.
-    expect(p.flow("approve", run, "merge").code).toBe(2);
+    // Decided once: the gate is closed now, and the run has ended.
+    const closed = p.flow("approve", run, "merge");
+    expect(closed.code).toBe(2);
+    expect(closed.stderr).toMatch(new RegExp(`^flow: run ${run} is not waiting at merge: it has completed\n`));
+    expect(p.flow("approve", run).stderr).toMatch(new RegExp(`^flow: run ${run} is not waiting for any gate: it has completed\n`));
+    expect(p.flow("signal", run, "go", "--data", "1").stderr).toMatch(new RegExp(`^flow: run ${run} is not waiting at go: it has completed\n`));
   });
 
   it("refuses a decision changed after signing, and one signed with a foreign key; a rejection fails the run", () => {
