@@ -82,6 +82,9 @@ describe("flow run", () => {
     expect(missing.stderr).toBe("flow: missing the argument `repo` of `todo_sweep`\ngive it with `--arg repo=…`; `todo_sweep` takes repo\n");
     const unknown = runFlow(["run", example("todo-sweep.flow"), "--arg", "rpo=x"], { cwd });
     expect(unknown.stderr).toContain("flow: `todo_sweep` has no parameter `rpo`");
+    const twice = runFlow(["run", example("todo-sweep.flow"), "--arg", "repo=a", "--arg", "repo=b"], { cwd });
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toBe("flow: `--arg repo=…` is given twice\ngive each argument once\n");
     const runs = runFlow(["runs"], { cwd });
     expect(runs.stderr).toBe("no runs yet: `flow run FILE` starts one\n");
   });
