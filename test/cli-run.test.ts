@@ -184,6 +184,17 @@ describe("flow run", () => {
     }
   });
 
+  it("says a ledger given to `flow run` is one, and that `flow replay` takes it", () => {
+    const cwd = project({ "ok.flow": "workflow w() -> int {\n  return 1\n}\n" });
+    const run = runIdOf(runFlow(["run", "ok.flow"], { cwd }).stderr);
+    expect(runFlow(["export", run, "-o", "run.ledger"], { cwd }).code).toBe(0);
+    const result = runFlow(["run", "run.ledger"], { cwd });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      "flow: `run.ledger` is a run's ledger, not a program\n`flow replay run.ledger` runs it again from its ledger; `flow run` takes a .flow file, or the IR `flow compile -o` writes\n",
+    );
+  });
+
   it("takes a whole number above 0 for `flow runs --limit`", () => {
     const cwd = project({ "ok.flow": "workflow w() -> int {\n  return 1\n}\n" });
     expect(runFlow(["run", "ok.flow"], { cwd }).code).toBe(0);
