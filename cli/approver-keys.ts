@@ -38,7 +38,11 @@ export function createKey(name: string): ApproverKey {
   if (!namePattern.test(name)) throw new UsageError(`\`${name}\` cannot name a key`, { hint: "letters, digits, `.`, `_` and `-`, starting with a letter or digit" });
   const dir = keysDir();
   const file = join(dir, `${name}.pem`);
-  if (existsSync(file)) throw new UsageError(`a key named \`${name}\` already exists (${file})`, { hint: "`flow keys list` shows it; `--name` makes another" });
+  if (existsSync(file)) {
+    // Trusting the key one has in a new project is what a second `flow keys init --trust` is usually after.
+    const existing = loadFile(name, file);
+    throw new UsageError(`a key named \`${name}\` already exists (${file})`, { hint: `\`flow keys trust ${name} ${existing.key}\` trusts it in this project; \`--name\` makes another` });
+  }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const { privateKey } = generateKeyPairSync("ed25519");
   writeFileSync(file, privateKey.export({ format: "pem", type: "pkcs8" }), { mode: 0o600, flag: "wx" });

@@ -50,3 +50,13 @@ function hint(unit: string): string {
       return `\`${unit}\` is not a unit: tokens, usd, compute or wall`;
   }
 }
+
+/**
+ * What continues a run its budget stopped: `flow resume RUN --budget …`
+ * naming the units the run has a ceiling in (only those can have stopped it).
+ */
+export function freshEnvelopeHint(run: string, ceilings: Budget): string {
+  const limited = (["tokens", "usd", "compute", "wall"] as const).filter((unit) => ceilings[unit] !== null);
+  const units = limited.length === 0 ? ["compute"] : limited;
+  return `\`flow resume ${run} --budget ${units.map((unit) => `${unit}=…`).join(",")}\` continues it with a fresh envelope`;
+}

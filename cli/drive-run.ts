@@ -1,5 +1,6 @@
 import { relative } from "node:path";
 import type { DriveOutcome, RunDriver } from "../interpreter/host/run-driver.ts";
+import { freshEnvelopeHint } from "./budget-option.ts";
 import { exitCodes } from "./exit-codes.ts";
 import type { CommandIo } from "./io.ts";
 import type { RunProgress } from "./run-progress.ts";
@@ -67,7 +68,7 @@ export async function driveToEnd(driver: RunDriver, progress: RunProgress | null
       return exitCodes.failed;
     case "aborted":
       io.err(`run ${run} aborted: ${state.abortReason ?? "over its budget"}\n`);
-      io.err(`\`flow resume ${run} --budget compute=…\` continues it with a fresh envelope\n`);
+      io.err(`${freshEnvelopeHint(run, state.budget.ceilings)}\n`);
       return exitCodes.failed;
     case "interrupted":
       io.err(`run ${run} stopped; \`flow resume ${run}\` continues it where it stopped\n`);

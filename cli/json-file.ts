@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { SourceFile } from "../language/source-file.ts";
 import { UsageError } from "./exit-codes.ts";
+import { whyUnreadable } from "./source-files.ts";
 
 /**
  * A JSON file a command reads (flow.config.json, a signed decision, a
@@ -12,7 +13,7 @@ export function readJsonFile(path: string, hint: string): unknown {
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
-    throw new UsageError(`cannot read \`${path}\`: ${(error as Error).message}`);
+    throw new UsageError(`cannot read \`${path}\`: ${whyUnreadable(error)}`);
   }
   try {
     return JSON.parse(text) as unknown;

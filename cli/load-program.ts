@@ -20,7 +20,9 @@ import { readSource } from "./source-files.ts";
  */
 export function loadProgram(path: string, io: CommandIo): { readonly ir: Ir; readonly hash: string } | { readonly exit: number } {
   if (path.endsWith(".json")) return loadIrFile(path, io);
-  const result = compile(readSource(path), fileHost);
+  const source = readSource(path);
+  if (isLedger(source.text)) throw new UsageError(`\`${path}\` is a run's ledger, not a program`, { hint: `\`flow replay ${path}\` runs it again from its ledger; \`flow run\` takes a .flow file, or the IR \`flow compile -o\` writes` });
+  const result = compile(source, fileHost);
   const sources = new Map<string, SourceFile>([...result.graph.modules.values()].map((m) => [m.path, m.source]));
   for (const diagnostic of result.diagnostics) io.err(`${renderTerminal(diagnostic, sources, { color: io.colorErr })}\n\n`);
   if (result.ir === undefined) {
@@ -35,6 +37,17 @@ export function loadProgram(path: string, io: CommandIo): { readonly ir: Ir; rea
     return { exit: exitCodes.internal };
   }
   return { ir: result.ir, hash: irHash(result.ir) };
+}
+
+/** Whether a file's first line is the first entry of a ledger (`flow export` writes them), given where a program goes. */
+function isLedger(text: string): boolean {
+  if (!text.startsWith("{")) return false;
+  try {
+    const first = JSON.parse(text.slice(0, text.indexOf("\n") === -1 ? undefined : text.indexOf("\n"))) as unknown;
+    return typeof first === "object" && first !== null && (first as { kind?: unknown }).kind === "run.started";
+  } catch {
+    return false;
+  }
 }
 
 function loadIrFile(path: string, io: CommandIo): { readonly ir: Ir; readonly hash: string } | { readonly exit: number } {

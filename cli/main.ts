@@ -206,7 +206,7 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
       .description(description)
       .argument("<run>", "the run's id, or a unique prefix of it")
       .addOption(storeOption())
-      .option("--wait <duration>", "how long to wait for the process driving the run to carry it out", durationOption, 30_000)
+      .addOption(new Option("--wait <duration>", "how long to wait for the process driving the run to carry it out").argParser(durationOption).default(30_000, "30s"))
       .option("--json", "print the outcome as JSON", false)
       .action(async (run: string, options: { store?: string; wait: number; json: boolean }) => {
         const { control } = await import("./commands/control.ts");

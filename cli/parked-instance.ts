@@ -16,7 +16,7 @@ export function parkedInstance(state: RunState, awaited: Awaited, name: string |
   const what = noun[awaited];
   if (name === undefined) {
     if (open.length === 1) return (open[0] as [string, string])[0];
-    if (open.length === 0) throw new NotWaiting(`run ${state.run} is not waiting for any ${what}`, { hint: "`flow status` shows where it is" });
+    if (open.length === 0) throw new NotWaiting(`run ${state.run} is not waiting for any ${what}${ended(state)}`, { hint: "`flow status` shows where it is" });
     throw new UsageError(`run ${state.run} waits at ${open.length} ${what}s: ${open.map(([i]) => i).join(", ")}`, { hint: `name the ${what}` });
   }
   if (state.parked.has(name)) return name;
@@ -41,7 +41,12 @@ export class NotWaiting extends UsageError {
 export function notParked(state: RunState, name: string): NotWaiting {
   const waits = [...state.parked].map(([i, w]) => `${i} (${w})`);
   const answered = state.gates.has(name) || state.signals.has(name);
-  return new NotWaiting(`run ${state.run} is not waiting at ${name}${waits.length > 0 ? `; it waits at ${waits.join(", ")}` : answered ? "; it was answered already" : ""}`, {
+  return new NotWaiting(`run ${state.run} is not waiting at ${name}${waits.length > 0 ? `; it waits at ${waits.join(", ")}` : answered ? "; it was answered already" : ended(state)}`, {
     hint: "`flow status` shows where it is",
   });
+}
+
+/** A run that has ended waits for nothing again: say so, rather than leave the user to guess why. */
+function ended(state: RunState): string {
+  return state.status === "completed" || state.status === "failed" || state.status === "cancelled" ? `: it has ${state.status}` : "";
 }

@@ -26,9 +26,23 @@ export class RunProgress {
     if (live) this.ticker = setInterval(() => this.redraw(), 250);
   }
 
+  /** What the run recorded before the command printed its header (a first fan-out, a takeover): shown once it has. */
+  private early: (readonly Sealed[])[] | null = [];
+
   entries(sealed: readonly Sealed[]): void {
+    if (this.early !== null) {
+      this.early.push(sealed);
+      return;
+    }
     for (const { entry } of sealed) this.entry(entry);
     if (this.live) this.redraw();
+  }
+
+  /** The command's header is out: what was recorded before it is shown now, and each entry from here as it comes. */
+  headed(): void {
+    const early = this.early ?? [];
+    this.early = null;
+    for (const sealed of early) this.entries(sealed);
   }
 
   finish(): void {

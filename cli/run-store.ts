@@ -8,10 +8,27 @@ import { UsageError } from "./exit-codes.ts";
  * project a user runs flow from, as git finds its repository).
  */
 export async function openRunStore(spec: string | undefined): Promise<Store> {
+  const chosen = spec ?? process.env["FLOW_STORE"];
+  const from = spec === undefined && chosen !== undefined ? " (from FLOW_STORE)" : "";
   try {
-    return await openStore(spec ?? process.env["FLOW_STORE"], process.cwd());
+    return await openStore(chosen, process.cwd());
   } catch (error) {
-    throw new UsageError((error as Error).message, { hint: "give `--store sqlite:PATH`, `--store postgres://USER@HOST/DB` or `--store memory:`" });
+    const message = (error as Error).message;
+    const hint = "give `--store sqlite:PATH`, `--store postgres://USER@HOST/DB` or `--store memory:`";
+    if (message.startsWith("unknown store")) throw new UsageError(from === "" ? message : message.replace(/;/, `${from};`), { hint });
+    // Which store could not be opened: the bare "unable to open database file" or "ECONNREFUSED" does not say.
+    throw new UsageError(`cannot open the store ${chosen === undefined ? ".flow/flow.db" : shownStore(chosen)}${from}: ${message}`, { hint });
+  }
+}
+
+/** A store's address as it may be shown: a PostgreSQL URL's password hidden. */
+function shownStore(spec: string): string {
+  try {
+    const url = new URL(spec);
+    if (url.password !== "") url.password = "***";
+    return url.protocol === "sqlite:" ? spec : url.toString();
+  } catch {
+    return spec;
   }
 }
 

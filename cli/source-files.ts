@@ -45,9 +45,41 @@ export function readSource(path: string): SourceFile {
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === "EISDIR" ? "it is a directory" : "it cannot be read";
-    throw new UsageError(`cannot read \`${path}\`: ${reason}`);
+    throw new UsageError(`cannot read \`${path}\`: ${whyUnreadable(error)}`);
   }
   const shown = relative(process.cwd(), path) || path;
   return new SourceFile(shown.startsWith("..") ? path : shown, text);
+}
+
+/** Why a file named on the command line could not be read, in words rather than an errno. */
+export function whyUnreadable(error: unknown): string {
+  switch ((error as NodeJS.ErrnoException).code) {
+    case "ENOENT":
+      return "no such file or directory";
+    case "EISDIR":
+      return "it is a directory";
+    case "EACCES":
+      return "permission denied";
+    default:
+      return "it cannot be read";
+  }
+}
+
+/** Why a file named on the command line could not be written, in words rather than an errno. */
+export function whyUnwritable(error: unknown): string {
+  switch ((error as NodeJS.ErrnoException).code) {
+    case "ENOENT":
+      return "its directory does not exist";
+    case "ENOTDIR":
+    case "EEXIST": // from making its directories: a file is where one would be
+      return "a part of its path is not a directory";
+    case "EISDIR":
+      return "it is a directory";
+    case "EACCES":
+    case "EPERM":
+    case "EROFS":
+      return "permission denied";
+    default:
+      return "it cannot be written";
+  }
 }

@@ -40,6 +40,7 @@ export async function takeOver(store: Store, run: string, answer: Answer | undef
     throw new UsageError((error as Error).message);
   }
   io.err(`${options.said(driver)}\n`);
+  progress?.headed();
   if (options.detach) {
     await driver.release();
     io.err(`\`flow resume ${run}\` continues it\n`);

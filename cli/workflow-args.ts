@@ -4,18 +4,20 @@ import type { Workflow } from "../compiler/ir/workflow.ts";
 import { validateValue } from "../interpreter/core/validate-value.ts";
 import type { Json } from "../interpreter/ledger/entry.ts";
 import { UsageError } from "./exit-codes.ts";
+import { whyUnreadable } from "./source-files.ts";
 
 /**
  * A workflow's arguments from the command line: `--arg name=value` (a
  * `string` parameter takes the text as it is, any other parses it as
  * JSON, so `--arg limit=20`, `--arg seeds='{"a":1}'`) and `--args FILE`
- * (a JSON object); `--arg` wins over the file. Each is checked against its
+ * (a JSON object); `--arg` wins over the file, and may name a parameter once. Each is checked against its
  * parameter's type before the run starts.
  */
 export function workflowArgs(workflow: Workflow, types: Readonly<Record<string, JsonSchema>>, pairs: readonly string[], file: string | undefined): Record<string, Json> {
   const given: Record<string, Json> = file === undefined ? {} : readArgsFile(file);
   const params = new Map(workflow.params.map((p) => [p.name, p]));
   const usage = usageOf(workflow);
+  const named = new Set<string>();
   for (const pair of pairs) {
     const at = pair.indexOf("=");
     if (at <= 0) throw new UsageError(`\`--arg ${pair}\` is not \`name=value\``, { hint: usage });
@@ -23,6 +25,9 @@ export function workflowArgs(workflow: Workflow, types: Readonly<Record<string, 
     const text = pair.slice(at + 1);
     const param = params.get(name);
     if (param === undefined) throw new UsageError(`\`${workflow.name}\` has no parameter \`${name}\``, { hint: usage });
+    // The second of two silently winning would run the workflow on a value the user may not have meant.
+    if (named.has(name)) throw new UsageError(`\`--arg ${name}=…\` is given twice`, { hint: "give each argument once" });
+    named.add(name);
     given[name] = isText(param.type, types) ? text : parseJson(text, `--arg ${name}`);
   }
   return checkedArgs(workflow, types, given);
@@ -64,8 +69,8 @@ function readArgsFile(path: string): Record<string, Json> {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
-  } catch {
-    throw new UsageError(`cannot read \`${path}\``);
+  } catch (error) {
+    throw new UsageError(`cannot read \`${path}\`: ${whyUnreadable(error)}`);
   }
   const value = parseJson(text, path);
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw new UsageError(`\`${path}\` must hold a JSON object of arguments by name`);

@@ -119,8 +119,12 @@ class ArgumentExpectation implements Expectation {
 
 type Text = { message: string; label: string; help?: string; secondary?: readonly { span: Span; label: string }[] };
 
-const ordinals = ["1st", "2nd", "3rd"];
-const ordinal = (i: number): string => ordinals[i] ?? `${i + 1}th`;
+/** `1st`, `2nd`, `3rd`, `4th`, … `11th`, `12th`, `13th`, … `21st`, `22nd`: the item at index i. */
+const ordinal = (i: number): string => {
+  const n = i + 1;
+  const suffix = n % 100 >= 11 && n % 100 <= 13 ? "th" : (["th", "st", "nd", "rd"][n % 10] ?? "th");
+  return `${n}${suffix}`;
+};
 
 const backoffStrategies = ["exp", "linear", "fixed"];
 

@@ -5,7 +5,7 @@ import type { Span } from "../language/source-file.ts";
 import { syntaxError } from "../language/syntax-error.ts";
 import { forEachChild, type SyntaxNode } from "../language/walk.ts";
 import { article, describe } from "./describe-binding.ts";
-import type { Module, ModuleGraph } from "./modules.ts";
+import { type Module, type ModuleGraph, stdModuleDeclaring } from "./modules.ts";
 
 /** What a name refers to. */
 export type Binding =
@@ -485,7 +485,11 @@ class ModuleResolver {
         this.report("FL0203", type.name.span, {
           message: found === undefined ? `there is no type \`${name}\`` : `\`${name}\` is a ${describe(found.binding)}, not a type`,
           label: close === undefined ? "unknown type" : `did you mean \`${close}\`?`,
-          help: name === "List" ? "write `List<T>`, with the element type" : "types are `string`, `int`, `float`, `bool`, `duration`, `json`, and those declared with `type Name = …` or imported",
+          help:
+            name === "List"
+              ? "write `List<T>`, with the element type"
+              : (found === undefined ? importHint(name) : undefined) ??
+                "types are `string`, `int`, `float`, `bool`, `duration`, `json`, and those declared with `type Name = …` or imported",
         });
         return;
       }
@@ -526,7 +530,8 @@ class ModuleResolver {
       help:
         role === "tool"
           ? "an agent's tools are std steps, imported like `import { sh, read_file } from \"std/sandbox\"`"
-          : "a name is a parameter, a `let` above it, a `for` or lambda variable, a node, agent, verifier or workflow of this file, or an import",
+          : ((found === undefined ? importHint(text) : undefined) ??
+            "a name is a parameter, a `let` above it, a `for` or lambda variable, a node, agent, verifier or workflow of this file, or an import"),
     });
   }
 
@@ -621,4 +626,10 @@ function isValue(binding: Binding): boolean {
     binding.kind === "typeParam" ||
     (binding.kind === "declaration" && (binding.decl.kind === "TypeDecl" || binding.decl.kind === "ModelsDecl"))
   );
+}
+
+/** A name the standard library declares, used without its import: say which import brings it. */
+function importHint(name: string): string | undefined {
+  const home = stdModuleDeclaring(name);
+  return home === undefined ? undefined : `\`${name}\` is declared in \`${home}\`: import it with \`import { ${name} } from "${home}"\``;
 }

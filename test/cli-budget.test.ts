@@ -107,6 +107,11 @@ describe("a fan-out that exhausts its budget midway", () => {
     expect(runFlow(["receipt", "--verify", "r.json"], { cwd: elsewhere }).stdout).toContain("which nothing here vouches for");
     expect(runFlow(["receipt", "--verify", "r.json", "--key", real.signer.key], { cwd: elsewhere }).code).toBe(0);
 
+    // `flow status` says why it stopped and how to go on.
+    const stopped = p.flow("status", run);
+    expect(stopped.stdout).toMatch(/^aborted   a dispatch would exceed the run's budget \(compute: [0-9.]+ s spent of 3\.5 s\)$/m);
+    expect(stopped.stdout).toContain(`next      \`flow resume ${run} --budget compute=…\` continues it with a fresh envelope\n`);
+
     // Resumed without a new envelope: still stopped.
     const again = p.flow("resume", run);
     expect(again.code).toBe(1);

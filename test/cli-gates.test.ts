@@ -57,6 +57,10 @@ describe("approve across processes", () => {
     expect(entries(p, run)).toHaveLength(parked.length);
 
     const key = (JSON.parse(p.flow("keys", "list", "--json").stdout) as { keys: { key: string }[] }).keys[0]!.key;
+    // `keys init --trust` again makes no second alice, and says how to trust the one there is.
+    const again = p.flow("keys", "init", "--name", "alice", "--trust");
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain(`\`flow keys trust alice ${key}\` trusts it in this project`);
     expect(p.flow("keys", "trust", "alice", key).code).toBe(0);
     expect(JSON.parse(readFileSync(join(p.cwd, "flow.config.json"), "utf8"))).toEqual({ approvers: [{ name: "alice", key }] });
 
@@ -69,8 +73,12 @@ describe("approve across processes", () => {
     expect(decision?.data).toMatchObject({ instance: "approve:merge", decision: "approve", comment: "looks right", approver: { name: "alice", key } });
     expect(decided.at(-1)?.kind).toBe("run.completed");
     expect(p.flow("replay", run).stdout).toMatch(/^identical: /);
-    // Decided once: the gate is closed now.
-    expect(p.flow("approve", run, "merge").code).toBe(2);
+    // Decided once: the gate is closed now, and the run has ended.
+    const closed = p.flow("approve", run, "merge");
+    expect(closed.code).toBe(2);
+    expect(closed.stderr).toMatch(new RegExp(`^flow: run ${run} is not waiting at merge: it has completed\n`));
+    expect(p.flow("approve", run).stderr).toMatch(new RegExp(`^flow: run ${run} is not waiting for any gate: it has completed\n`));
+    expect(p.flow("signal", run, "go", "--data", "1").stderr).toMatch(new RegExp(`^flow: run ${run} is not waiting at go: it has completed\n`));
   });
 
   it("refuses a decision changed after signing, and one signed with a foreign key; a rejection fails the run", () => {

@@ -82,6 +82,9 @@ describe("flow run", () => {
     expect(missing.stderr).toBe("flow: missing the argument `repo` of `todo_sweep`\ngive it with `--arg repo=…`; `todo_sweep` takes repo\n");
     const unknown = runFlow(["run", example("todo-sweep.flow"), "--arg", "rpo=x"], { cwd });
     expect(unknown.stderr).toContain("flow: `todo_sweep` has no parameter `rpo`");
+    const twice = runFlow(["run", example("todo-sweep.flow"), "--arg", "repo=a", "--arg", "repo=b"], { cwd });
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toBe("flow: `--arg repo=…` is given twice\ngive each argument once\n");
     const runs = runFlow(["runs"], { cwd });
     expect(runs.stderr).toBe("no runs yet: `flow run FILE` starts one\n");
   });
@@ -137,6 +140,70 @@ describe("flow run", () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("  boom: Failed: no luck\n");
     expect(result.stderr).toMatch(/run \S+ failed; `flow logs \S+` shows what happened\n$/);
+  });
+
+  it("shows what a run records as it starts below its header, not above it", () => {
+    const cwd = project({ "wait.flow": 'workflow w() -> int {\n  let v = wait signal "go" -> int timeout 1h\n  return v\n}\n' });
+    const result = runFlow(["run", "wait.flow"], { cwd });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/^run \S+: w \(wait\.flow\)\nparked at signal:go, waiting for signal "go"\n/);
+    // So does a command that takes a run over: what it says first, then the takeover and what follows.
+    const run = runIdOf(result.stderr);
+    const signalled = runFlow(["signal", run, "go", "--data", "7"], { cwd });
+    expect(signalled.code, signalled.stderr).toBe(0);
+    expect(signalled.stderr).toMatch(new RegExp(`^run ${run}: signal "go" delivered at signal:go\\nrun resumed by `));
+  });
+
+  it("says in words why a file, an argument file or a store cannot be read, and which store", () => {
+    const cwd = project({ "ok.flow": "workflow w() -> int {\n  return 1\n}\n" });
+    expect(runFlow(["run", "nope.flow"], { cwd }).stderr).toBe("flow: cannot read `nope.flow`: no such file or directory\n");
+    expect(runFlow(["run", "ok.flow", "--args", "nope.json"], { cwd }).stderr).toBe("flow: cannot read `nope.json`: no such file or directory\n");
+    expect(runFlow(["receipt", "--verify", "nope.json"], { cwd }).stderr).toBe("flow: cannot read `nope.json`: no such file or directory\n");
+    const store = runFlow(["runs", "--store", `sqlite:${cwd}`], { cwd });
+    expect(store.code).toBe(2);
+    expect(store.stderr).toMatch(new RegExp(`^flow: cannot open the store sqlite:${cwd}: `));
+    const postgres = runFlow(["runs", "--store", "postgres://flow:hunter2@127.0.0.1:1/flow"], { cwd });
+    expect(postgres.code).toBe(2);
+    expect(postgres.stderr).toMatch(/^flow: cannot open the store postgres:\/\/flow:\*\*\*@127\.0\.0\.1:1\/flow: /);
+    expect(runFlow(["runs"], { cwd, env: { FLOW_STORE: "bogus" } }).stderr).toMatch(/^flow: unknown store "bogus" \(from FLOW_STORE\);/);
+  });
+
+  it("says in words why a file it is told to write cannot be written", () => {
+    const cwd = project({ "ok.flow": "workflow w() -> int {\n  return 1\n}\n" });
+    const run = runIdOf(runFlow(["run", "ok.flow"], { cwd }).stderr);
+    for (const args of [["export", run, "-o"], ["receipt", run, "-o"], ["compile", "ok.flow", "-o"]]) {
+      // `flow receipt` makes the directories it writes in.
+      if (args[0] !== "receipt") {
+        const missing = runFlow([...args, "no/such/dir/out"], { cwd });
+        expect(missing.code, args[0]).toBe(2);
+        expect(missing.stderr, args[0]).toBe("flow: cannot write `no/such/dir/out`: its directory does not exist\n");
+      }
+      const under = runFlow([...args, "ok.flow/out"], { cwd });
+      expect(under.code, args[0]).toBe(2);
+      expect(under.stderr, args[0]).toBe("flow: cannot write `ok.flow/out`: a part of its path is not a directory\n");
+    }
+  });
+
+  it("says a ledger given to `flow run` is one, and that `flow replay` takes it", () => {
+    const cwd = project({ "ok.flow": "workflow w() -> int {\n  return 1\n}\n" });
+    const run = runIdOf(runFlow(["run", "ok.flow"], { cwd }).stderr);
+    expect(runFlow(["export", run, "-o", "run.ledger"], { cwd }).code).toBe(0);
+    const result = runFlow(["run", "run.ledger"], { cwd });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      "flow: `run.ledger` is a run's ledger, not a program\n`flow replay run.ledger` runs it again from its ledger; `flow run` takes a .flow file, or the IR `flow compile -o` writes\n",
+    );
+  });
+
+  it("takes a whole number above 0 for `flow runs --limit`", () => {
+    const cwd = project({ "ok.flow": "workflow w() -> int {\n  return 1\n}\n" });
+    expect(runFlow(["run", "ok.flow"], { cwd }).code).toBe(0);
+    for (const limit of ["abc", "0", "-1", "1.5"]) {
+      const result = runFlow(["runs", "--limit", limit], { cwd });
+      expect(result.code, limit).toBe(2);
+      expect(result.stderr).toBe("flow: `--limit` takes a whole number above 0\n");
+    }
+    expect(runFlow(["runs", "--limit", "1"], { cwd }).stdout).toMatch(/^RUN .*\n\S+ +completed +w /);
   });
 
   it("says which runs a prefix names, and when it names none", () => {

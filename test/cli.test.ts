@@ -92,6 +92,16 @@ describe("flow check", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toBe("flow: cannot read `no-such.flow`: no such file or directory\n");
   });
+
+  it("prints no cost table, not even an empty line, for a file without a workflow", () => {
+    const dir = scratch({ "empty.flow": "", "types.flow": "type T = { a: int }\n" });
+    for (const file of ["empty.flow", "types.flow"]) {
+      const result = runFlow(["check", file], { cwd: dir });
+      expect(result.code, file).toBe(0);
+      expect(result.stdout, file).toBe("");
+      expect(result.stderr, file).toBe("1 file checked: no problems\n");
+    }
+  });
 });
 
 describe("usage", () => {
@@ -113,6 +123,10 @@ describe("usage", () => {
     const result = runFlow(["--help"]);
     expect(result.code).toBe(0);
     for (const command of ["check", "fmt", "explain"]) expect(result.stdout).toMatch(new RegExp(`^  ${command} `, "m"));
+  });
+
+  it("shows a duration option's default as a duration", () => {
+    for (const command of ["pause", "cancel"]) expect(runFlow([command, "--help"]).stdout).toContain("(default: 30s)");
   });
 });
 

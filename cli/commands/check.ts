@@ -58,7 +58,7 @@ export function check(options: CheckOptions, io: CommandIo): number {
   } else {
     for (const diagnostic of diagnostics) io.err(`${renderTerminal(diagnostic, sources, { color: io.colorErr })}\n\n`);
     // A workflow imported by several checked files is priced once, under the file that declares it.
-    if (errors === 0) for (const tables of distinctWorkflows(budgets)) io.out(`${renderCostTables(tables)}\n`);
+    if (errors === 0) for (const tables of distinctWorkflows(budgets)) if (tables.workflows.length > 0) io.out(`${renderCostTables(tables)}\n`);
     io.err(`${renderSummary(errors, warnings, userFiles.length, { color: io.colorErr })}\n`);
   }
   return errors > 0 ? exitCodes.compileError : exitCodes.ok;

@@ -10,7 +10,7 @@ import { exitCodes, UsageError } from "../exit-codes.ts";
 import { fileHost } from "../file-host.ts";
 import type { CommandIo } from "../io.ts";
 import { irProblemJson, problemCount, renderIrProblem } from "../ir-problems.ts";
-import { expandPaths, readSource } from "../source-files.ts";
+import { expandPaths, readSource, whyUnwritable } from "../source-files.ts";
 
 export interface CompileOptions {
   readonly path: string;
@@ -49,9 +49,7 @@ export function compile(options: CompileOptions, io: CommandIo): number {
     try {
       writeFileSync(options.output, compiled.text);
     } catch (error) {
-      throw new UsageError(
-        `cannot write \`${options.output}\`: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "its directory does not exist" : "it cannot be written"}`,
-      );
+      throw new UsageError(`cannot write \`${options.output}\`: ${whyUnwritable(error)}`);
     }
   }
 

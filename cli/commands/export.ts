@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import { UsageError } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
 import { findRun, openRunStore } from "../run-store.ts";
+import { whyUnwritable } from "../source-files.ts";
 
 export interface ExportOptions {
   readonly run: string;
@@ -25,7 +26,7 @@ export async function exportRun(options: ExportOptions, io: CommandIo): Promise<
       try {
         writeFileSync(options.output, lines.join(""));
       } catch (error) {
-        throw new UsageError(`cannot write \`${options.output}\`: ${(error as Error).message}`);
+        throw new UsageError(`cannot write \`${options.output}\`: ${whyUnwritable(error)}`);
       }
       io.err(`exported ${lines.length} entries of run ${record.id} → ${options.output}\n`);
     }

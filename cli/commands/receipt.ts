@@ -15,6 +15,7 @@ import type { Store } from "../../interpreter/store/store.ts";
 import { exitCodes, UsageError } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
 import { findRun, openRunStore } from "../run-store.ts";
+import { whyUnreadable, whyUnwritable } from "../source-files.ts";
 import { runnerKey, runnerKeyFile } from "../runner-key.ts";
 
 export interface ReceiptOptions {
@@ -88,7 +89,7 @@ export async function issueReceipt(store: Store, run: string, out?: string): Pro
     mkdirSync(dirname(resolve(file)), { recursive: true });
     writeFileSync(file, text);
   } catch (error) {
-    throw new UsageError(`cannot write \`${file}\`: ${(error as Error).message}`);
+    throw new UsageError(`cannot write \`${file}\`: ${whyUnwritable(error)}`);
   }
   return { receipt: signed, text, file };
 }
@@ -159,7 +160,7 @@ async function verifyFile(path: string, options: ReceiptOptions, io: CommandIo):
   try {
     bytes = readFileSync(path);
   } catch (error) {
-    throw new UsageError(`cannot read \`${path}\`: ${(error as Error).message}`);
+    throw new UsageError(`cannot read \`${path}\`: ${whyUnreadable(error)}`);
   }
   const verdict = verifyReceipt(bytes);
   if (!verdict.ok) {

@@ -59,6 +59,7 @@ export async function run(options: RunCommandOptions, io: CommandIo): Promise<nu
     if (options.detach) return await detach(driver, options, io);
     io.err(`run ${driver.run}: ${workflow} (${options.path})\n`);
     for (const sandbox of sandboxes) io.err(`sandbox: ${sandbox.name} (isolation ${isolationText(sandbox.isolation)})\n`);
+    progress?.headed();
     return await driveToEnd(driver, progress, io, options.json);
   } finally {
     await store.close();

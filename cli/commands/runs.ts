@@ -1,3 +1,4 @@
+import { UsageError } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
 import { openRunStore } from "../run-store.ts";
 
@@ -9,6 +10,7 @@ export interface RunsOptions {
 
 /** `flow runs`: the runs in the store, newest first. */
 export async function runs(options: RunsOptions, io: CommandIo): Promise<number> {
+  if (!Number.isInteger(options.limit) || options.limit < 1) throw new UsageError("`--limit` takes a whole number above 0");
   const store = await openRunStore(options.store);
   try {
     const list = await store.listRuns({ limit: options.limit });

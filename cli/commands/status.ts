@@ -1,6 +1,7 @@
 import type { RunCore } from "../../interpreter/core/advance.ts";
 import { readRun } from "../../interpreter/host/read-run.ts";
 import { driverOf } from "../../interpreter/host/run-driver.ts";
+import { freshEnvelopeHint } from "../budget-option.ts";
 import { brief } from "../describe-entry.ts";
 import { UsageError } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
@@ -40,6 +41,11 @@ export async function status(options: StatusOptions, io: CommandIo): Promise<num
     for (const [at, what] of state.parked) lines.push(["parked", `${at}, waiting for ${what}`]);
     for (const { at, failure } of state.failures) lines.push(["failure", `${at}: ${failure.kind}: ${failure.message}`]);
     if (state.status === "completed") lines.push(["result", brief(state.result)]);
+    if (state.status === "aborted") {
+      lines.push(["aborted", state.abortReason ?? "over its budget"]);
+      lines.push(["next", freshEnvelopeHint(record.id, state.budget.ceilings)]);
+    }
+    if (state.status === "paused") lines.push(["next", `\`flow resume ${record.id}\` lets it go on`]);
     if (driver.kind !== "none") {
       lines.push(["driver", `${driver.lease.owner}${driver.kind === "live" ? ", a live process of this machine" : `, another machine (its lease runs until ${new Date(driver.lease.expiresAt).toISOString()})`}`]);
     } else if (record.status === "running" || record.status === "interrupted") {

@@ -53,24 +53,29 @@ export function renderTerminal(diagnostic: Diagnostic, sources: ReadonlyMap<stri
     let previous: number | undefined;
     for (const line of numbers) {
       if (previous !== undefined && line > previous + 1) {
-        if (line === previous + 2) out.push(codeLine(previous + 1));
+        if (line === previous + 2) out.push(codeLine(previous + 1, shownPart(source.lineText(previous + 1), [])));
         else out.push(paint(["blue", "bold"], "..."));
       }
-      out.push(codeLine(line));
       // Primary first, then secondaries left to right, one label per row.
       const marks = lines.get(line)!.sort((a, b) => Number(b.primary) - Number(a.primary) || a.from - b.from);
       const text = source.lineText(line);
+      const shown = shownPart(text, marks);
+      out.push(codeLine(line, shown));
       for (const mark of marks) {
-        const pad = " ".repeat(visualWidth(text.slice(0, mark.from - 1)));
-        const width = Math.max(1, visualWidth(text.slice(mark.from - 1, mark.to - 1)));
+        // A mark outside the part shown points at the `…` that stands for where it is.
+        const before = mark.from - 1 < shown.lo;
+        const pad = " ".repeat(before ? 0 : (shown.lo > 0 ? 1 : 0) + visualWidth(text.slice(shown.lo, Math.min(mark.from - 1, shown.hi))));
+        const width = Math.max(1, visualWidth(text.slice(Math.max(shown.lo, mark.from - 1), Math.min(shown.hi, mark.to - 1))));
         const underline = (mark.primary ? "^" : "-").repeat(width);
         const style: Style = mark.primary ? severityStyle[diagnostic.severity] : ["blue", "bold"];
         out.push(`${bar} ${pad}${paint(style, `${underline} ${mark.label.label}`)}`);
       }
       previous = line;
     }
-    function codeLine(line: number): string {
-      return `${paint(["blue", "bold"], `${String(line).padStart(gutter)} |`)} ${expandTabs(source!.lineText(line))}`.trimEnd();
+    function codeLine(line: number, shown: Shown): string {
+      const text = source!.lineText(line);
+      const part = `${shown.lo > 0 ? "…" : ""}${text.slice(shown.lo, shown.hi)}${shown.hi < text.length ? "…" : ""}`;
+      return `${paint(["blue", "bold"], `${String(line).padStart(gutter)} |`)} ${expandTabs(part)}`.trimEnd();
     }
     if (diagnostic.help !== undefined) {
       out.push(bar);
@@ -94,6 +99,23 @@ export function renderSummary(errors: number, warnings: number, files: number, o
 }
 
 const TAB = "    ";
+
+/** The stretch of a source line shown, as indexes into it: all of it, unless it is too long to read on a terminal. */
+interface Shown {
+  readonly lo: number;
+  readonly hi: number;
+}
+
+/** Longer lines (a minified or generated file, a JSON file given by mistake) are shown around their marks, `…` for what is left out. */
+const longestShown = 160;
+
+/** The part of a line shown: around its first mark (the primary one, when the line has it). */
+function shownPart(text: string, marks: readonly { readonly from: number }[]): Shown {
+  if (text.length <= longestShown) return { lo: 0, hi: text.length };
+  const first = marks[0];
+  const lo = first === undefined ? 0 : Math.max(0, Math.min(first.from - 1 - 40, text.length - longestShown));
+  return { lo, hi: Math.min(text.length, lo + longestShown) };
+}
 
 function expandTabs(text: string): string {
   return text.replace(/\t/g, TAB);
