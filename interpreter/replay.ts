@@ -4,13 +4,15 @@ import type { StepRequest } from "./core/body-run.ts";
 import { startAttempt, type UnitRun } from "./core/unit-run.ts";
 import { placementOf } from "./core/placement.ts";
 import { splitInstance } from "./core/plan.ts";
+import type { RunState } from "./core/state.ts";
 import { describeBreak, isSealedFrom, sealPieces } from "./ledger/chain.ts";
 import { recordedDecision, signatureHolds } from "./gates/decision.ts";
 import { ChainCheck } from "./ledger/chain-check.ts";
 import { type Draft, type Entry, type EntryKind, Entry as EntrySchema, entryOrigin, type EntryOf } from "./ledger/entry.ts";
 
 export type ReplayVerdict =
-  | { readonly kind: "identical"; readonly entries: number; readonly head: string }
+  /** `status`: the run's at the recording's end (a ledger cut short, or of a run still going, ends before the run does). */
+  | { readonly kind: "identical"; readonly entries: number; readonly head: string; readonly status: RunState["status"] }
   /** Replay produced another entry than the one recorded at `seq` (or one where the recording has none, or none where it has one). */
   | {
       readonly kind: "diverged";
@@ -282,7 +284,8 @@ export async function replayLedger(texts: Iterable<string> | AsyncIterable<reado
   // Whatever replay concluded, a break in the chain up to where it stopped comes first.
   const links = await chain.finish();
   if ("broken" in links) return { kind: "tampered", seq: links.broken.seq, reason: describeBreak(links.broken) };
-  return verdict ?? { kind: "identical", entries: links.entries, head: links.head.hash };
+  // Identical needs a first entry, which made the core.
+  return verdict ?? { kind: "identical", entries: links.entries, head: links.head.hash, status: (core as RunCore | null)?.state.status ?? "running" };
 }
 
 interface RunningBody {

@@ -11,7 +11,7 @@ const kinds = (entries: readonly Sealed[]) => entries.map((s) => s.entry.kind + 
 async function run(source: string, workflow: string, args: Record<string, unknown> = {}, concurrency = 16) {
   const result = await runProgram(openMemoryStore(), compileText(source), workflow, args as never, concurrency);
   const verdict = await replayLedger(result.entries.map((s) => s.text));
-  expect(verdict).toEqual({ kind: "identical", entries: result.entries.length, head: result.entries.at(-1)?.entry.hash });
+  expect(verdict).toEqual({ kind: "identical", entries: result.entries.length, head: result.entries.at(-1)?.entry.hash, status: result.driver.core.state.status });
   return result;
 }
 

@@ -122,7 +122,7 @@ function expectTamperedAt(v: ReplayVerdict, seq: number): void {
 
 describe("a recorded ledger", () => {
   it("replays identical as recorded, and has what the properties below need", async () => {
-    expect(await verdict(texts)).toEqual({ kind: "identical", entries: texts.length, head: entries.at(-1)?.hash });
+    expect(await verdict(texts)).toEqual({ kind: "identical", entries: texts.length, head: entries.at(-1)?.hash, status: "completed" });
     const kinds = new Set(entries.map((e) => e.kind));
     for (const kind of ["fanout.expanded", "vertex.started", "step.completed", "vertex.checkpoint", "vertex.retrying", "timer.fired", "vertex.completed", "run.completed"]) {
       expect(kinds, kind).toContain(kind);
@@ -394,6 +394,15 @@ describe("flow replay FILE, on an exported ledger in a directory with no store",
     expect(result.stdout).toMatch(new RegExp(`^identical: ${texts.length} entries of run\\.ledger replayed byte for byte in [0-9.]+ s, head ${entries.at(-1)?.hash}\\n$`));
   });
 
+  it("says so when the recording ends before the run did: a ledger cut at an entry's end is identical as far as it goes", () => {
+    // Cut after a decision and before an input from the world, where a run that is still going may have stopped writing.
+    const cut = entries.findIndex((e, k) => k >= entries.length / 2 && entryOrigin[e.kind] === "world" && entryOrigin[entries[k - 1]!.kind] === "decided");
+    expect(cut).toBeGreaterThan(0);
+    const result = replayFile(Buffer.from(texts.slice(0, cut).map((t) => `${t}\n`).join("")));
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^identical: ${cut} entries of run\\.ledger replayed byte for byte in [0-9.]+ s, head ${entries[cut - 1]?.hash}; the recording ends with the run running, not ended\\n$`));
+  });
+
   it("exits 1 naming the seq: a byte changed (to another ASCII one, to an invalid UTF-8 byte, to a line break), a line dropped, two swapped", () => {
     const { bytes } = exported();
     const seq = Math.floor(texts.length / 2);
@@ -427,16 +436,22 @@ describe("flow replay FILE, on an exported ledger in a directory with no store",
     [swapped[seq], swapped[seq + 1]] = [swapped[seq + 1]!, swapped[seq]!];
     expectTamperedCli(Buffer.concat(swapped), seq);
   });
-  it("says there is no such file, or that it is not one, rather than looking for a run of that name", () => {
+  it("says there is no such file, or that it is not one (a directory, a program), rather than looking for a run of that name", () => {
     const fresh = mkdtempSync(join(tmpdir(), "flow-tamper-fresh-"));
     try {
       mkdirSync(join(fresh, "exports"));
       const missing = runFlow(["replay", "exports/run.ledger"], { cwd: fresh });
       expect(missing.code).toBe(2);
       expect(missing.stderr).toBe("flow: no file `exports/run.ledger`\n`flow export RUN -o FILE` writes a run's ledger to a file; `flow runs` lists the runs\n");
-      const directory = runFlow(["replay", "exports/"], { cwd: fresh });
-      expect(directory.code).toBe(2);
-      expect(directory.stderr).toMatch(/^flow: `exports\/` is not a file\n/);
+      for (const name of ["exports/", "exports"]) {
+        const directory = runFlow(["replay", name], { cwd: fresh });
+        expect(directory.code).toBe(2);
+        expect(directory.stderr).toMatch(new RegExp(`^flow: \`${name}\` is not a file\n`));
+      }
+      writeFileSync(join(fresh, "main.flow"), program);
+      const source = runFlow(["replay", "main.flow"], { cwd: fresh });
+      expect(source.code).toBe(2);
+      expect(source.stderr).toBe("flow: `main.flow` is a program, not a ledger\n`flow run` runs a program; `flow replay` takes a run or the ledger `flow export` writes\n");
     } finally {
       rmSync(fresh, { recursive: true, force: true });
     }

@@ -94,7 +94,8 @@ async function checkRun(program: RandomProgram, run: Piecewise): Promise<Entry[]
   const entries = parseLedger(run.texts);
   // The ledger the store keeps is the one the driver announced, byte for byte.
   expect(run.told.map((s) => s.text)).toEqual(run.texts);
-  expect(await replayLedger(run.texts)).toEqual({ kind: "identical", entries: run.texts.length, head: entries.at(-1)?.hash });
+  // The status replay ends in is the one the run ended in (a finished run: the outcome its driver said).
+  expect(await replayLedger(run.texts)).toEqual({ kind: "identical", entries: run.texts.length, head: entries.at(-1)?.hash, status: run.outcome });
   expect(run.outcome).toBe(predict(program).outcome);
   expect(ending(entries)).toEqual(predict(program));
   // The live state is the fold of the ledger; every snapshot is the fold up to its seq, and restoring it then folding the rest is the whole fold.
@@ -271,7 +272,7 @@ workflow main(ns: List<int, max 8>) -> List<int>
       expect(pieces.resumedFrom[0]?.read).not.toBeNull();
       expect(pieces.resumedFrom[0]?.read).toBe(pieces.resumedFrom[0]?.latestSaved);
       const entries = parseLedger(pieces.texts);
-      expect(await replayLedger(pieces.texts)).toEqual({ kind: "identical", entries: entries.length, head: entries.at(-1)?.hash });
+      expect(await replayLedger(pieces.texts)).toEqual({ kind: "identical", entries: entries.length, head: entries.at(-1)?.hash, status: "completed" });
       expect(ending(entries)).toEqual({ outcome: "completed", result: [10, 2, 8, 4, 6, 2] });
       const folded = foldStates(entries, new Set(pieces.snapshots.map((s) => s.seq)));
       for (const snapshot of pieces.snapshots) expect(JSON.parse(restoredState(entries, snapshot))).toEqual(JSON.parse(folded.last));

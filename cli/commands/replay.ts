@@ -8,6 +8,7 @@ import { exitCodes, UsageError } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
 import { filePages, storePages } from "../ledger-pages.ts";
 import { findRun, openRunStore } from "../run-store.ts";
+import { whyUnreadable } from "../source-files.ts";
 
 export interface ReplayOptions {
   readonly target: string;
@@ -29,9 +30,10 @@ export async function replay(options: ReplayOptions, io: CommandIo): Promise<num
   let base = ".";
   const started = performance.now();
   if (existsSync(options.target) && statSync(options.target).isFile()) {
+    if (extname(options.target) === ".flow") throw new UsageError(`\`${options.target}\` is a program, not a ledger`, { hint: "`flow run` runs a program; `flow replay` takes a run or the ledger `flow export` writes" });
     sourceHint = options.target;
     verdict = await replayFile(options.target);
-  } else if (looksLikeFile(options.target)) {
+  } else if (existsSync(options.target) || looksLikeFile(options.target)) {
     throw new UsageError(existsSync(options.target) ? `\`${options.target}\` is not a file` : `no file \`${options.target}\``, {
       hint: "`flow export RUN -o FILE` writes a run's ledger to a file; `flow runs` lists the runs",
     });
@@ -53,7 +55,7 @@ export async function replay(options: ReplayOptions, io: CommandIo): Promise<num
   }
   switch (verdict.kind) {
     case "identical":
-      io.out(`identical: ${verdict.entries} entries of ${sourceHint} replayed byte for byte in ${seconds.toFixed(2)} s, head ${verdict.head}\n`);
+      io.out(`identical: ${verdict.entries} entries of ${sourceHint} replayed byte for byte in ${seconds.toFixed(2)} s, head ${verdict.head}${untilText(verdict.status)}\n`);
       return exitCodes.ok;
     case "diverged":
       io.out(`diverged at entry ${verdict.seq}: ${verdict.reason}\n`);
@@ -79,7 +81,7 @@ async function replayFile(path: string): Promise<ReplayVerdict> {
   try {
     fd = openSync(path, "r");
   } catch (error) {
-    throw new UsageError(`cannot read \`${path}\`: ${(error as Error).message}`);
+    throw new UsageError(`cannot read \`${path}\`: ${whyUnreadable(error)}`);
   }
   try {
     const before = fstatSync(fd);
@@ -108,6 +110,24 @@ function sameFile(before: Stats, after: Stats): boolean {
 /** Whether a target that is neither a file nor (so far) looked up as a run was meant as a file: run ids have no path separators or extensions. */
 function looksLikeFile(target: string): boolean {
   return target.includes(sep) || target.includes("/") || extname(target) !== "";
+}
+
+/**
+ * Where the recording leaves a run that had not ended: a run still going (or parked, or paused) has a ledger that
+ * ends there, and so has a ledger cut short at an entry's end, which no chain can tell from it.
+ */
+function untilText(status: Extract<ReplayVerdict, { kind: "identical" }>["status"]): string {
+  switch (status) {
+    case "completed":
+    case "failed":
+    case "cancelled":
+    case "aborted":
+      return "";
+    case "running":
+    case "parked":
+    case "paused":
+      return `; the recording ends with the run ${status}, not ended`;
+  }
 }
 
 /** A span as `file:line:column`, when the file is here (relative to the current directory); its offsets otherwise. */
