@@ -1,4 +1,5 @@
-import { openStore } from "../interpreter/store/open-store.ts";
+import { existsSync } from "node:fs";
+import { openStore, sqliteFileOf } from "../interpreter/store/open-store.ts";
 import type { RunRecord, Store } from "../interpreter/store/store.ts";
 import { UsageError } from "./exit-codes.ts";
 
@@ -6,10 +7,19 @@ import { UsageError } from "./exit-codes.ts";
  * The store a run command uses: `--store`, else `FLOW_STORE`, else the
  * embedded default, `.flow/flow.db` under the current directory (the
  * project a user runs flow from, as git finds its repository).
+ *
+ * Only the commands that start runs make a SQLite store that is not there
+ * (`create`); the others refuse it (NoStore), so a mistyped path is not
+ * taken for an empty store, and looking at a directory leaves nothing in it.
  */
-export async function openRunStore(spec: string | undefined): Promise<Store> {
+export async function openRunStore(spec: string | undefined, options: { readonly create: boolean }): Promise<Store> {
   const chosen = spec ?? process.env["FLOW_STORE"];
   const from = spec === undefined && chosen !== undefined ? " (from FLOW_STORE)" : "";
+  const file = sqliteFileOf(chosen, process.cwd());
+  if (!options.create && file !== null && !existsSync(file)) {
+    const here = chosen === undefined || chosen === "sqlite:";
+    throw new NoStore(here ? "there is no store here (.flow/flow.db): no run has been started in this directory" : `there is no store at \`${file}\`${from}`, here);
+  }
   try {
     return await openStore(chosen, process.cwd());
   } catch (error) {
@@ -18,6 +28,16 @@ export async function openRunStore(spec: string | undefined): Promise<Store> {
     if (message.startsWith("unknown store")) throw new UsageError(from === "" ? message : message.replace(/;/, `${from};`), { hint });
     // Which store could not be opened: the bare "unable to open database file" or "ECONNREFUSED" does not say.
     throw new UsageError(`cannot open the store ${chosen === undefined ? ".flow/flow.db" : shownStore(chosen)}${from}: ${message}`, { hint });
+  }
+}
+
+/** The SQLite store a command that does not make one was pointed at is not there: the project's own (`here`), or one named. */
+export class NoStore extends UsageError {
+  constructor(
+    message: string,
+    readonly here: boolean,
+  ) {
+    super(message, { hint: "`flow run FILE` starts a run and makes the store; `--store` names another" });
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -132,6 +132,25 @@ describe("flow run", () => {
     expect(ran.stderr).toContain("sandbox: process (isolation none: commands run unconfined, as this user; effects are checked, not enforced)");
   });
 
+  it("makes a store only to start a run: looking in a directory leaves nothing there, and a store named that is not there is refused", () => {
+    const cwd = project();
+    const runs = runFlow(["runs"], { cwd });
+    expect(runs.code).toBe(0);
+    expect(runs.stderr).toBe("no runs yet: `flow run FILE` starts one\n");
+    expect(runFlow(["runs", "--json"], { cwd }).stdout).toBe("[]\n");
+    const status = runFlow(["status", "20261122"], { cwd });
+    expect(status.code).toBe(2);
+    expect(status.stderr).toBe("flow: there is no store here (.flow/flow.db): no run has been started in this directory\n`flow run FILE` starts a run and makes the store; `--store` names another\n");
+    for (const args of [["logs", "x"], ["export", "x"], ["replay", "x"], ["tick"]]) expect(runFlow(args, { cwd }).code, args.join(" ")).toBe(2);
+    expect(existsSync(join(cwd, ".flow"))).toBe(false);
+    // A mistyped path is not an empty store, and is not made.
+    const missing = join(cwd, "stores", "flow.db");
+    const named = runFlow(["runs", "--store", `sqlite:${missing}`], { cwd });
+    expect(named.code).toBe(2);
+    expect(named.stderr).toContain(`flow: there is no store at \`${missing}\`\n`);
+    expect(existsSync(join(cwd, "stores"))).toBe(false);
+  });
+
   it("reports a failed run with exit 1 and each failure", () => {
     const cwd = project({
       "fails.flow": 'node boom() -> int\n  budget { compute: 1s }\n{\n  fail Failed("no luck")\n}\n\nworkflow w() -> int\n  budget { compute: 1m }\n{\n  return boom()\n}\n',
@@ -208,6 +227,7 @@ describe("flow run", () => {
 
   it("says which runs a prefix names, and when it names none", () => {
     const cwd = project();
+    expect(runFlow(["run", example("hello.flow")], { cwd }).code).toBe(0);
     const none = runFlow(["status", "2099"], { cwd });
     expect(none.code).toBe(2);
     expect(none.stderr).toContain("flow: no run `2099` in this project's store");

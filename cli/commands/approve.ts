@@ -39,7 +39,7 @@ export interface ApproveOptions {
  * the head it was made against.
  */
 export async function approve(options: ApproveOptions, io: CommandIo): Promise<number> {
-  const store = await openRunStore(options.store);
+  const store = await openRunStore(options.store, { create: false });
   try {
     const record = await findRun(store, options.run);
     const { core } = await readRun(store, record.id);

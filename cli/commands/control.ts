@@ -26,7 +26,7 @@ const ended: readonly RunStatus[] = ["completed", "failed", "cancelled"];
  * to see it done.
  */
 export async function control(kind: "pause" | "cancel", options: ControlOptions, io: CommandIo): Promise<number> {
-  const store = await openRunStore(options.store);
+  const store = await openRunStore(options.store, { create: false });
   try {
     const record = await findRun(store, options.run);
     if (ended.includes(record.status)) throw new UsageError(`run ${record.id} has already ${record.status === "cancelled" ? "been cancelled" : record.status}`);

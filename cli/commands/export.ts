@@ -15,7 +15,7 @@ export interface ExportOptions {
  * byte for byte as recorded: all `flow replay` needs, on any machine.
  */
 export async function exportRun(options: ExportOptions, io: CommandIo): Promise<number> {
-  const store = await openRunStore(options.store);
+  const store = await openRunStore(options.store, { create: false });
   try {
     const record = await findRun(store, options.run);
     const lines: string[] = [];

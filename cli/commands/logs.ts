@@ -20,7 +20,7 @@ const pollMs = 300;
  * recorded, until the run ends or Ctrl-C.
  */
 export async function logs(options: LogsOptions, io: CommandIo): Promise<number> {
-  const store = await openRunStore(options.store);
+  const store = await openRunStore(options.store, { create: false });
   let stopped = false;
   const stop = () => {
     stopped = true;

@@ -10,11 +10,10 @@ import { BrokenChain, checkedEntries } from "../../interpreter/ledger/checked-en
 import type { Entry } from "../../interpreter/ledger/entry.ts";
 import { type Receipt, type ReceiptBody, receiptOf } from "../../interpreter/receipts/receipt.ts";
 import { receiptText, signReceipt, verifyReceipt } from "../../interpreter/receipts/signature.ts";
-import { defaultSqlitePath } from "../../interpreter/store/sqlite-store.ts";
 import type { Store } from "../../interpreter/store/store.ts";
 import { exitCodes, UsageError } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
-import { findRun, openRunStore } from "../run-store.ts";
+import { findRun, NoStore, openRunStore } from "../run-store.ts";
 import { whyUnreadable, whyUnwritable } from "../source-files.ts";
 import { runnerKey, runnerKeyFile } from "../runner-key.ts";
 
@@ -52,7 +51,7 @@ export async function receipt(options: ReceiptOptions, io: CommandIo): Promise<n
 }
 
 async function makeReceipt(run: string, options: ReceiptOptions, io: CommandIo): Promise<number> {
-  const store = await openRunStore(options.store);
+  const store = await openRunStore(options.store, { create: false });
   let issued: IssuedReceipt;
   try {
     const record = await findRun(store, run);
@@ -206,9 +205,13 @@ async function verifyFile(path: string, options: ReceiptOptions, io: CommandIo):
  * receipt received from elsewhere must not make a `.flow/flow.db` here.
  */
 async function compareWithLedger(body: ReceiptBody, spec: string | undefined): Promise<LedgerCheck> {
-  const named = spec ?? process.env["FLOW_STORE"];
-  if (named === undefined && !existsSync(defaultSqlitePath(process.cwd()))) return { kind: "absent", why: "there is no store here" };
-  const store = await openRunStore(spec);
+  let store: Store;
+  try {
+    store = await openRunStore(spec, { create: false });
+  } catch (error) {
+    if (error instanceof NoStore && error.here) return { kind: "absent", why: "there is no store here" };
+    throw error;
+  }
   try {
     if ((await store.getRun(body.run)) === null) return { kind: "absent", why: `run ${body.run} is not in the store` };
     const read = await readLedger(store, body.run, body.head.seq);

@@ -38,7 +38,7 @@ export async function replay(options: ReplayOptions, io: CommandIo): Promise<num
       hint: "`flow export RUN -o FILE` writes a run's ledger to a file; `flow runs` lists the runs",
     });
   } else {
-    const store = await openRunStore(options.store);
+    const store = await openRunStore(options.store, { create: false });
     try {
       const record = await findRun(store, options.target);
       sourceHint = `run ${record.id}`;

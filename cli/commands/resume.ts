@@ -27,7 +27,7 @@ export interface ResumeOptions {
  * so steps already recorded are not run again), and the run is driven on.
  */
 export async function resume(options: ResumeOptions, io: CommandIo): Promise<number> {
-  const store = await openRunStore(options.store);
+  const store = await openRunStore(options.store, { create: false });
   try {
     const record = await findRun(store, options.run);
     if (record.status === "completed" || record.status === "failed" || record.status === "cancelled") {

@@ -50,7 +50,7 @@ export async function run(options: RunCommandOptions, io: CommandIo): Promise<nu
   const workflow = chooseRunnable(request);
   const args = workflowArgs(program.ir.workflows.find((w) => w.name === workflow)!, program.ir.types, options.args, options.argsFile);
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new UsageError("`--concurrency` takes a whole number above 0");
-  const store = await openRunStore(options.store);
+  const store = await openRunStore(options.store, { create: true });
   try {
     const progress = options.json || options.detach ? null : new RunProgress(io.err, io.colorErr, () => Date.now());
     const drive = driverOptions(store, { parkAfterMs: options.parkAfterMs, onEntries: (sealed) => progress?.entries(sealed) });

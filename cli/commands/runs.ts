@@ -1,6 +1,7 @@
 import { UsageError } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
-import { openRunStore } from "../run-store.ts";
+import type { Store } from "../../interpreter/store/store.ts";
+import { NoStore, openRunStore } from "../run-store.ts";
 
 export interface RunsOptions {
   readonly store: string | undefined;
@@ -11,15 +12,19 @@ export interface RunsOptions {
 /** `flow runs`: the runs in the store, newest first. */
 export async function runs(options: RunsOptions, io: CommandIo): Promise<number> {
   if (!Number.isInteger(options.limit) || options.limit < 1) throw new UsageError("`--limit` takes a whole number above 0");
-  const store = await openRunStore(options.store);
+  let store: Store;
+  try {
+    store = await openRunStore(options.store, { create: false });
+  } catch (error) {
+    // A directory where no run was started has none to list; a store named that is not there is a mistake.
+    if (!(error instanceof NoStore && error.here)) throw error;
+    return noRuns(options, io);
+  }
   try {
     const list = await store.listRuns({ limit: options.limit });
+    if (list.length === 0) return noRuns(options, io);
     if (options.json) {
       io.out(`${JSON.stringify(list, null, 2)}\n`);
-      return 0;
-    }
-    if (list.length === 0) {
-      io.err("no runs yet: `flow run FILE` starts one\n");
       return 0;
     }
     const rows = list.map((r) => [r.id, r.status, r.workflow, new Date(r.createdAt).toISOString().replace("T", " ").slice(0, 19), r.source]);
@@ -30,4 +35,10 @@ export async function runs(options: RunsOptions, io: CommandIo): Promise<number>
   } finally {
     await store.close();
   }
+}
+
+function noRuns(options: RunsOptions, io: CommandIo): number {
+  if (options.json) io.out("[]\n");
+  else io.err("no runs yet: `flow run FILE` starts one\n");
+  return 0;
 }

@@ -45,7 +45,7 @@ export async function serve(options: ServeOptions, io: CommandIo): Promise<numbe
   }
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) throw new UsageError(`--port ${options.port} is not a port`, { hint: "0 to 65535 (0: any free port)" });
   const signer = serverSigner(options.key);
-  const store = await openRunStore(options.store);
+  const store = await openRunStore(options.store, { create: true });
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer({

@@ -29,7 +29,7 @@ export interface SignalOptions {
  */
 export async function signal(options: SignalOptions, io: CommandIo): Promise<number> {
   const value = readValue(options);
-  const store = await openRunStore(options.store);
+  const store = await openRunStore(options.store, { create: false });
   try {
     const record = await findRun(store, options.run);
     const { core } = await readRun(store, record.id);

@@ -20,7 +20,7 @@ export interface StatusOptions {
 
 /** `flow status RUN`: where a run stands, from the fold of its ledger: its vertices by state, what runs or waits, failures, result. */
 export async function status(options: StatusOptions, io: CommandIo): Promise<number> {
-  const store = await openRunStore(options.store);
+  const store = await openRunStore(options.store, { create: false });
   try {
     const record = await findRun(store, options.run);
     const { summary, state, driver } = await runStatus(store, record, Date.now());

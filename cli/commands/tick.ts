@@ -19,7 +19,7 @@ export interface TickOptions {
  * process holds is left to it.
  */
 export async function tick(options: TickOptions, io: CommandIo): Promise<number> {
-  const store = await openRunStore(options.store);
+  const store = await openRunStore(options.store, { create: false });
   const report: { run: string; outcome: string }[] = [];
   let code: number = exitCodes.ok;
   try {

@@ -10,14 +10,10 @@ import type { Store } from "./store.ts";
  * a spec, the project's SQLite file (.flow/flow.db).
  */
 export async function openStore(spec: string | undefined, projectDir: string): Promise<Store> {
-  if (spec === undefined) return openSqliteStore(defaultSqlitePath(projectDir));
-  if (spec.startsWith("postgres://") || spec.startsWith("postgresql://")) return openPostgresStore(spec);
+  const file = sqliteFileOf(spec, projectDir);
+  if (file !== null) return openSqliteStore(file);
+  if (spec?.startsWith("postgres://") || spec?.startsWith("postgresql://")) return openPostgresStore(spec);
   if (spec === "memory:") return openMemoryStore();
-  if (spec.startsWith("sqlite:")) {
-    const path = spec.slice("sqlite:".length);
-    if (path === "") return openSqliteStore(defaultSqlitePath(projectDir));
-    return openSqliteStore(isAbsolute(path) ? path : resolve(projectDir, path));
-  }
   throw new Error(
     [
       `unknown store "${spec}"; a store is one of:`,
@@ -26,4 +22,13 @@ export async function openStore(spec: string | undefined, projectDir: string): P
       `  memory:                  in this process's memory, gone when it exits`,
     ].join("\n"),
   );
+}
+
+/** The SQLite file a spec names (none: the project's, .flow/flow.db), or null when it names another kind of store. */
+export function sqliteFileOf(spec: string | undefined, projectDir: string): string | null {
+  if (spec === undefined) return defaultSqlitePath(projectDir);
+  if (!spec.startsWith("sqlite:")) return null;
+  const path = spec.slice("sqlite:".length);
+  if (path === "") return defaultSqlitePath(projectDir);
+  return isAbsolute(path) ? path : resolve(projectDir, path);
 }
