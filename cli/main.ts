@@ -431,13 +431,6 @@ function collect(value: string, previous: string[]): string[] {
 
 /** Runs `main` for this process: its streams, and its exit code when done. */
 export function runForProcess(argv: readonly string[]): void {
-  // A reader that has seen enough (`flow logs RUN | head`) closes the pipe: that ends the output, it is not an error.
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on("error", (error: NodeJS.ErrnoException) => {
-      if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
-      throw error;
-    });
-  }
   main(argv, processIo()).then(
     (code) => {
       process.exitCode = code;

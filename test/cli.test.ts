@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -204,6 +205,31 @@ describe("internal errors", () => {
     expect(stderr).toBe(
       "flow: internal error: EPIPE: the reader went away\nThis is a bug in flow; please report it with the command and input that caused it.\n",
     );
+  });
+});
+
+describe("output read by a reader that goes away (`flow … | head`)", () => {
+  /** Runs the command line with its output read by nobody: both pipes are closed before it writes. */
+  const unread = (args: readonly string[], cwd = repoRoot) =>
+    new Promise<{ code: number | null; signal: string | null }>((resolve) => {
+      const child = spawn(join(repoRoot, "bin", "flow"), [...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+      child.stdout.destroy();
+      child.stderr.destroy();
+      child.on("exit", (code, signal) => resolve({ code, signal }));
+    });
+
+  it("ends with the command's own exit code: a failed check still fails, a passing one passes", async () => {
+    const dir = scratch({ "broken.flow": broken });
+    expect(await unread(["check", join(dir, "broken.flow")])).toEqual({ code: 65, signal: null });
+    expect(await unread(["check", "examples/"])).toEqual({ code: 0, signal: null });
+  });
+
+  it("ends `flow logs --follow` once nobody reads it, though the run goes on", async () => {
+    const dir = scratch({ "wait.flow": 'workflow w() -> int {\n  let v = wait signal "go" -> int timeout 1h\n  return v\n}\n' });
+    const started = runFlow(["run", "wait.flow"], { cwd: dir });
+    expect(started.code, started.stderr).toBe(0);
+    const run = /^run (\S+):/.exec(started.stderr)?.[1] ?? "";
+    expect(await unread(["logs", run, "--follow"], dir)).toEqual({ code: 0, signal: null });
   });
 });
 

@@ -31,7 +31,8 @@ export async function logs(options: LogsOptions, io: CommandIo): Promise<number>
     let next = 0;
     for (;;) {
       next = await printFrom(store, record.id, next, options, io);
-      if (!options.follow || stopped) return 0;
+      // Followed into a reader that has gone (`| head`): nothing more can be shown.
+      if (!options.follow || stopped || io.closed?.() === true) return 0;
       const now = await store.getRun(record.id);
       if (now === null || now.status === "completed" || now.status === "failed") {
         next = await printFrom(store, record.id, next, options, io);
