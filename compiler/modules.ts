@@ -135,24 +135,3 @@ function reaches(imports: ReadonlyMap<string, readonly string[]>, from: string, 
   }
   return false;
 }
-
-let stdHomes: ReadonlyMap<string, string> | undefined;
-
-/**
- * The standard module that declares a name (`trim`: `std/text`; `Shell`,
- * `git`: `std/sandbox`), for the help of a name that is not defined or not
- * imported. The std sources are parsed once, the first time one is asked.
- */
-export function stdModuleDeclaring(name: string): string | undefined {
-  if (stdHomes === undefined) {
-    const homes = new Map<string, string>();
-    for (const std of stdModules.values()) {
-      for (const decl of parse(new SourceFile(std.path, std.source)).program.decls) {
-        const declared = decl.kind === "FnDecl" ? (decl.namespace ?? decl.name).name : decl.kind === "TypeDecl" ? decl.name.name : undefined;
-        if (declared !== undefined && !homes.has(declared)) homes.set(declared, std.path);
-      }
-    }
-    stdHomes = homes;
-  }
-  return stdHomes.get(name);
-}

@@ -5,7 +5,8 @@ import type { Span } from "../language/source-file.ts";
 import { syntaxError } from "../language/syntax-error.ts";
 import { forEachChild, type SyntaxNode } from "../language/walk.ts";
 import { article, describe } from "./describe-binding.ts";
-import { type Module, type ModuleGraph, stdModuleDeclaring } from "./modules.ts";
+import type { Module, ModuleGraph } from "./modules.ts";
+import { stdModuleDeclaring } from "./verify-ir/std-table.ts";
 
 /** What a name refers to. */
 export type Binding =

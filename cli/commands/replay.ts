@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, type Stats, statSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync, type Stats, statSync } from "node:fs";
 import { dirname, extname, join, sep } from "node:path";
 import type { Span } from "../../compiler/ir/span.ts";
 import { ChainCheck } from "../../interpreter/ledger/chain-check.ts";
@@ -29,12 +29,13 @@ export async function replay(options: ReplayOptions, io: CommandIo): Promise<num
   /** Where the program's files are: spans are relative to the entry file's directory. */
   let base = ".";
   const started = performance.now();
-  if (existsSync(options.target) && statSync(options.target).isFile()) {
+  const found = statSync(options.target, { throwIfNoEntry: false });
+  if (found?.isFile() === true) {
     if (extname(options.target) === ".flow") throw new UsageError(`\`${options.target}\` is a program, not a ledger`, { hint: "`flow run` runs a program; `flow replay` takes a run or the ledger `flow export` writes" });
     sourceHint = options.target;
     verdict = await replayFile(options.target);
-  } else if (existsSync(options.target) || looksLikeFile(options.target)) {
-    throw new UsageError(existsSync(options.target) ? `\`${options.target}\` is not a file` : `no file \`${options.target}\``, {
+  } else if (found !== undefined || looksLikeFile(options.target)) {
+    throw new UsageError(found !== undefined ? `\`${options.target}\` is not a file` : `no file \`${options.target}\``, {
       hint: "`flow export RUN -o FILE` writes a run's ledger to a file; `flow runs` lists the runs",
     });
   } else {

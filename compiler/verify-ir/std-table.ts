@@ -57,6 +57,18 @@ export function stdTable(): ReadonlyMap<string, StdModuleTable> {
   return table;
 }
 
+/**
+ * The standard module that declares a name (`trim`: `std/text`; `Shell`, `git` of `git.diff`: `std/sandbox`), for
+ * the help of a name that is not defined or not imported.
+ */
+export function stdModuleDeclaring(name: string): string | undefined {
+  for (const [path, module] of stdTable()) {
+    if (module.types.has(name)) return path;
+    for (const declared of module.functions.keys()) if (declared === name || declared.startsWith(`${name}.`)) return path;
+  }
+  return undefined;
+}
+
 /** The line comments on the lines right above `start`, one paragraph, their `//` taken off. */
 function docAbove(source: string, comments: readonly A.Comment[], start: number): string {
   const lines: string[] = [];
