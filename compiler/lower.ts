@@ -111,7 +111,7 @@ export function lower(check: CheckResult): Ir {
   return {
     irVersion,
     entry: path(graph.entry.path),
-    sources: user.map((m) => ({ path: path(m.path), sha256: sha256Hex(m.source.text) })),
+    sources: user.map((m) => ({ path: path(m.path), sha256: sha256Hex(m.source.text), lines: [...m.source.lineStarts()] })),
     priceTable: priceTableVersion,
     types: schemas.table,
     routes,

@@ -4,6 +4,7 @@ import type { StepRequest } from "./core/body-run.ts";
 import { startAttempt, type UnitRun } from "./core/unit-run.ts";
 import { placementOf } from "./core/placement.ts";
 import { splitInstance } from "./core/plan.ts";
+import { linePlaceOf } from "./core/source-place.ts";
 import type { RunState } from "./core/state.ts";
 import { describeBreak, isSealedFrom, sealPieces } from "./ledger/chain.ts";
 import { recordedDecision, signatureHolds } from "./gates/decision.ts";
@@ -21,6 +22,8 @@ export type ReplayVerdict =
       readonly recorded: string | null;
       readonly reason: string;
       readonly span: Span | null;
+      /** Where `span` begins, `file:line:column`, from the recorded IR's line table; null for IR without one. */
+      readonly place: string | null;
     }
   /** The hash chain is broken at `seq`: an entry was changed, dropped, inserted or moved. */
   | { readonly kind: "tampered"; readonly seq: number; readonly reason: string }
@@ -73,13 +76,15 @@ export async function replayLedger(texts: Iterable<string> | AsyncIterable<reado
 
   const diverged = (produced: Produced | null, recorded: string | null, reason: string): ReplayVerdict => {
     const entry = produced?.entry ?? (recorded === null ? undefined : parsed(recorded));
+    const span = core === null ? null : spanOf(core, entry);
     return {
       kind: "diverged",
       seq: produced?.entry.seq ?? seq,
       expected: produced === null ? null : sealedHere(produced, recorded),
       recorded,
       reason,
-      span: core === null ? null : spanOf(core, entry),
+      span,
+      place: span === null || core === null ? null : linePlaceOf(span, core.plan.ir.sources),
     };
   };
 

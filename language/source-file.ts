@@ -17,45 +17,37 @@ export interface Position {
  * diagnostic is rendered, not for every token.
  */
 export class SourceFile {
-  private lineStarts: number[] | undefined;
+  private starts: number[] | undefined;
 
   constructor(
     readonly path: string,
     readonly text: string,
   ) {}
 
-  private starts(): number[] {
-    if (this.lineStarts === undefined) {
+  /** Where each line begins (the first at 0), as UTF-16 offsets. */
+  lineStarts(): readonly number[] {
+    if (this.starts === undefined) {
       const starts = [0];
       const text = this.text;
       for (let i = 0; i < text.length; i++) {
         if (text.charCodeAt(i) === 10) starts.push(i + 1);
       }
-      this.lineStarts = starts;
+      this.starts = starts;
     }
-    return this.lineStarts;
+    return this.starts;
   }
 
   get lineCount(): number {
-    return this.starts().length;
+    return this.lineStarts().length;
   }
 
   position(offset: number): Position {
-    const starts = this.starts();
-    const clamped = Math.max(0, Math.min(offset, this.text.length));
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= clamped) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo + 1, column: clamped - starts[lo]! + 1 };
+    return positionIn(this.lineStarts(), Math.max(0, Math.min(offset, this.text.length)));
   }
 
   /** The text of a 1-based line, without its line break. */
   lineText(line: number): string {
-    const starts = this.starts();
+    const starts = this.lineStarts();
     const start = starts[line - 1];
     if (start === undefined) return "";
     const next = starts[line];
@@ -63,6 +55,18 @@ export class SourceFile {
     if (end > start && this.text.charCodeAt(end - 1) === 13) end--;
     return this.text.slice(start, end);
   }
+}
+
+/** The line and column of OFFSET, given where each line begins (SourceFile.lineStarts, or the IR's `lines` of a file). */
+export function positionIn(lineStarts: readonly number[], offset: number): Position {
+  let lo = 0;
+  let hi = lineStarts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (lineStarts[mid]! <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo + 1, column: offset - (lineStarts[lo] ?? 0) + 1 };
 }
 
 export function spanOf(start: number, end: number): Span {

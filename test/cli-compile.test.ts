@@ -23,7 +23,7 @@ describe("flow compile", () => {
     const file = JSON.parse(result.stdout);
     expect(`${canonicalJson(file)}\n`).toBe(result.stdout);
     expect(file.hash).toBe(sha256Hex(canonicalJson(file.ir)));
-    expect(file.ir.irVersion).toBe(1);
+    expect(file.ir.irVersion).toBe(2);
     expect(file.ir.entry).toBe("hello.flow");
     expect(result.stderr).toBe(`compiled examples/hello.flow → standard output (sha256 ${file.hash})\n`);
   });

@@ -62,7 +62,7 @@ export async function replay(options: ReplayOptions, io: CommandIo): Promise<num
       io.out(`diverged at entry ${verdict.seq}: ${verdict.reason}\n`);
       io.out(`  replay:   ${verdict.expected ?? "(no entry)"}\n`);
       io.out(`  recorded: ${verdict.recorded ?? "(no entry)"}\n`);
-      if (verdict.span !== null) io.out(`  from:     ${where(verdict.span, base)}\n`);
+      if (verdict.span !== null) io.out(`  from:     ${verdict.place ?? where(verdict.span, base)}\n`);
       return exitCodes.failed;
     case "tampered":
       io.out(`tampered: ${verdict.reason}; ${verdict.seq === 0 ? "none of it" : `nothing after entry ${verdict.seq - 1}`} can be trusted\n`);
@@ -131,7 +131,7 @@ function untilText(status: Extract<ReplayVerdict, { kind: "identical" }>["status
   }
 }
 
-/** A span as `file:line:column`, when the file is here (relative to the current directory); its offsets otherwise. */
+/** For IR without line tables: a span as `file:line:column`, when the file is here (relative to the current directory); its offsets otherwise. */
 function where(span: Span, base: string): string {
   try {
     const text = readFileSync(join(base, span.file), "utf8");

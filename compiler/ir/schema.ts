@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { JsonSchema } from "./json-schema.ts";
 import { Op, Route, Unit } from "./unit.ts";
-import { irVersion } from "./version.ts";
+import { readableIrVersions } from "./version.ts";
 import { Workflow } from "./workflow.ts";
 
 /**
@@ -21,12 +21,18 @@ export const SourceFile = z
     path: z.string(),
     /** Of the file's text, UTF-8, hex. */
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    /**
+     * Where each line begins, as a UTF-16 offset (the first is 0), so that a failure at run time names the line and
+     * column of its span without the file's text, on any machine. Since version 2; absent from version 1, as in ledgers
+     * recorded then, whose failures name the offset, as they were recorded.
+     */
+    lines: z.array(z.int().nonnegative()).optional(),
   })
   .meta({ id: "SourceFile" });
 
 export const Ir = z
   .strictObject({
-    irVersion: z.literal(irVersion),
+    irVersion: z.literal(readableIrVersions),
     /** The entry file, as in `sources`. */
     entry: z.string(),
     /** The program's files, entry first, then those it imports in the order they are loaded; std modules are in `ops`. */

@@ -1,7 +1,7 @@
 import { canonicalJson, sha256Hex } from "../ir/hash.ts";
 import { Ir } from "../ir/schema.ts";
 import type { Span } from "../ir/span.ts";
-import { irVersion } from "../ir/version.ts";
+import { readableIrVersions } from "../ir/version.ts";
 import { pointer, type Problems } from "./problem.ts";
 
 /** At most this many schema errors are listed: past the first few, the document is simply not an IR. */
@@ -37,12 +37,12 @@ export function readDocument(input: unknown, problems: Problems): { readonly ir:
     problems.add("FL0501", `${prefix}/irVersion`, null, `\`irVersion\` is ${JSON.stringify(version)}, which is not a version number`);
     return undefined;
   }
-  if (version !== irVersion) {
+  if (!(readableIrVersions as readonly number[]).includes(version)) {
     problems.add(
       "FL0502",
       `${prefix}/irVersion`,
       null,
-      `\`irVersion\` is ${JSON.stringify(version)}, and this flow reads version ${irVersion} only`,
+      `\`irVersion\` is ${JSON.stringify(version)}, and this flow reads versions ${readableIrVersions.join(" and ")}`,
       "compile the program again with this flow, or verify it with the flow that compiled it",
     );
     return undefined;
@@ -69,7 +69,19 @@ export function readDocument(input: unknown, problems: Problems): { readonly ir:
         "compile the program again; an IR is never edited by hand",
       );
   }
+  parsed.data.sources.forEach((source, i) => {
+    const problem = linesProblem(parsed.data.irVersion, source.lines);
+    if (problem !== null) problems.add("FL0501", `${prefix}${pointer("sources", i, "lines")}`, null, problem);
+  });
   return { ir: parsed.data, prefix };
+}
+
+/** What is wrong with a source file's line table: required since version 2, 0 first, then increasing. */
+function linesProblem(version: Ir["irVersion"], lines: readonly number[] | undefined): string | null {
+  if (lines === undefined) return version >= 2 ? "a source file of IR version 2 has `lines`, where its lines begin, and this one has none" : null;
+  if (lines[0] !== 0) return "a source file's `lines` begin with 0, where its first line begins";
+  const back = lines.findIndex((start, i) => i > 0 && start <= lines[i - 1]!);
+  return back === -1 ? null : `a source file's \`lines\` increase, and item ${back} is not past the one before`;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -111,7 +111,7 @@ function* agentLoop(plan: RunPlan, unit: AgentUnit, args: Readonly<Record<string
   const tools = new Map<string, AgentTool>(unit.tools.map((op) => [agentTool(op).definition.name, agentTool(op)]));
   const finish = resultTool(unit.result, plan.ir.types);
   const definitions = [...[...tools.values()].map((t) => t.definition), finish.definition];
-  const prompt = evaluatePure(unit.prompt, new Frame(new BodyScope(plan.ir.types, args)));
+  const prompt = evaluatePure(unit.prompt, new Frame(new BodyScope(plan.ir, args)));
   const system = systemPrompt(unit.name, [...tools.keys()]);
   const messages: Message[] = [{ role: "user", content: [{ type: "text", text: prompt as string }] }];
   // The dearest output price of the route: what a token of output may cost, whichever model answers.

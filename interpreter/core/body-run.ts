@@ -60,7 +60,7 @@ export class BodyRun {
     private readonly carried: readonly string[] = [],
   ) {
     if (unit.kind === "agent") throw new Error(`internal: \`${unit.name}\` is an agent, whose attempts are AgentRuns`);
-    this.evaluation = execute(unit.body, new Frame(new BodyScope(plan.ir.types, args)));
+    this.evaluation = execute(unit.body, new Frame(new BodyScope(plan.ir, args)));
   }
 
   /**
@@ -155,7 +155,7 @@ export function invalidArgument(unit: Unit, args: Readonly<Record<string, Json>>
  */
 export class BodyScope implements Scope {
   constructor(
-    readonly types: Scope["types"],
+    readonly ir: Scope["ir"],
     private readonly args: Readonly<Record<string, Json>>,
   ) {}
 

@@ -1,9 +1,14 @@
 import type { JsonSchema } from "../../compiler/ir/json-schema.ts";
+import type { Ir } from "../../compiler/ir/schema.ts";
 import type { Span } from "../../compiler/ir/span.ts";
 import { StdFailure } from "../../stdlib/runtime/implementation.ts";
 import type { Json } from "../ledger/entry.ts";
+import { placeOf } from "./source-place.ts";
 import { validateValue } from "./validate-value.ts";
 import { describeValue, textOf } from "./values.ts";
+
+/** What a conversion reads of the IR: its named types, and its files' lines for where a failure is. */
+export type Program = Pick<Ir, "types" | "sources">;
 
 /**
  * `x as T` when it runs (grammar.md §10): text to numbers and unions,
@@ -11,20 +16,21 @@ import { describeValue, textOf } from "./values.ts";
  * to a smaller bound, `T?` to `T`, and `json` to any data type, validated.
  * A value that does not convert fails the body with `InvalidOutput`.
  */
-export function convert(value: Json, from: JsonSchema, to: JsonSchema, span: Span, types: Readonly<Record<string, JsonSchema>>): Json {
+export function convert(value: Json, from: JsonSchema, to: JsonSchema, span: Span, ir: Program): Json {
+  const types = ir.types;
   const fail = (why: string): never => {
-    throw new StdFailure("InvalidOutput", `cannot convert ${describeValue(value)} ${why} (at ${span.file}:${span.start})`);
+    throw new StdFailure("InvalidOutput", `cannot convert ${describeValue(value)} ${why} (at ${placeOf(span, ir.sources)})`);
   };
   const source = resolve(from, types);
-  if (isJson(optionalInner(source))) return validated(value, to, span, types);
+  if (isJson(optionalInner(source))) return validated(value, to, span, ir);
   if (to.$ref !== undefined) {
     const named = types[to.$ref.slice("#/$defs/".length)];
     if (named === undefined) return fail(`to the unknown type ${to.$ref}`);
-    return convert(value, source, named, span, types);
+    return convert(value, source, named, span, ir);
   }
   if (to.anyOf !== undefined) {
     const [inner] = to.anyOf;
-    return value === null || inner === undefined ? value : convert(value, optionalInner(source), inner, span, types);
+    return value === null || inner === undefined ? value : convert(value, optionalInner(source), inner, span, ir);
   }
   switch (to.type) {
     case "string": {
@@ -49,18 +55,18 @@ export function convert(value: Json, from: JsonSchema, to: JsonSchema, span: Spa
       if (to.maxItems !== undefined && value.length > to.maxItems) return fail(`to a list of at most ${to.maxItems}`);
       const items = to.items;
       const fromItems = optionalInner(source).items ?? {};
-      return items === undefined ? value : value.map((item) => convert(item, fromItems, items, span, types));
+      return items === undefined ? value : value.map((item) => convert(item, fromItems, items, span, ir));
     }
     default:
-      return validated(value, to, span, types);
+      return validated(value, to, span, ir);
   }
 }
 
 /** `json` to a data type: the value is checked against it, not converted. */
-function validated(value: Json, to: JsonSchema, span: Span, types: Readonly<Record<string, JsonSchema>>): Json {
-  const problem = validateValue(value, to, types);
+function validated(value: Json, to: JsonSchema, span: Span, ir: Program): Json {
+  const problem = validateValue(value, to, ir.types);
   if (problem !== null) {
-    throw new StdFailure("InvalidOutput", `the value does not fit the type it is converted to: ${problem} (at ${span.file}:${span.start})`);
+    throw new StdFailure("InvalidOutput", `the value does not fit the type it is converted to: ${problem} (at ${placeOf(span, ir.sources)})`);
   }
   return value;
 }

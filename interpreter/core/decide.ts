@@ -612,7 +612,7 @@ function valueOf(concluded: Concluded): Json {
  * not closures: the walk makes one for every fan-out item it looks at.
  */
 class WalkScope implements Scope {
-  readonly types: Scope["types"];
+  readonly ir: Scope["ir"];
   /** The vertex instanceOf was asked for last, and its key. */
   private lastVertex = "";
   private lastKey = "";
@@ -621,7 +621,7 @@ class WalkScope implements Scope {
     private readonly walk: Walk,
     readonly path: string,
   ) {
-    this.types = walk.plan.ir.types;
+    this.ir = walk.plan.ir;
   }
 
   /**

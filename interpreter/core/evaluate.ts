@@ -1,10 +1,10 @@
 import type { Expr, Stmt } from "../../compiler/ir/body.ts";
-import type { JsonSchema } from "../../compiler/ir/json-schema.ts";
 import type { Span } from "../../compiler/ir/span.ts";
 import type { Json } from "../ledger/entry.ts";
 import { type Args, type Callable, StdFailure, type Value } from "../../stdlib/runtime/implementation.ts";
 import { implementations } from "../../stdlib/runtime/index.ts";
-import { convert } from "./convert.ts";
+import { convert, type Program } from "./convert.ts";
+import { placeOf } from "./source-place.ts";
 import { jsonEquals, textOf } from "./values.ts";
 
 /**
@@ -39,8 +39,8 @@ export class Blocked {
 
 /** What a workflow or a body can read. Lambdas' parameters and loop items are the evaluator's own. */
 export interface Scope {
-  /** The IR's named types, for `as` conversions to them. */
-  readonly types: Readonly<Record<string, JsonSchema>>;
+  /** The IR's named types, for `as` conversions to them, and its source files, to say where a failure is. */
+  readonly ir: Program;
   param(name: string): Json;
   let(id: string): Json;
   item(forId: string): Json;
@@ -171,7 +171,7 @@ export function* evaluate(expr: Expr, frame: Frame): Evaluation<Json> {
     case "binary":
       return yield* binary(expr, frame);
     case "cast":
-      return convert(yield* evaluate(expr.expr, frame), expr.from, expr.to, expr.span, frame.scope.types);
+      return convert(yield* evaluate(expr.expr, frame), expr.from, expr.to, expr.span, frame.scope.ir);
     case "lambda":
       throw new Error("a lambda is only ever a std function's argument");
     case "for":
@@ -214,7 +214,7 @@ function* binary(expr: Extract<Expr, { kind: "binary" }>, frame: Frame): Evaluat
       return (left as number) * (right as number);
     case "/":
     case "div": {
-      if (right === 0) throw new StdFailure("Failed", `division by zero (at ${expr.span.file}:${expr.span.start})`);
+      if (right === 0) throw new StdFailure("Failed", `division by zero (at ${placeOf(expr.span, frame.scope.ir.sources)})`);
       const quotient = (left as number) / (right as number);
       return expr.op === "div" ? Math.trunc(quotient) : quotient;
     }

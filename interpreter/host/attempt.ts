@@ -185,7 +185,7 @@ function timeoutOf(expr: Parameters<typeof evaluatePure>[0], plan: RunPlan, args
   const value = evaluatePure(
     expr,
     new Frame({
-      types: plan.ir.types,
+      ir: plan.ir,
       param: (name) => args[name] ?? null,
       let: () => null,
       item: () => null,
