@@ -1,5 +1,5 @@
 import type { Budget } from "../compiler/ir/cost.ts";
-import { amount } from "../interpreter/core/budget.ts";
+import { abortText, amount } from "../interpreter/core/budget.ts";
 import type { Entry, Json } from "../interpreter/ledger/entry.ts";
 import { ModelAnswer, modelOp } from "../interpreter/models/model-answer.ts";
 
@@ -73,7 +73,7 @@ export function describeEntry(entry: Entry): string {
     case "budget.set":
       return `a new envelope from ${entry.data.by}: ${ceilingsText(entry.data.ceilings)}`;
     case "run.aborted":
-      return `run aborted: ${entry.data.reason}`;
+      return `run aborted: ${abortText(entry.data)}`;
     case "gate.defaulted":
       return `${entry.data.instance}: no decision before the timeout; its default applies (${entry.data.decision})`;
   }

@@ -1,4 +1,5 @@
 import { relative } from "node:path";
+import { abortText } from "../interpreter/core/budget.ts";
 import type { DriveOutcome, RunDriver } from "../interpreter/host/run-driver.ts";
 import { freshEnvelopeHint } from "./budget-option.ts";
 import { exitCodes } from "./exit-codes.ts";
@@ -67,7 +68,7 @@ export async function driveToEnd(driver: RunDriver, progress: RunProgress | null
       io.err(`run ${run} cancelled; nothing more of it runs\n`);
       return exitCodes.failed;
     case "aborted":
-      io.err(`run ${run} aborted: ${state.abortReason ?? "over its budget"}\n`);
+      io.err(`run ${run} aborted: ${abortText(state.budget)}\n`);
       io.err(`${freshEnvelopeHint(run, state.budget.ceilings)}\n`);
       return exitCodes.failed;
     case "interrupted":

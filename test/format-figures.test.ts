@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { formatDuration, formatValue } from "../compiler/cost.ts";
-import { amount } from "../interpreter/core/budget.ts";
+import { abortReason, abortText, amount } from "../interpreter/core/budget.ts";
+import type { BudgetState } from "../interpreter/core/state.ts";
 
 describe("durations as the cost tables and diagnostics write them", () => {
   it("keeps the two largest units, and under a minute the part of a second", () => {
@@ -35,5 +36,19 @@ describe("dollars, in the cost tables, the run's spend and the playground's simu
       expect(formatValue(usd, "usd"), String(usd)).toBe(text);
       expect(amount("usd", usd), String(usd)).toBe(text);
     }
+  });
+});
+
+describe("the run's spend, as flow status, flow run and the inspector show it", () => {
+  it("writes figures as budgets are written; the reason run.aborted records keeps the wording ledgers hold", () => {
+    expect(amount("tokens", 1280)).toBe("1.28k tokens");
+    expect(amount("tokens", 1_000_000)).toBe("1M tokens");
+    expect(amount("compute", 83_400)).toBe("1m23s");
+    expect(amount("wall", 3_600_000)).toBe("1h");
+    expect(amount("wall", 512)).toBe("512ms");
+    const none = { tokens: 0, usd: 0, compute: 0, wall: 0 };
+    const budget: BudgetState = { spent: { ...none, compute: 3_612 }, ceilings: { tokens: null, usd: null, compute: 3_500, wall: null }, reserved: none, stopped: true, clock: 0 };
+    expect(abortText(budget)).toBe("a dispatch would exceed the run's budget (compute: 3.612s spent of 3.5s)");
+    expect(abortReason(budget)).toBe("a dispatch would exceed the run's budget (compute: 3.6 s spent of 3.5 s)");
   });
 });

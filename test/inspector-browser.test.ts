@@ -201,7 +201,7 @@ describe("the run inspector", () => {
     const row = page.locator(`tr[data-run="${run}"]`);
     await row.waitFor();
     expect(await row.locator(".status-badge").textContent()).toBe("completed");
-    expect(await row.locator('.gauge[data-unit="compute"] .gauge-text').textContent()).toMatch(/ of 300\.0 s · \d+%$/);
+    expect(await row.locator('.gauge[data-unit="compute"] .gauge-text').textContent()).toMatch(/ of 5m · \d+%$/);
     await page.screenshot({ path: join(screenshots, "inspector-runs.png") });
     await row.locator("a").click();
     await page.locator(`.run-view[data-run="${run}"][data-status="completed"]`).waitFor();
@@ -241,7 +241,7 @@ describe("the run inspector", () => {
       expect(await flaky.locator("h3").textContent()).toContain("attempt 2");
       expect(await flaky.locator('.field[data-field="retries"]').locator("tbody td").allTextContents()).toEqual(["2", "Unlucky: the first attempt always fails", "0 ms"]);
       expect(await flaky.locator(".steps li").count()).toBe(2);
-      expect(await page.locator('.gauge[data-unit="tokens"] .gauge-text').textContent()).toBe("1280 tokens of 100000 tokens · 1%");
+      expect(await page.locator('.gauge[data-unit="tokens"] .gauge-text').textContent()).toBe("1.28k tokens of 100k tokens · 1%");
       await page.screenshot({ path: join(screenshots, "inspector-vertex.png") });
       expect(errors).toEqual([]);
       await context.close();

@@ -90,7 +90,7 @@ describe("park notice", () => {
       type: "context",
       elements: [
         // Tokens have neither a ceiling nor a charge: not shown.
-        { type: "mrkdwn", text: "Spent so far: $0.00 of $5.00 · compute 83.4 s of 3600.0 s · wall 512 ms (no ceiling)" },
+        { type: "mrkdwn", text: "Spent so far: $0.00 of $5.00 · compute 1m23s of 1h · wall 512ms (no ceiling)" },
         { type: "mrkdwn", text: "To decide: `flow approve 20261122-134955-5a1c0e merge`" },
       ],
     });

@@ -9,7 +9,7 @@ import { findRun, openRunStore } from "../run-store.ts";
 import type { RunState } from "../../interpreter/core/state.ts";
 import type { Json, Spent } from "../../interpreter/ledger/entry.ts";
 import type { Budget } from "../../compiler/ir/cost.ts";
-import { spendText } from "../../interpreter/core/budget.ts";
+import { abortText, spendText } from "../../interpreter/core/budget.ts";
 import type { RunRecord, Store } from "../../interpreter/store/store.ts";
 
 export interface StatusOptions {
@@ -42,7 +42,7 @@ export async function status(options: StatusOptions, io: CommandIo): Promise<num
     for (const { at, failure } of state.failures) lines.push(["failure", `${at}: ${failure.kind}: ${failure.message}`]);
     if (state.status === "completed") lines.push(["result", brief(state.result)]);
     if (state.status === "aborted") {
-      lines.push(["aborted", state.abortReason ?? "over its budget"]);
+      lines.push(["aborted", abortText(state.budget)]);
       lines.push(["next", freshEnvelopeHint(record.id, state.budget.ceilings)]);
     }
     if (state.status === "paused") lines.push(["next", `\`flow resume ${record.id}\` lets it go on`]);

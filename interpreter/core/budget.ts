@@ -1,4 +1,4 @@
-import { formatUsd } from "../../compiler/cost.ts";
+import { formatUsd, formatValue } from "../../compiler/cost.ts";
 import type { Amount, Budget, CostUnit, CostVector } from "../../compiler/ir/cost.ts";
 import type { Ir } from "../../compiler/ir/schema.ts";
 import type { Spent } from "../ledger/entry.ts";
@@ -77,8 +77,16 @@ function figure(amount: Amount): number {
   return typeof amount === "number" ? amount : 0;
 }
 
-/** A figure in its unit, for people: tokens, dollars, or a duration. */
+/** A figure in its unit, for people, as budgets are written: `1.28k tokens`, `$0.01`, `1m23s`, `3.5s`, `250ms`. */
 export function amount(unit: CostUnit, value: number): string {
+  return unit === "tokens" ? `${formatValue(Math.round(value), unit)} tokens` : formatValue(value, unit);
+}
+
+/**
+ * A figure as `run.aborted` records it in its reason (`1280 tokens`, `83.4 s`). `decide` writes that entry, so replay
+ * writes it again and compares: this wording is fixed as the ledgers hold it, and only `amount` is for people.
+ */
+function recordedAmount(unit: CostUnit, value: number): string {
   switch (unit) {
     case "tokens":
       return `${Math.round(value)} tokens`;
@@ -90,7 +98,7 @@ export function amount(unit: CostUnit, value: number): string {
   }
 }
 
-/** Each unit the run limits or has spent something of, against its ceiling: `1280 tokens of 1000000 tokens · $0.01 of $10.00 · compute 1.2 s (no ceiling)`. */
+/** Each unit the run limits or has spent something of, against its ceiling: `1.28k tokens of 1M tokens · $0.01 of $10.00 · compute 1.2s (no ceiling)`. */
 export function spendText(spent: Spent, ceilings: Budget): string {
   const figures = units.flatMap((unit) => {
     const ceiling = ceilings[unit];
@@ -102,8 +110,17 @@ export function spendText(spent: Spent, ceilings: Budget): string {
   return figures.length === 0 ? "nothing" : figures.join(" · ");
 }
 
-/** Why a run stops: what it has spent of each ceiling when a dispatch was refused. */
+/** Why a run stops, as `run.aborted` records it: what it has spent of each ceiling when a dispatch was refused. */
 export function abortReason(budget: BudgetState): string {
+  return overBudget(budget, recordedAmount);
+}
+
+/** Why an aborted run stopped, for people: abortReason's words with amount's figures (`compute: 3.6s spent of 3.5s`). */
+export function abortText(budget: Pick<BudgetState, "spent" | "ceilings">): string {
+  return overBudget(budget, amount);
+}
+
+function overBudget(budget: Pick<BudgetState, "spent" | "ceilings">, figure: (unit: CostUnit, value: number) => string): string {
   const limited = units.filter((u) => budget.ceilings[u] !== null);
-  return `a dispatch would exceed the run's budget (${limited.map((u) => `${u}: ${amount(u, budget.spent[u])} spent of ${amount(u, budget.ceilings[u] as number)}`).join(", ")})`;
+  return `a dispatch would exceed the run's budget (${limited.map((u) => `${u}: ${figure(u, budget.spent[u])} spent of ${figure(u, budget.ceilings[u] as number)}`).join(", ")})`;
 }

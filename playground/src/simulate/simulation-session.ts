@@ -1,6 +1,7 @@
 import { formatDuration, formatValue, units } from "../../../compiler/cost.ts";
 import type { Ir } from "../../../compiler/ir/schema.ts";
 import { graphModel, type WorkflowModel } from "../../../cli/graph/graph-model.ts";
+import { abortText } from "../../../interpreter/core/budget.ts";
 import { runGraph } from "../../server/run-graph.ts";
 import { nodeStates } from "../graph/node-states.ts";
 import type { SimulationAnswer, SimulationFrame, SimulationSpend } from "../protocol.ts";
@@ -153,7 +154,7 @@ export class SimulationSession {
       case "failed":
         return state.failures.map((f) => `${f.at}: ${f.failure.kind}: ${f.failure.message}`).join("\n");
       case "aborted":
-        return state.abortReason;
+        return abortText(state.budget);
       default:
         return null;
     }
