@@ -1,4 +1,4 @@
-import { defaultConcurrency } from "../interpreter/ledger/entry.ts";
+import { defaultConcurrency } from "../compiler/ir/concurrency.ts";
 import { Command, CommanderError, Option } from "commander";
 import { check } from "./commands/check.ts";
 import { exitCodes, UsageError } from "./exit-codes.ts";

@@ -8,6 +8,7 @@ import { syntaxError } from "../language/syntax-error.ts";
 import { priceOf } from "../stdlib/prices.ts";
 import type { TypeResult } from "./check-types.ts";
 import * as C from "./cost.ts";
+import { defaultConcurrency } from "./ir/concurrency.ts";
 import type { Module, ModuleGraph } from "./modules.ts";
 import type { NameResolution } from "./resolve-names.ts";
 
@@ -37,8 +38,30 @@ export interface WorkflowCost {
   readonly name: string;
   readonly decl: A.WorkflowDecl;
   readonly worst: C.CostVector;
+  /** What its worst-case wall time adds up from (wallTotal). */
+  readonly wall: WallParts;
   readonly ceiling: Partial<Record<C.Unit, number>>;
   readonly verdicts: Partial<Record<C.Unit, Verdict>>;
+}
+
+/** A workflow's worst-case wall time: its critical path, then the time its vertices may wait for a slot of the run. */
+export interface WallParts {
+  readonly path: C.Amount;
+  /** Every vertex instance's own time (attempts and backoff), added up: what the run's slots share. */
+  readonly work: C.Amount;
+}
+
+export function wallTotal(parts: WallParts): C.Amount {
+  // A greedy schedule on `defaultConcurrency` slots ends by the critical path plus the work shared among the slots
+  // (Graham's bound), and the runtime dispatches greedily. Without the second term a fan-out wider than the slots would
+  // be priced as if all its items ran at once.
+  return C.add(parts.path, C.shared(parts.work, defaultConcurrency));
+}
+
+/** The last line of a wall-time derivation: `critical path 2s + 1m20s of vertex time / 16 slots = 7s`. */
+export function wallLine(parts: WallParts): string {
+  const total = C.formatAmount(wallTotal(parts), "wall");
+  return `critical path ${C.formatAmount(parts.path, "wall")} + ${C.formatAmount(parts.work, "wall")} of vertex time / ${defaultConcurrency} slots = ${total}`;
 }
 
 export interface BudgetResult {
@@ -83,7 +106,7 @@ const keyDimension: Record<C.Unit, A.Dimension> = { tokens: "tokens", usd: "mone
 const unitExample: Record<C.Unit, string> = { tokens: "`tokens: 2M`", usd: "`usd: 5.00` or `usd: $5`", compute: "`compute: 2h`", wall: "`wall: 3h`" };
 
 interface Timing {
-  /** Summed costs of everything in the block (wall excluded). */
+  /** Summed costs of everything in the block; for wall time, the vertices' own times, every instance (their work). */
   readonly sum: C.CostVector;
   /** When the block's last vertex finishes, from the start of the workflow. */
   readonly end: C.Amount;
@@ -105,6 +128,7 @@ class BudgetAnalysis {
   private readonly modules = new Map<A.Decl, Module>();
   private readonly ceilingOf = new Map<A.BudgetClause, Partial<Record<C.Unit, number>>>();
   private readonly workflowTotals = new Map<A.WorkflowDecl, C.CostVector>();
+  private readonly wallParts = new Map<A.WorkflowDecl, WallParts>();
   private readonly inProgress = new Set<A.WorkflowDecl>();
   /** `vertices` by the name of their workflow: filtering all of them for each workflow was quadratic. */
   private readonly verticesOf = new Map<string, VertexCost[]>();
@@ -343,7 +367,7 @@ class BudgetAnalysis {
     const mine = this.modules.get(decl) === module ? (this.verticesOf.get(decl.name.name) ?? []) : [];
     // An unbounded fan-out is an error of its own (FL0401); verdicts on top of it would repeat it.
     if (this.unboundedFanOuts.some((d) => d.primary.span.file === module.path && d.primary.span.start >= decl.span.start && d.primary.span.end <= decl.span.end)) {
-      this.workflows.push({ name: decl.name.name, decl, worst, ceiling: this.budgetOf(decl), verdicts: {} });
+      this.workflows.push({ name: decl.name.name, decl, worst, wall: this.wallPartsOf(decl), ceiling: this.budgetOf(decl), verdicts: {} });
       return;
     }
     for (const unit of C.units) {
@@ -391,6 +415,7 @@ class BudgetAnalysis {
         .sort((a, b) => amountOrder(b.worst[unit]) - amountOrder(a.worst[unit]))
         .slice(0, 3)
         .map((v) => `${v.callee}: ${derive(v, unit)}`);
+      if (unit === "wall") derivation.push(wallLine(this.wallPartsOf(decl)));
       this.report(module, "FL0403", decl.name.span, {
         message:
           total.kind === "unbounded"
@@ -402,7 +427,13 @@ class BudgetAnalysis {
         severity: this.options.strict ? "error" : "warning",
       });
     }
-    this.workflows.push({ name: decl.name.name, decl, worst, ceiling, verdicts });
+    this.workflows.push({ name: decl.name.name, decl, worst, wall: this.wallPartsOf(decl), ceiling, verdicts });
+  }
+
+  /** Its wall time's parts; a workflow that calls itself has no finite ones. */
+  private wallPartsOf(decl: A.WorkflowDecl): WallParts {
+    const worst = this.workflowTotal(decl).wall;
+    return this.wallParts.get(decl) ?? { path: worst, work: worst };
   }
 
   private workflowTotal(decl: A.WorkflowDecl): C.CostVector {
@@ -416,7 +447,9 @@ class BudgetAnalysis {
     this.inProgress.add(decl);
     const timing = this.block(decl.body, { workflow: decl, module, fanOut: [], multiplier: C.finite(1) }, C.zero, new Map());
     this.inProgress.delete(decl);
-    const total = { ...timing.sum, wall: timing.end };
+    const wall: WallParts = { path: timing.end, work: timing.sum.wall };
+    this.wallParts.set(decl, wall);
+    const total = { ...timing.sum, wall: wallTotal(wall) };
     this.workflowTotals.set(decl, total);
     return total;
   }
@@ -521,7 +554,7 @@ class BudgetAnalysis {
         if (call === undefined || call.decl.kind === "FnDecl") return;
         const vertex = this.vertex(e, call.decl, place);
         // One execution of this call: the fan-outs around it multiply what their bodies sum to.
-        sum = C.addVectors(sum, { ...C.mapVector(vertex.perAttempt, (a) => C.times(C.finite(vertex.attempts), a)), wall: C.zero });
+        sum = C.addVectors(sum, { ...C.mapVector(vertex.perAttempt, (a) => C.times(C.finite(vertex.attempts), a)), wall: vertex.worst.wall });
         end = C.add(end, vertex.worst.wall);
       } else if (e.kind === "ForExpr") {
         const width = this.fanOutWidth(e, place.module, true);
@@ -633,9 +666,19 @@ class Readiness implements StatementParts {
   }
 }
 
-function derive(v: VertexCost, unit: C.Unit): string {
+/** One line of a verdict's derivation: `migrate_package: 200 pkgs × 4 attempts × 2h = 1600h`. */
+export function derive(v: VertexCost, unit: C.Unit): string {
   const parts = [...v.fanOut, ...(v.attempts > 1 ? [`${v.attempts} attempts`] : []), C.formatAmount(v.perAttempt[unit], unit)];
-  return `${parts.join(" × ")} = ${C.formatAmount(v.worst[unit], unit)}`;
+  // Wall time is per instance (its attempts and backoff): what all instances add up to is vertex time for the slots.
+  const worst = unit === "wall" ? C.times(v.multiplier, v.worst.wall) : v.worst[unit];
+  return `${parts.join(" × ")}${unit === "wall" ? backoffText(v) : ""} = ${C.formatAmount(worst, unit)}`;
+}
+
+/** What a vertex's retries wait between attempts, beyond the attempts themselves: ` + 1m backoff`, or nothing. */
+function backoffText(v: VertexCost): string {
+  const attemptsTime = C.times(C.finite(v.attempts), v.perAttempt.wall);
+  const backoff = v.worst.wall.kind === "finite" && attemptsTime.kind === "finite" ? v.worst.wall.value - attemptsTime.value : 0;
+  return backoff > 0 ? ` + ${C.formatValue(backoff, "wall")} backoff` : "";
 }
 
 function amountOrder(a: C.Amount): number {

@@ -44,6 +44,11 @@ export function max(a: Amount, b: Amount): Amount {
   return worse(a, b) ?? finite(Math.max((a as { value: number }).value, (b as { value: number }).value));
 }
 
+/** `a / n` in whole units, rounded up: work shared among n slots. */
+export function shared(a: Amount, n: number): Amount {
+  return a.kind === "finite" ? finite(Math.ceil(a.value / n)) : a;
+}
+
 /** `n × a`; a count that is itself unbounded makes anything non-zero unbounded. */
 export function times(n: Amount, a: Amount): Amount {
   if (a.kind === "finite" && a.value === 0) return zero;

@@ -1,6 +1,9 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, openSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { formatValue } from "../../compiler/cost.ts";
+import { defaultConcurrency } from "../../compiler/ir/concurrency.ts";
+import type { Workflow } from "../../compiler/ir/workflow.ts";
 import { RunDriver } from "../../interpreter/host/run-driver.ts";
 import type { RunOptions } from "../../interpreter/ledger/entry.ts";
 import { driveToEnd } from "../drive-run.ts";
@@ -59,6 +62,8 @@ export async function run(options: RunCommandOptions, io: CommandIo): Promise<nu
     if (options.detach) return await detach(driver, options, io);
     io.err(`run ${driver.run}: ${workflow} (${options.path})\n`);
     for (const sandbox of sandboxes) io.err(`sandbox: ${sandbox.name} (isolation ${isolationText(sandbox.isolation)})\n`);
+    const notice = fewerSlotsNotice(program.ir.workflows.find((w) => w.name === workflow)!, options.concurrency);
+    if (notice !== null) io.err(`${notice}\n`);
     progress?.headed();
     return await driveToEnd(driver, progress, io, options.json);
   } finally {
@@ -82,4 +87,11 @@ async function detach(driver: RunDriver, options: RunCommandOptions, io: Command
   else io.out(`${driver.run}\n`);
   io.err(`run ${driver.run} goes on in the background (its output: ${log}); \`flow status ${driver.run}\` or \`flow logs ${driver.run} --follow\` to watch it\n`);
   return 0;
+}
+
+/** A wall ceiling checked against a worst case that assumed the run's default slots, when `--concurrency` gives fewer. */
+function fewerSlotsNotice(workflow: Workflow, concurrency: number): string | null {
+  if (workflow.budget.wall === null || concurrency >= defaultConcurrency) return null;
+  const worst = typeof workflow.cost.worst.wall === "number" ? formatValue(workflow.cost.worst.wall, "wall") : "its worst case";
+  return `note: \`${workflow.name}\`'s wall time was checked against its ceiling (${formatValue(workflow.budget.wall, "wall")}) with ${defaultConcurrency} vertices at once (worst case ${worst}); with --concurrency ${concurrency} it may take longer, and flow stops dispatching at the ceiling`;
 }

@@ -1,4 +1,4 @@
-import type { VertexCost, WorkflowCost } from "../analyse-budgets.ts";
+import { derive, type VertexCost, type WorkflowCost, wallLine } from "../analyse-budgets.ts";
 import * as C from "../cost.ts";
 import type { Amount, Budget, CostVector } from "../ir/cost.ts";
 import type { Verdict as VerdictEntry } from "../ir/workflow.ts";
@@ -31,8 +31,9 @@ export function budget(ceiling: Partial<Record<C.Unit, number>>): Budget {
 /**
  * A workflow's verdict for each unit its budget limits, with one line per
  * vertex that costs any of it, in source order. Tokens, dollars and compute
- * add up over the lines; wall time follows the critical path through
- * them, so its lines give each vertex's own time and its retries.
+ * add up over the lines; for wall time the lines give the vertices' time,
+ * every instance, and a last line adds it, shared among the run's slots, to
+ * the critical path.
  */
 export function verdicts(
   workflow: WorkflowCost,
@@ -45,6 +46,7 @@ export function verdicts(
     const ceiling = workflow.ceiling[unit];
     if (verdict === undefined || ceiling === undefined) continue;
     const derivation = vertices.filter((v) => !isZero(v.worst[unit])).map((v) => `${v.callee}: ${derive(v, unit)}`);
+    if (unit === "wall") derivation.push(wallLine(workflow.wall));
     entries.push({ unit, verdict, worst: amount(workflow.worst[unit], path), ceiling, derivation });
   }
   return entries;
@@ -52,16 +54,4 @@ export function verdicts(
 
 function isZero(a: C.Amount): boolean {
   return a.kind === "finite" && a.value === 0;
-}
-
-function derive(v: VertexCost, unit: C.Unit): string {
-  const attempts = v.attempts > 1 ? [`${v.attempts} attempts`] : [];
-  const one = C.formatAmount(v.perAttempt[unit], unit);
-  const worst = C.formatAmount(v.worst[unit], unit);
-  if (unit !== "wall") return `${[...v.fanOut, ...attempts, one].join(" × ")} = ${worst}`;
-  // Wall time is not multiplied by the fan-out: its items run side by side. What retries add beyond their attempts is backoff.
-  const attemptsTime = C.times(C.finite(v.attempts), v.perAttempt.wall);
-  const backoff = v.worst.wall.kind === "finite" && attemptsTime.kind === "finite" ? v.worst.wall.value - attemptsTime.value : 0;
-  const waits = backoff > 0 ? ` + ${C.formatValue(backoff, "wall")} backoff` : "";
-  return `${[...attempts, one].join(" × ")}${waits} = ${worst}`;
 }

@@ -33,6 +33,11 @@ export function max(a: Amount, b: Amount): Amount {
   return worse(a, b) ?? Math.max(a as number, b as number);
 }
 
+/** `a / n` in whole units, rounded up: work shared among n slots. */
+export function shared(a: Amount, n: number): Amount {
+  return typeof a === "number" ? Math.ceil(a / n) : a;
+}
+
 export function times(n: Amount, a: Amount): Amount {
   if (n === 0 || a === 0) return 0;
   return worse(n, a) ?? (n as number) * (a as number);

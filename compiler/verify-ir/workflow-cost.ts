@@ -2,7 +2,8 @@ import { subExpressions } from "../ir/sub-expressions.ts";
 import type { Expr, Stmt } from "../ir/body.ts";
 import type { Amount, CostVector } from "../ir/cost.ts";
 import type { Barrier, Vertex } from "../ir/workflow.ts";
-import { add, max, times, unbounded, zero } from "./amounts.ts";
+import { defaultConcurrency } from "../ir/concurrency.ts";
+import { add, max, shared, times, unbounded, zero } from "./amounts.ts";
 import type { WorkflowIndex } from "./ir-index.ts";
 import { barrierExprs } from "./barrier-exprs.ts";
 import { topScope, walkExpr } from "./walk.ts";
@@ -15,7 +16,7 @@ export interface VertexFigures {
 }
 
 interface Timing {
-  /** Tokens, dollars and compute, summed; wall unused. */
+  /** Tokens, dollars and compute, summed; and the vertices' own wall times, every instance (their work). */
   readonly sum: CostVector;
   /** When the last vertex finishes, from the start of the workflow. */
   readonly end: Amount;
@@ -30,8 +31,9 @@ interface Timing {
  * before it has passed, the branches of an `if` once its condition is
  * decided, a barrier's expressions once everything before it is done, and
  * the barrier passes when they are (and its wait is over); M items at
- * concurrency N take ceil(M/N) rounds. Every vertex is priced, wherever it
- * stands.
+ * concurrency N take ceil(M/N) rounds; and as a run has `defaultConcurrency`
+ * slots, every vertex's own time, shared among them, is added to it. Every
+ * vertex is priced, wherever it stands.
  */
 export class WorkflowCost {
   constructor(
@@ -41,7 +43,8 @@ export class WorkflowCost {
 
   total(): CostVector {
     const timing = this.block(this.graph.workflow.body, 0, new Map());
-    return { ...timing.sum, wall: timing.end };
+    // Greedy dispatch on the run's slots ends by the critical path plus the work shared among the slots (Graham).
+    return { ...timing.sum, wall: add(timing.end, shared(timing.sum.wall, defaultConcurrency)) };
   }
 
   private block(stmts: readonly Stmt[], start: Amount, ready: Map<string, Amount>): Timing {
@@ -176,13 +179,13 @@ export function constantDuration(expr: Expr | null): number | undefined {
 }
 
 function addSums(a: CostVector, b: CostVector): CostVector {
-  return { tokens: add(a.tokens, b.tokens), usd: add(a.usd, b.usd), compute: add(a.compute, b.compute), wall: 0 };
+  return { tokens: add(a.tokens, b.tokens), usd: add(a.usd, b.usd), compute: add(a.compute, b.compute), wall: add(a.wall, b.wall) };
 }
 
 function maxSums(a: CostVector, b: CostVector): CostVector {
-  return { tokens: max(a.tokens, b.tokens), usd: max(a.usd, b.usd), compute: max(a.compute, b.compute), wall: 0 };
+  return { tokens: max(a.tokens, b.tokens), usd: max(a.usd, b.usd), compute: max(a.compute, b.compute), wall: max(a.wall, b.wall) };
 }
 
 function mapSums(a: CostVector, f: (x: Amount) => Amount): CostVector {
-  return { tokens: f(a.tokens), usd: f(a.usd), compute: f(a.compute), wall: 0 };
+  return { tokens: f(a.tokens), usd: f(a.usd), compute: f(a.compute), wall: f(a.wall) };
 }

@@ -103,8 +103,6 @@ export const RunOptions = z.strictObject({
 });
 export type RunOptions = z.infer<typeof RunOptions>;
 
-/** At most this many vertices run at once, unless a run's options say otherwise (`flow run --concurrency`, `POST /api/runs`, the playground's Simulate). */
-export const defaultConcurrency = 16;
 
 export const Entry = z.discriminatedUnion("kind", [
   /** The run's inputs, all of them: the program, its arguments, the seed of its randomness. */

@@ -1,3 +1,4 @@
+import { defaultConcurrency } from "../../../compiler/ir/concurrency.ts";
 import { canonicalJson, irHash, sha256Hex } from "../../../compiler/ir/hash.ts";
 import type { Ir } from "../../../compiler/ir/schema.ts";
 import { RunCore, type Sealed } from "../../../interpreter/core/advance.ts";
@@ -6,7 +7,7 @@ import { instanceId } from "../../../interpreter/core/plan.ts";
 import type { JournalRecord } from "../../../interpreter/core/state.ts";
 import { startAttempt, type UnitRun } from "../../../interpreter/core/unit-run.ts";
 import { emptyHead, seal } from "../../../interpreter/ledger/chain.ts";
-import { defaultConcurrency, type Draft, type Entry, type EntryOf, type GateDecision, type Json } from "../../../interpreter/ledger/entry.ts";
+import type { Draft, Entry, EntryOf, GateDecision, Json } from "../../../interpreter/ledger/entry.ts";
 import { modelOp } from "../../../interpreter/models/model-answer.ts";
 import { openMemoryStore } from "../../../interpreter/store/memory-store.ts";
 import { AsyncLock } from "../../../interpreter/store/async-lock.ts";
