@@ -1574,7 +1574,7 @@ export class FlowParser extends EmbeddedActionsParser {
               code: meaning.code,
               span,
               message: meaning.message,
-              label: meaning.code === "FL0104" ? "unknown unit" : "not a valid amount",
+              label: meaning.label ?? (meaning.code === "FL0104" ? "unknown unit" : "not a valid amount"),
               help: meaning.help,
             });
             return {

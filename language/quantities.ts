@@ -8,7 +8,7 @@ import type { Dimension } from "./ast.ts";
 export type NumericMeaning =
   | { readonly kind: "number"; readonly value: number; readonly integer: boolean }
   | { readonly kind: "quantity"; readonly dimension: Dimension; readonly value: number }
-  | { readonly kind: "error"; readonly code: "FL0104" | "FL0105"; readonly message: string; readonly help: string };
+  | { readonly kind: "error"; readonly code: "FL0104" | "FL0105"; readonly message: string; readonly help: string; readonly label?: string };
 
 interface Unit {
   readonly dimension: Dimension;
@@ -114,6 +114,8 @@ export function numericMeaning(raw: string): NumericMeaning {
   }
   const unit = units[suffix];
   if (unit === undefined) {
+    const compound = fraction === "" ? compoundDuration(raw) : undefined;
+    if (compound !== undefined) return compound;
     const amount = `${whole}${fraction ? "." + fraction : ""}`;
     if (/^[eE]\d+$/.test(suffix)) {
       return {
@@ -156,6 +158,37 @@ export function numericMeaning(raw: string): NumericMeaning {
     };
   }
   return safe(raw, { kind: "quantity", dimension: unit.dimension, value: Number(scaled / scale) });
+}
+
+/** Duration units, largest first: the order the parts of a compound duration take. */
+const durationOrder: readonly string[] = ["d", "h", "m", "s", "ms"];
+
+/**
+ * `1h30m`, `2m30s`, `1d12h`: whole numbers of duration units, each unit once, largest first, as flow's cost tables
+ * write durations, so that a figure they show can be written back as a budget. Undefined for a token of another
+ * shape (a unit that is not a duration's among them, say), which is then reported as an unknown unit.
+ */
+function compoundDuration(raw: string): NumericMeaning | undefined {
+  const parts = [...raw.matchAll(/(\d+)([a-z]+)/g)];
+  if (parts.length < 2 || parts.map((p) => p[0]).join("") !== raw) return undefined;
+  let value = 0n;
+  let rank = -1;
+  for (const [, digits, unit] of parts) {
+    const next = durationOrder.indexOf(unit!);
+    if (next === -1) return undefined;
+    if (next <= rank) {
+      return {
+        kind: "error",
+        code: "FL0104",
+        message: `the parts of the duration \`${raw}\` are not in order`,
+        label: "units out of order",
+        help: "write a duration's parts from the largest unit down, each unit once, as in `1h30m` or `2m30s`",
+      };
+    }
+    rank = next;
+    value += BigInt(digits!) * units[unit!]!.factor;
+  }
+  return safe(raw, { kind: "quantity", dimension: "duration", value: Number(value) });
 }
 
 function safe(raw: string, meaning: NumericMeaning): NumericMeaning {

@@ -1,7 +1,9 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { formatDuration, formatValue } from "../compiler/cost.ts";
 import { abortReason, abortText, amount } from "../interpreter/core/budget.ts";
 import type { BudgetState } from "../interpreter/core/state.ts";
+import { numericMeaning } from "../language/quantities.ts";
 
 describe("durations as the cost tables and diagnostics write them", () => {
   it("keeps the two largest units, and under a minute the part of a second", () => {
@@ -18,6 +20,24 @@ describe("durations as the cost tables and diagnostics write them", () => {
       [(1600 * 60 + 5) * 60_000, "1600h5m"],
     ];
     for (const [ms, text] of cases) expect(formatDuration(ms), String(ms)).toBe(text);
+  });
+
+  it("can be written back in a program: each reads as the duration it shows", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10 ** 11 }), (ms) => {
+        const shown = formatDuration(ms);
+        const read = numericMeaning(shown);
+        expect(read, shown).toMatchObject({ kind: "quantity", dimension: "duration" });
+        const value = (read as { value: number }).value;
+        // What is shown keeps the two largest units: reading it back gives what is shown, at most the dropped part less.
+        expect(formatDuration(value)).toBe(shown);
+        expect(value).toBeLessThanOrEqual(ms + 0.5);
+      }),
+    );
+    expect(numericMeaning("1h30m")).toEqual({ kind: "quantity", dimension: "duration", value: 5_400_000 });
+    expect(numericMeaning("1d2h3m4s5ms")).toEqual({ kind: "quantity", dimension: "duration", value: 93_784_005 });
+    expect(numericMeaning("30m1h")).toMatchObject({ kind: "error", code: "FL0104", label: "units out of order" });
+    expect(numericMeaning("1h30k")).toMatchObject({ kind: "error", code: "FL0104", message: "`h30k` is not a unit" });
   });
 });
 
