@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from "commander";
 import type { Budget } from "../compiler/ir/cost.ts";
+import { numericMeaning } from "../language/quantities.ts";
 import { parseDuration } from "./duration.ts";
 
 /**
@@ -21,13 +22,16 @@ export function parseBudget(text: string): Partial<Record<keyof Budget, number>>
 function parseAmount(unit: string, value: string): number | null {
   switch (unit) {
     case "tokens": {
-      const match = /^(\d+(?:\.\d+)?)([kMG]?)$/.exec(value);
-      if (match === null) return null;
-      return Math.round(Number(match[1]) * { "": 1, k: 1e3, M: 1e6, G: 1e9 }[match[2] as "" | "k" | "M" | "G"]);
+      // As a program writes them (`2M`, `1.5G`), or a plain count.
+      const meaning = numericMeaning(value);
+      if (meaning.kind === "number") return meaning.integer ? meaning.value : null;
+      return meaning.kind === "quantity" && meaning.dimension === "tokens" ? meaning.value : null;
     }
     case "usd": {
-      const match = /^\$?(\d+(?:\.\d+)?)$/.exec(value);
-      return match === null ? null : Number(match[1]);
+      // `$5.00`, as a program writes it, or the number alone.
+      const meaning = numericMeaning(value);
+      if (meaning.kind === "number") return meaning.value;
+      return meaning.kind === "quantity" && meaning.dimension === "money" ? meaning.value : null;
     }
     case "compute":
     case "wall":
@@ -45,7 +49,7 @@ function hint(unit: string): string {
       return "usd takes dollars: 5.00";
     case "compute":
     case "wall":
-      return `${unit} takes a duration: 90s, 2h`;
+      return `${unit} takes a duration: 90s, 2h, 1h30m`;
     default:
       return `\`${unit}\` is not a unit: tokens, usd, compute or wall`;
   }

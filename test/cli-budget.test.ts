@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { parseBudget } from "../cli/budget-option.ts";
 import type { Receipt } from "../interpreter/receipts/receipt.ts";
 import { receiptText, signReceipt } from "../interpreter/receipts/signature.ts";
 import { runFlow } from "./support/run-cli.ts";
@@ -143,7 +144,11 @@ describe("a fan-out that exhausts its budget midway", () => {
 
   it("takes --budget as units and amounts, and says what a wrong one should be", () => {
     const p = project("unused");
-    expect(p.flow("resume", "x", "--budget", "compute=fast").stderr).toContain("compute takes a duration: 90s, 2h");
+    expect(p.flow("resume", "x", "--budget", "compute=fast").stderr).toContain("compute takes a duration: 90s, 2h, 1h30m");
     expect(p.flow("resume", "x", "--budget", "gold=3").stderr).toContain("`gold` is not a unit: tokens, usd, compute or wall");
+    // Amounts as a program writes them, durations as the cost tables show them included.
+    expect(parseBudget("tokens=1.5M,usd=$5,compute=1h30m,wall=90s")).toEqual({ tokens: 1_500_000, usd: 5, compute: 5_400_000, wall: 90_000 });
+    expect(parseBudget("tokens=2000,usd=0.60,wall=1.5h")).toEqual({ tokens: 2_000, usd: 0.6, wall: 5_400_000 });
+    for (const wrong of ["tokens=1.5", "tokens=2h", "usd=5k", "compute=30m1h", "wall=2M"]) expect(() => parseBudget(wrong), wrong).toThrow();
   });
 });
