@@ -60,6 +60,26 @@ const quantityLit: fc.Arbitrary<A.QuantityLit> = fc.oneof(
       value: n * (factor as number),
       span: S,
     })),
+  // A compound duration (`1h30m`): two to five of the units, largest first.
+  fc
+    .subarray(
+      [
+        ["d", 8.64e7],
+        ["h", 3.6e6],
+        ["m", 6e4],
+        ["s", 1e3],
+        ["ms", 1],
+      ] as const,
+      { minLength: 2 },
+    )
+    .chain((units) => fc.tuple(fc.constant(units), fc.array(fc.integer({ min: 0, max: 99 }), { minLength: units.length, maxLength: units.length })))
+    .map(([units, counts]) => ({
+      kind: "QuantityLit" as const,
+      raw: units.map(([unit], i) => `${counts[i]}${unit}`).join(""),
+      dimension: "duration" as const,
+      value: units.reduce((sum, [, factor], i) => sum + counts[i]! * factor, 0),
+      span: S,
+    })),
   fc.tuple(fc.nat({ max: 9999 }), fc.constantFrom("", ".5", ".25", ".00")).map(([n, frac]) => ({
     kind: "QuantityLit" as const,
     raw: `$${n}${frac}`,
