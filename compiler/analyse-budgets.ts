@@ -412,7 +412,7 @@ class BudgetAnalysis {
       verdicts[unit] = "may exceed";
       const derivation = mine
         .filter((v) => v.worst[unit].kind !== "finite" || (v.worst[unit] as { value: number }).value > 0)
-        .sort((a, b) => amountOrder(b.worst[unit]) - amountOrder(a.worst[unit]))
+        .sort((a, b) => amountOrder(shownWorst(b, unit)) - amountOrder(shownWorst(a, unit)))
         .slice(0, 3)
         .map((v) => `${v.callee}: ${derive(v, unit)}`);
       if (unit === "wall") derivation.push(wallLine(this.wallPartsOf(decl)));
@@ -669,9 +669,12 @@ class Readiness implements StatementParts {
 /** One line of a verdict's derivation: `migrate_package: 200 pkgs × 4 attempts × 2h = 1600h`. */
 export function derive(v: VertexCost, unit: C.Unit): string {
   const parts = [...v.fanOut, ...(v.attempts > 1 ? [`${v.attempts} attempts`] : []), C.formatAmount(v.perAttempt[unit], unit)];
-  // Wall time is per instance (its attempts and backoff): what all instances add up to is vertex time for the slots.
-  const worst = unit === "wall" ? C.times(v.multiplier, v.worst.wall) : v.worst[unit];
-  return `${parts.join(" × ")}${unit === "wall" ? backoffText(v) : ""} = ${C.formatAmount(worst, unit)}`;
+  return `${parts.join(" × ")}${unit === "wall" ? backoffText(v) : ""} = ${C.formatAmount(shownWorst(v, unit), unit)}`;
+}
+
+/** What a derivation line adds up to: the vertex's worst case; for wall time, which is per instance, all instances' (vertex time for the slots). */
+function shownWorst(v: VertexCost, unit: C.Unit): C.Amount {
+  return unit === "wall" ? C.times(v.multiplier, v.worst.wall) : v.worst[unit];
 }
 
 /** What a vertex's retries wait between attempts, beyond the attempts themselves: ` + 1m backoff`, or nothing. */
