@@ -1,4 +1,5 @@
 import { relative } from "node:path";
+import { pendingTimers } from "../interpreter/core/pending-timers.ts";
 import type { DriveOutcome, RunDriver } from "../interpreter/host/run-driver.ts";
 import { freshEnvelopeHint } from "./budget-option.ts";
 import { exitCodes } from "./exit-codes.ts";
@@ -49,7 +50,7 @@ export async function driveToEnd(driver: RunDriver, progress: RunProgress | null
     case "parked": {
       // Rows only from here: no process waits for a person or a distant timer.
       const waits = [...state.parked.entries()].map(([at, what]) => `${at} (${what})`).join(", ");
-      const timers = [...state.timers.values()].filter((t) => !t.fired).map((t) => t.until);
+      const timers = [...pendingTimers(state)].map(([, until]) => until);
       const next = timers.length === 0 ? null : new Date(Math.min(...timers)).toISOString();
       if (waits !== "") {
         const gate = [...state.parked.values()].some((w) => w.startsWith("approval "));

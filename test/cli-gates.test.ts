@@ -132,6 +132,30 @@ describe("a near timeout", () => {
   });
 });
 
+describe("a gate decided before its timeout", () => {
+  it("leaves the timeout behind: the next wait parks at once, with no timeout of its own shown, and nothing fires", () => {
+    const p = project(`
+workflow main(n: int) -> int
+  budget { compute: 1m }
+{
+  approve "go" timeout 40s default reject
+  let v = wait signal "v" -> int
+  return v + n
+}`);
+    const run = runIdOf(p.flow("run", "main.flow", "--arg", "n=1", "--park-after", "0s").stderr);
+    expect(p.flow("keys", "init", "--name", "alice", "--trust").code).toBe(0);
+    const started = Date.now();
+    const approved = p.flow("approve", run, "go");
+    expect(approved.code, approved.stderr).toBe(0);
+    // Not held for the decided gate's timeout, 40 s away (under --park-after's 60 s).
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(approved.stderr).toContain(`run ${run} is parked at signal:v (signal "v"); `);
+    expect(entries(p, run).some((e) => e.includes('"timer.fired"'))).toBe(false);
+    expect(p.flow("signal", run, "v", "--data", "2").stdout).toBe("3\n");
+    expect(p.flow("replay", run).code).toBe(0);
+  });
+});
+
 describe("a node's gate clause", () => {
   it("holds each item's result for a decision at its own instance, named when several are open", () => {
     const p = project(reviewedItems);

@@ -2,6 +2,7 @@ import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { RunCore, type Sealed } from "../core/advance.ts";
+import { pendingTimers } from "../core/pending-timers.ts";
 import { snapshotText } from "../core/snapshot.ts";
 import { emptyHead, seal } from "../ledger/chain.ts";
 import type { DeliveryRecord, Draft, Entry, EntryOf, RunOptions } from "../ledger/entry.ts";
@@ -389,22 +390,24 @@ export class RunDriver {
     });
   }
 
-  /** When the next timer that has not fired is due. */
+  /** When the next timer the run still waits for is due. */
   private nextTimer(): number {
     let next = Number.POSITIVE_INFINITY;
-    for (const { until, fired } of this.core.state.timers.values()) if (!fired && until < next) next = until;
+    for (const [, until] of pendingTimers(this.core.state)) if (until < next) next = until;
     return next;
   }
 
-  /** Arms every timer the state has that has not fired (after a resume). */
+  /** Arms every timer the run still waits for (after a resume). */
   private armPending(): void {
-    for (const [timer, { until, fired }] of this.core.state.timers) if (!fired) this.arm(timer, until);
+    for (const [timer, until] of pendingTimers(this.core.state)) this.arm(timer, until);
   }
 
   private arm(timer: string, until: number): void {
     if (this.timers.has(timer)) return;
     const fire = () => {
       this.timers.delete(timer);
+      // A gate decided or a signal received while it was armed: its timeout no longer matters, and nothing is recorded.
+      if (![...pendingTimers(this.core.state)].some(([pending]) => pending === timer)) return;
       this.submit([{ kind: "timer.fired", at: this.options.clock(), data: { timer } }]);
     };
     // setTimeout holds at most ~24.8 days; a longer wait is re-armed when it wakes early.
