@@ -120,7 +120,11 @@ describe("a fan-out that exhausts its budget midway", () => {
     const resumed = p.flow("resume", run, "--budget", "compute=10s");
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stdout).toBe("[1,2,3,4,5,6,7,8,9,10]\n");
-    expect(resumed.stderr).toContain("with a fresh envelope (compute 10.0 s)");
+    // Where it was taken over: the envelope is recorded right after, before anything it lets be dispatched.
+    const kinds = p.flow("export", run).stdout.trim().split("\n").map((t) => (JSON.parse(t) as { kind: string }).kind);
+    const envelopeAt = kinds.lastIndexOf("budget.set");
+    expect(kinds[envelopeAt - 1]).toBe("run.resumed");
+    expect(resumed.stderr).toContain(`run ${run}: resumed at entry ${envelopeAt - 1} with a fresh envelope (compute 10.0 s)\n`);
     // Each item's step ran once: the drained ones were not run again.
     expect(ran(p.cwd, run)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     const replay = p.flow("replay", run);

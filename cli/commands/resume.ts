@@ -43,7 +43,7 @@ export async function resume(options: ResumeOptions, io: CommandIo): Promise<num
       store,
       record.id,
       answer,
-      { ...options, detach: false, said: (driver) => `run ${record.id}: resumed at entry ${driver.core.state.head.seq}${envelope(driver)}`, staleHint: "resume it again" },
+      { ...options, detach: false, said: (driver) => `run ${record.id}: resumed at entry ${driver.resumedAt}${envelope(driver)}`, staleHint: "resume it again" },
       io,
     );
   } finally {

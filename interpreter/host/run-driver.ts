@@ -152,6 +152,7 @@ export class RunDriver {
     driver.armPending();
     const at = options.clock();
     const resumed: Draft = { kind: "run.resumed", at, data: { by: lease.owner } };
+    driver.resumedAt = core.state.head.seq + 1;
     // The answer arrives as the process takes the run over: one time for both.
     await driver.commit(core.advance([resumed, ...(answer?.drafts ?? []).map((draft) => ({ ...draft, at }) as Draft)]));
     return driver;
@@ -253,6 +254,8 @@ export class RunDriver {
   private stoppedByUser = false;
   private controls: NodeJS.Timeout | null = null;
   private accounts: NodeJS.Timeout | null = null;
+  /** The seq of the entry recording that this process took the run over (`run.resumed`), when it did: what it decides next comes after it. */
+  resumedAt: number | null = null;
   /** Where the last account of the run went (a receipt's file), if one was issued. */
   lastAccount: string | null = null;
   private cancelledBy: string | null = null;
