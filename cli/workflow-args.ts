@@ -1,10 +1,9 @@
-import { readFileSync } from "node:fs";
 import type { JsonSchema } from "../compiler/ir/json-schema.ts";
 import type { Workflow } from "../compiler/ir/workflow.ts";
 import { validateValue } from "../interpreter/core/validate-value.ts";
 import type { Json } from "../interpreter/ledger/entry.ts";
 import { UsageError } from "./exit-codes.ts";
-import { whyUnreadable } from "./source-files.ts";
+import { parseJsonGiven, readJsonFile } from "./json-file.ts";
 
 /**
  * A workflow's arguments from the command line: `--arg name=value` (a
@@ -28,7 +27,7 @@ export function workflowArgs(workflow: Workflow, types: Readonly<Record<string, 
     // The second of two silently winning would run the workflow on a value the user may not have meant.
     if (named.has(name)) throw new UsageError(`\`--arg ${name}=…\` is given twice`, { hint: "give each argument once" });
     named.add(name);
-    given[name] = isText(param.type, types) ? text : parseJson(text, `--arg ${name}`);
+    given[name] = isText(param.type, types) ? text : parseJsonGiven(text, `--arg ${name}`, argHint) as Json;
   }
   return checkedArgs(workflow, types, given);
 }
@@ -66,21 +65,9 @@ function isText(schema: JsonSchema, types: Readonly<Record<string, JsonSchema>>)
 }
 
 function readArgsFile(path: string): Record<string, Json> {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    throw new UsageError(`cannot read \`${path}\`: ${whyUnreadable(error)}`);
-  }
-  const value = parseJson(text, path);
+  const value = readJsonFile(path, argHint) as Json;
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw new UsageError(`\`${path}\` must hold a JSON object of arguments by name`);
   return value;
 }
 
-function parseJson(text: string, where: string): Json {
-  try {
-    return JSON.parse(text) as Json;
-  } catch (error) {
-    throw new UsageError(`${where}: not JSON (${(error as Error).message})`, { hint: "a string parameter takes its text as it is; any other takes JSON" });
-  }
-}
+const argHint = "a string parameter takes its text as it is; any other takes JSON";

@@ -178,6 +178,14 @@ describe("flow run", () => {
     expect(runFlow(["run", "nope.flow"], { cwd }).stderr).toBe("flow: cannot read `nope.flow`: no such file or directory\n");
     expect(runFlow(["run", "ok.flow", "--args", "nope.json"], { cwd }).stderr).toBe("flow: cannot read `nope.json`: no such file or directory\n");
     expect(runFlow(["receipt", "--verify", "nope.json"], { cwd }).stderr).toBe("flow: cannot read `nope.json`: no such file or directory\n");
+    // JSON that is not: where it stops, in one line each, the same words wherever it was given.
+    writeFileSync(join(cwd, "args.json"), '{"n": [1,}\n');
+    writeFileSync(join(cwd, "num.flow"), "workflow w(n: List<int, max 3>) -> int {\n  return 1\n}\n");
+    const hint = "\na string parameter takes its text as it is; any other takes JSON\n";
+    expect(runFlow(["run", "num.flow", "--args", "args.json"], { cwd }).stderr).toBe(`flow: args.json:1:10: not JSON: expected a value, found \`}\`${hint}`);
+    expect(runFlow(["run", "num.flow", "--arg", "n=[1,"], { cwd }).stderr).toBe(`flow: --arg n is not JSON: at line 1, column 4: expected a value, found the end of the text${hint}`);
+    writeFileSync(join(cwd, "w.ir.json"), "{\n");
+    expect(runFlow(["run", "w.ir.json"], { cwd }).stderr).toMatch(/^flow: w\.ir\.json:2:1: not JSON: expected a string \(a key\), found the end of the text\n/);
     const store = runFlow(["runs", "--store", `sqlite:${cwd}`], { cwd });
     expect(store.code).toBe(2);
     expect(store.stderr).toMatch(new RegExp(`^flow: cannot open the store sqlite:${cwd}: `));
