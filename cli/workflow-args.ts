@@ -1,5 +1,6 @@
 import type { JsonSchema } from "../compiler/ir/json-schema.ts";
 import type { Workflow } from "../compiler/ir/workflow.ts";
+import { showType } from "../compiler/verify-ir/show-type.ts";
 import { validateValue } from "../interpreter/core/validate-value.ts";
 import type { Json } from "../interpreter/ledger/entry.ts";
 import { UsageError } from "./exit-codes.ts";
@@ -15,7 +16,7 @@ import { parseJsonGiven, readJsonFile } from "./json-file.ts";
 export function workflowArgs(workflow: Workflow, types: Readonly<Record<string, JsonSchema>>, pairs: readonly string[], file: string | undefined): Record<string, Json> {
   const given: Record<string, Json> = file === undefined ? {} : readArgsFile(file);
   const params = new Map(workflow.params.map((p) => [p.name, p]));
-  const usage = usageOf(workflow);
+  const usage = usageOf(workflow, types);
   const named = new Set<string>();
   for (const pair of pairs) {
     const at = pair.indexOf("=");
@@ -35,7 +36,7 @@ export function workflowArgs(workflow: Workflow, types: Readonly<Record<string, 
 /** Arguments given by name (from the command line, a file, or `POST /api/runs`), each checked against its parameter's type; a missing optional one is null. */
 export function checkedArgs(workflow: Workflow, types: Readonly<Record<string, JsonSchema>>, given: Readonly<Record<string, Json>>): Record<string, Json> {
   const params = new Set(workflow.params.map((p) => p.name));
-  const usage = usageOf(workflow);
+  const usage = usageOf(workflow, types);
   for (const name of Object.keys(given)) {
     if (!params.has(name)) throw new UsageError(`\`${workflow.name}\` has no parameter \`${name}\``, { hint: usage });
   }
@@ -54,8 +55,8 @@ export function checkedArgs(workflow: Workflow, types: Readonly<Record<string, J
   return args;
 }
 
-function usageOf(workflow: Workflow): string {
-  return `\`${workflow.name}\` takes ${workflow.params.length === 0 ? "no arguments" : workflow.params.map((p) => `${p.name}${p.optional ? "?" : ""}`).join(", ")}`;
+function usageOf(workflow: Workflow, types: Readonly<Record<string, JsonSchema>>): string {
+  return `\`${workflow.name}\` takes ${workflow.params.length === 0 ? "no arguments" : workflow.params.map((p) => `${p.name}: ${showType(p.type, types)}`).join(", ")}`;
 }
 
 function isText(schema: JsonSchema, types: Readonly<Record<string, JsonSchema>>): boolean {

@@ -79,7 +79,15 @@ describe("flow run", () => {
     const cwd = project();
     const missing = runFlow(["run", example("todo-sweep.flow")], { cwd });
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toBe("flow: missing the argument `repo` of `todo_sweep`\ngive it with `--arg repo=…`; `todo_sweep` takes repo\n");
+    expect(missing.stderr).toBe("flow: missing the argument `repo` of `todo_sweep`\ngive it with `--arg repo=…`; `todo_sweep` takes repo: string\n");
+    // Each parameter with its type as written, a list or union written in place too (the IR names those after the workflow).
+    writeFileSync(
+      join(cwd, "typed.flow"),
+      'type Cfg = { name: string }\nworkflow w(n: int, label: string?, cfg: Cfg, mode: "fast" | "slow", xs: List<float, max 3>) -> int {\n  return n\n}\n',
+    );
+    expect(runFlow(["run", "typed.flow", "--arg", "m=1"], { cwd }).stderr).toBe(
+      'flow: `w` has no parameter `m`\n`w` takes n: int, label: string?, cfg: Cfg, mode: "fast" | "slow", xs: List<float, max 3>\n',
+    );
     const unknown = runFlow(["run", example("todo-sweep.flow"), "--arg", "rpo=x"], { cwd });
     expect(unknown.stderr).toContain("flow: `todo_sweep` has no parameter `rpo`");
     const twice = runFlow(["run", example("todo-sweep.flow"), "--arg", "repo=a", "--arg", "repo=b"], { cwd });
