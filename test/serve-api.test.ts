@@ -199,6 +199,7 @@ describe("changing runs", () => {
     const badJson = await call(served, "POST", `/api/runs/${run}/approve`, { raw: "{gate:", token: served.token });
     expect(badJson.status).toBe(400);
     expect(badJson.body.error.code).toBe("bad_json");
+    expect(badJson.body.error.message).toBe("the request's body is not JSON: at line 1, column 2: expected a string (a key), found `g`");
     const badBody = await call(served, "POST", `/api/runs/${run}/approve`, { body: { gate: "merge", extra: 1 }, token: served.token });
     expect(badBody.status).toBe(400);
     expect(badBody.body.error.code).toBe("bad_body");
