@@ -180,6 +180,15 @@ describe("a node's gate clause", () => {
 });
 
 describe("timers: a gate's timeout and a sleep, fired by flow tick", () => {
+  it("finds nothing due, and says so, in a project where no run was started yet (cron's first minutes); a store named that is not there is refused", () => {
+    const p = project(gated(""));
+    const tick = p.flow("tick");
+    expect(tick).toEqual({ code: 0, stdout: "", stderr: "no parked run has a timer due\n" });
+    expect(p.flow("tick", "--json")).toMatchObject({ code: 0, stdout: "[]\n" });
+    const named = p.flow("tick", "--store", `sqlite:${join(p.cwd, "elsewhere.db")}`);
+    expect(named.code).toBe(2);
+  });
+
   it("a gate's timeout applies its default: approve continues the run, reject fails it", async () => {
     for (const [decision, code] of [["approve", 0], ["reject", 1]] as const) {
       const p = project(gated(`timeout 1s default ${decision}`));

@@ -149,7 +149,9 @@ describe("flow run", () => {
     const status = runFlow(["status", "20261122"], { cwd });
     expect(status.code).toBe(2);
     expect(status.stderr).toBe("flow: there is no store here (.flow/flow.db): no run has been started in this directory\n`flow run FILE` starts a run and makes the store; `--store` names another\n");
-    for (const args of [["logs", "x"], ["export", "x"], ["replay", "x"], ["tick"]]) expect(runFlow(args, { cwd }).code, args.join(" ")).toBe(2);
+    for (const args of [["logs", "x"], ["export", "x"], ["replay", "x"]]) expect(runFlow(args, { cwd }).code, args.join(" ")).toBe(2);
+    // From cron before any run was started: nothing is due.
+    expect(runFlow(["tick"], { cwd })).toMatchObject({ code: 0, stderr: "no parked run has a timer due\n" });
     expect(existsSync(join(cwd, ".flow"))).toBe(false);
     // A mistyped path is not an empty store, and is not made.
     const missing = join(cwd, "stores", "flow.db");
