@@ -61,6 +61,10 @@ describe("approve across processes", () => {
     const again = p.flow("keys", "init", "--name", "alice", "--trust");
     expect(again.code).toBe(2);
     expect(again.stderr).toContain(`\`flow keys trust alice ${key}\` trusts it in this project`);
+    // The hint counts what `keys list` prints (base64 of 32 bytes, its `=` included).
+    const notKey = p.flow("keys", "trust", "alice", key.slice(0, 20));
+    expect(notKey.code).toBe(2);
+    expect(notKey.stderr).toContain(`the ${key.length} characters \`flow keys init\` or \`flow keys list\` prints`);
     expect(p.flow("keys", "trust", "alice", key).code).toBe(0);
     expect(JSON.parse(readFileSync(join(p.cwd, "flow.config.json"), "utf8"))).toEqual({ approvers: [{ name: "alice", key }] });
 
