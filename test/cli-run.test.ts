@@ -171,6 +171,16 @@ describe("flow run", () => {
     expect(result.stderr).toMatch(/run \S+ failed; `flow logs \S+` shows what happened\n$/);
   });
 
+  it("says a node's timeout as the program wrote it when it ends an attempt", () => {
+    const cwd = project({
+      "slow.flow":
+        'import { sh } from "std/sandbox"\n\nnode slow() -> int\n  effects { proc }\n  budget { compute: 10s }\n  timeout 1s\n{\n  sh("sleep 5", timeout: 10s)\n  return 1\n}\n\nworkflow w() -> int\n  budget { compute: 1m }\n  grants { proc }\n{\n  return slow()\n}\n',
+    });
+    const result = runFlow(["run", "slow.flow"], { cwd });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("  slow: Timeout: `slow` did not finish within its timeout of 1s\n");
+  });
+
   it("shows what a run records as it starts below its header, not above it", () => {
     const cwd = project({ "wait.flow": 'workflow w() -> int {\n  let v = wait signal "go" -> int timeout 1h\n  return v\n}\n' });
     const result = runFlow(["run", "wait.flow"], { cwd });
