@@ -171,6 +171,15 @@ describe("flow run", () => {
     expect(result.stderr).toMatch(/run \S+ failed; `flow logs \S+` shows what happened\n$/);
   });
 
+  it("says which attempt a retry will be, after a delay written as a program writes it", () => {
+    const cwd = project({
+      "retries.flow": 'node boom() -> int\n  budget { compute: 1s }\n  retry 1 backoff fixed(1500ms) on [Failed]\n{\n  fail Failed("no luck")\n}\n\nworkflow w() -> int\n  budget { compute: 1m }\n{\n  return boom()\n}\n',
+    });
+    const result = runFlow(["run", "retries.flow"], { cwd });
+    expect(result.code).toBe(1);
+    expect(runFlow(["logs", runIdOf(result.stderr)], { cwd }).stdout).toContain("  boom will retry after 1.5s as attempt 2 (Failed: no luck)\n");
+  });
+
   it("says a node's timeout as the program wrote it when it ends an attempt", () => {
     const cwd = project({
       "slow.flow":
