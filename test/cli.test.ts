@@ -107,11 +107,14 @@ describe("flow check", () => {
 
 describe("usage", () => {
   it("exits 2 without a command, with an unknown command, or with an unknown option", () => {
-    for (const args of [[], ["frobnicate"], ["check", "examples/", "--bogus"], ["fmt"]]) {
+    for (const args of [[], ["frobnicate"], ["check", "examples/", "--bogus"], ["fmt"], ["run", "x.flow", "--park-after", "5"]]) {
       const result = runFlow(args);
       expect(result.code, args.join(" ")).toBe(2);
-      expect(result.stderr, args.join(" ")).toMatch(/^flow: .+\nRun `flow (fmt )?--help` for the (commands|options)\.\n$/);
+      expect(result.stderr, args.join(" ")).toMatch(/^flow: .+\nRun `flow (fmt |check |run )?--help` for the (commands|options)\.\n$/);
     }
+    // An option a command does not take points at that command's help, not at the list of commands.
+    expect(runFlow(["check", "examples/", "--bogus"]).stderr).toBe("flow: unknown option '--bogus'\nRun `flow check --help` for the options.\n");
+    expect(runFlow(["keys", "trust"]).stderr).toBe("flow: missing required argument 'name'\nRun `flow keys trust --help` for the options.\n");
   });
 
   it("prints its version with --version", () => {
