@@ -126,8 +126,9 @@ describe("flow cancel", () => {
     expect(status).not.toMatch(/^running /m);
     expect(status).toMatch(/^vertices  .*\d+ cancelled/m);
     expect((JSON.parse(runFlow(["status", run, "--json"], { cwd }).stdout) as { running: string[] }).running).toEqual([]);
-    expect(runFlow(["resume", run], { cwd }).stderr).toContain(`run ${run} has already cancelled`);
+    expect(runFlow(["resume", run], { cwd }).stderr).toContain(`run ${run} has already been cancelled`);
     expect(runFlow(["cancel", run], { cwd }).stderr).toContain(`run ${run} has already been cancelled`);
+    expect(runFlow(["signal", run, "go", "--data", "1"], { cwd }).stderr).toContain(`run ${run} is not waiting at go: it has been cancelled\n`);
     expect(runFlow(["replay", run], { cwd }).code).toBe(0);
   });
 

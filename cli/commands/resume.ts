@@ -3,6 +3,7 @@ import { readRun } from "../../interpreter/host/read-run.ts";
 import type { Answer, RunDriver } from "../../interpreter/host/run-driver.ts";
 import type { Draft } from "../../interpreter/ledger/entry.ts";
 import type { Store } from "../../interpreter/store/store.ts";
+import { endedAs } from "../../interpreter/store/run-ended.ts";
 import { ceilingsText } from "../describe-entry.ts";
 import { exitCodes } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
@@ -30,10 +31,11 @@ export async function resume(options: ResumeOptions, io: CommandIo): Promise<num
   const store = await openRunStore(options.store, { create: false });
   try {
     const record = await findRun(store, options.run);
-    if (record.status === "completed" || record.status === "failed" || record.status === "cancelled") {
+    const ended = endedAs(record.status);
+    if (ended !== null) {
       // Its outcome, as `flow run` would have printed it: a resume of a finished run is a way to ask for it.
       const { status } = await import("./status.ts");
-      io.err(`run ${record.id} has already ${record.status}; nothing to resume\n`);
+      io.err(`run ${record.id} has already ${ended}; nothing to resume\n`);
       await status({ run: record.id, store: options.store, json: options.json }, { ...io, out: io.err });
       return record.status === "completed" ? exitCodes.ok : exitCodes.failed;
     }

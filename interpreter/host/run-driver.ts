@@ -9,6 +9,7 @@ import type { DeliveryRecord, Draft, Entry, EntryOf, RunOptions } from "../ledge
 import type { Sandboxes } from "../sandbox/sandboxes.ts";
 import type { ParkNoticeInput } from "./park-notice.ts";
 import type { Lease, RunStatus, Store } from "../store/store.ts";
+import { endedAs } from "../store/run-ended.ts";
 import { runAttempt } from "./attempt.ts";
 import { type CallRoute, ModelCaller } from "./model-caller.ts";
 import { readRun } from "./read-run.ts";
@@ -140,10 +141,11 @@ export class RunDriver {
     options.sandboxes.forRun(core.state.options.sandbox).check(core.plan.units.values());
     const lease = await takeLease(options, run);
     const driver = new RunDriver(options, core, lease);
-    if (core.state.status === "completed" || core.state.status === "failed" || core.state.status === "cancelled") {
+    const ended = endedAs(core.state.status);
+    if (ended !== null) {
       if (answer === undefined) return driver;
       await driver.release();
-      throw new Error(`run ${run} has already ${core.state.status}`);
+      throw new Error(`run ${run} has already ${ended}`);
     }
     if (answer !== undefined && answer.head !== core.state.head.hash) {
       await driver.release();
