@@ -52,6 +52,13 @@ describe("flow check", () => {
     expect(result.stdout).toMatch(/verdict\s+fits\s+fits\s+may exceed\s+no ceiling/);
   });
 
+  it("says a workflow that calls nothing has no vertices, rather than print a table header over no rows", () => {
+    const dir = scratch({ "plain.flow": "workflow w() -> int {\n  return 1\n}\n" });
+    const result = runFlow(["check", "plain.flow"], { cwd: dir });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^cost of workflow w:\n  no vertices: it calls no node, agent, verifier or workflow\n\n +tokens/);
+  });
+
   it("reports a syntax error with its code, position, source line and hint, and exits 65", () => {
     const dir = scratch({ "broken.flow": broken });
     const result = runFlow(["check", "broken.flow"], { cwd: dir });
