@@ -129,6 +129,10 @@ describe("flow cancel", () => {
     expect(runFlow(["resume", run], { cwd }).stderr).toContain(`run ${run} has already been cancelled`);
     expect(runFlow(["cancel", run], { cwd }).stderr).toContain(`run ${run} has already been cancelled`);
     expect(runFlow(["signal", run, "go", "--data", "1"], { cwd }).stderr).toContain(`run ${run} is not waiting at go: it has been cancelled\n`);
+    // A cancel ends the run: following its ledger ends there too.
+    const followed = runFlow(["logs", run, "--follow"], { cwd });
+    expect(followed.code).toBe(0);
+    expect(followed.stdout).toMatch(/run cancelled by \S+\n$/);
     expect(runFlow(["replay", run], { cwd }).code).toBe(0);
   });
 

@@ -1,9 +1,10 @@
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { reviewedItems, steps } from "./support/gate-steps.ts";
-import { runFlow } from "./support/run-cli.ts";
+import { binary, runFlow } from "./support/run-cli.ts";
 
 /**
  * Gates and timers across processes, as users type the commands: a run
@@ -68,6 +69,9 @@ describe("approve across processes", () => {
     expect(p.flow("keys", "trust", "alice", key).code).toBe(0);
     expect(JSON.parse(readFileSync(join(p.cwd, "flow.config.json"), "utf8"))).toEqual({ approvers: [{ name: "alice", key }] });
 
+    // Following a parked run says it waits, once, and goes on following (stopped here after a moment).
+    const following = spawnSync(binary, ["logs", run, "--follow"], { cwd: p.cwd, env: { ...process.env, ...p.env }, encoding: "utf8", timeout: 1_500 });
+    expect(following.stderr).toBe(`run ${run} is parked: following it until it ends (Ctrl-C stops)\n`);
     const approved = p.flow("approve", run, "merge", "--comment", "looks right");
     expect(approved.code, approved.stderr).toBe(0);
     expect(approved.stdout).toBe('"plan-3\\n applied\\n"\n');
