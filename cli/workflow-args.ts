@@ -5,6 +5,7 @@ import { validateValue } from "../interpreter/core/validate-value.ts";
 import type { Json } from "../interpreter/ledger/entry.ts";
 import { UsageError } from "./exit-codes.ts";
 import { parseJsonGiven, readJsonFile } from "./json-file.ts";
+import { whatIsWrong } from "./value-problem.ts";
 
 /**
  * A workflow's arguments from the command line: `--arg name=value` (a
@@ -49,7 +50,7 @@ export function checkedArgs(workflow: Workflow, types: Readonly<Record<string, J
       continue;
     }
     const problem = validateValue(value, param.type, types);
-    if (problem !== null) throw new UsageError(`the argument \`${param.name}\` ${problem.startsWith("`") ? problem : `is wrong: it ${problem}`}`, { hint: usage });
+    if (problem !== null) throw new UsageError(`the argument \`${param.name}\` does not fit \`${showType(param.type, types)}\`: ${whatIsWrong(problem)}`, { hint: usage });
     args[param.name] = value;
   }
   return args;

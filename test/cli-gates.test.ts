@@ -268,7 +268,7 @@ workflow main(n: int) -> string
     const before = entries(p, run).length;
     const wrong = p.flow("signal", run, "review", "--data", '{"verdict":"maybe","notes":"x"}');
     expect(wrong.code).toBe(2);
-    expect(wrong.stderr).toContain('the signal "review" takes a value of its type, and this one `verdict` is "maybe", not one of "approve", "revise"');
+    expect(wrong.stderr).toContain('flow: the value does not fit `Review`, the type of the signal "review": in it, `verdict` is "maybe", not one of "approve", "revise"\n');
     expect(p.flow("signal", run, "review", "--data", "{not json").stderr).toContain("flow: the signal's value is not JSON: at line 1, column 2: expected a string (a key), found `n`\n");
     expect(p.flow("signal", run, "other", "--data", "1").stderr).toContain(`run ${run} is not waiting at other`);
     expect(entries(p, run)).toHaveLength(before);

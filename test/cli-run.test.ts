@@ -88,6 +88,13 @@ describe("flow run", () => {
     expect(runFlow(["run", "typed.flow", "--arg", "m=1"], { cwd }).stderr).toBe(
       'flow: `w` has no parameter `m`\n`w` takes n: int, label: string?, cfg: Cfg, mode: "fast" | "slow", xs: List<float, max 3>\n',
     );
+    // A value that does not fit: the type it should have, and what in it is wrong.
+    expect(runFlow(["run", "typed.flow", "--arg", "n=1", "--arg", 'cfg={"name":1}', "--arg", "mode=fast", "--arg", "xs=[]"], { cwd }).stderr).toMatch(
+      /^flow: the argument `cfg` does not fit `Cfg`: in it, `name` is the number 1, not a string\n/,
+    );
+    expect(runFlow(["run", "typed.flow", "--arg", 'n="1"', "--arg", 'cfg={"name":"a"}', "--arg", "mode=fast", "--arg", "xs=[]"], { cwd }).stderr).toMatch(
+      /^flow: the argument `n` does not fit `int`: it is the string "1", not a whole number\n/,
+    );
     const unknown = runFlow(["run", example("todo-sweep.flow"), "--arg", "rpo=x"], { cwd });
     expect(unknown.stderr).toContain("flow: `todo_sweep` has no parameter `rpo`");
     const twice = runFlow(["run", example("todo-sweep.flow"), "--arg", "repo=a", "--arg", "repo=b"], { cwd });

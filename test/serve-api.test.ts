@@ -247,7 +247,7 @@ describe("changing runs", () => {
     expect(wrong.status).toBe(400);
     expect(wrong.body.error).toEqual({
       code: "invalid_signal_value",
-      message: 'the signal "review" takes a value of its type, and this one `verdict` is "maybe", not one of "approve", "revise"',
+      message: 'the value does not fit `Review`, the type of the signal "review": in it, `verdict` is "maybe", not one of "approve", "revise"',
       hint: "nothing was recorded; send a value of the declared type",
     });
     const noData = await call(served, "POST", `/api/runs/${run}/signal`, { body: { name: "review" }, token: served.token });
