@@ -112,10 +112,12 @@ describe("a fan-out that exhausts its budget midway", () => {
     expect(stopped.stdout).toMatch(/^aborted   a dispatch would exceed the run's budget \(compute: [0-9.]+ s spent of 3\.5 s\)$/m);
     expect(stopped.stdout).toContain(`next      \`flow resume ${run} --budget compute=…\` continues it with a fresh envelope\n`);
 
-    // Resumed without a new envelope: still stopped.
+    // Resumed without a new envelope: refused, as it would stop again at once, and nothing is recorded.
+    const before = p.flow("export", run).stdout;
     const again = p.flow("resume", run);
-    expect(again.code).toBe(1);
-    expect(again.stderr).toContain(`run ${run} aborted`);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(new RegExp(`^flow: run ${run} is stopped by its budget: a dispatch would exceed the run's budget \\(compute: [0-9.]+ s spent of 3\\.5 s\\)\n\`flow resume ${run} --budget compute=…\` continues it with a fresh envelope\n$`));
+    expect(p.flow("export", run).stdout).toBe(before);
 
     const resumed = p.flow("resume", run, "--budget", "compute=10s");
     expect(resumed.code, resumed.stderr).toBe(0);

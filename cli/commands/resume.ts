@@ -4,8 +4,9 @@ import type { Answer, RunDriver } from "../../interpreter/host/run-driver.ts";
 import type { Draft } from "../../interpreter/ledger/entry.ts";
 import type { Store } from "../../interpreter/store/store.ts";
 import { endedAs } from "../../interpreter/store/run-ended.ts";
+import { freshEnvelopeHint } from "../budget-option.ts";
 import { ceilingsText } from "../describe-entry.ts";
-import { exitCodes } from "../exit-codes.ts";
+import { exitCodes, UsageError } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
 import { findRun, openRunStore } from "../run-store.ts";
 import { takeOver } from "../take-over.ts";
@@ -61,6 +62,10 @@ export async function resume(options: ResumeOptions, io: CommandIo): Promise<num
  */
 export async function resumeAnswer(store: Store, run: string, given: Partial<Record<keyof Budget, number>> | undefined, by: string): Promise<Answer | undefined> {
   const { core } = await readRun(store, run);
+  // Taken over without a new envelope, it would stop again at once, leaving only a takeover in its ledger.
+  if (core.state.status === "aborted" && given === undefined) {
+    throw new UsageError(`run ${run} is stopped by its budget: ${core.state.abortReason ?? "a dispatch would exceed it"}`, { hint: freshEnvelopeHint(run, core.state.budget.ceilings) });
+  }
   const drafts: Draft[] = [];
   if (core.state.status === "paused") drafts.push({ kind: "run.unpaused", at: Date.now(), data: { by } });
   if (given !== undefined) drafts.push({ kind: "budget.set", at: Date.now(), data: { ceilings: { ...core.state.budget.ceilings, ...given }, by } });
