@@ -32,7 +32,7 @@ function figures(v: C.CostVector): string {
     const a = v[unit];
     if (a.kind === "finite" && a.value === 0) continue;
     const text = C.formatAmount(a, unit);
-    parts.push(unit === "tokens" ? `${text} tokens` : unit === "usd" ? text : `${unit} ${text}`);
+    parts.push(C.labelled(text, unit));
   }
   return parts.length === 0 ? "-" : parts.join(", ");
 }

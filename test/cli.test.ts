@@ -59,6 +59,13 @@ describe("flow check", () => {
     expect(result.stdout).toMatch(/^cost of workflow w:\n  no vertices: it calls no node, agent, verifier or workflow\n\n +tokens/);
   });
 
+  it("names the unit of a dollar figure that is not an amount", () => {
+    const dir = scratch({ "endless.flow": "workflow a(n: int) -> int {\n  return b(n)\n}\n\nworkflow b(n: int) -> int {\n  return a(n)\n}\n" });
+    const result = runFlow(["check", "endless.flow"], { cwd: dir });
+    expect(result.stdout).toContain("unbounded tokens, usd unbounded, compute unbounded, wall unbounded");
+    expect(runFlow(["graph", "endless.flow"], { cwd: dir }).stdout).toContain("unbounded tokens, usd unbounded, compute unbounded, wall unbounded");
+  });
+
   it("reports a syntax error with its code, position, source line and hint, and exits 65", () => {
     const dir = scratch({ "broken.flow": broken });
     const result = runFlow(["check", "broken.flow"], { cwd: dir });
