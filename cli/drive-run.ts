@@ -54,7 +54,10 @@ export async function driveToEnd(driver: RunDriver, progress: RunProgress | null
       const next = timers.length === 0 ? null : new Date(Math.min(...timers)).toISOString();
       if (waits !== "") {
         const gate = [...state.parked.values()].some((w) => w.startsWith("approval "));
-        const how = gate ? `\`flow approve ${run}\` decides at its gate` : `\`flow signal ${run} NAME --data JSON\` delivers what it waits for`;
+        // One signal waited for, named so that the command can be pasted as it is (a name a shell would split stays NAME).
+        const signals = [...state.parked.values()].flatMap((w) => /^signal "([\w.:-]+)"$/.exec(w)?.[1] ?? []);
+        const name = signals.length === 1 && state.parked.size === 1 ? signals[0] : "NAME";
+        const how = gate ? `\`flow approve ${run}\` decides at its gate` : `\`flow signal ${run} ${name} --data JSON\` delivers what it waits for`;
         io.err(`run ${run} is parked at ${waits}${next === null ? "" : ` (its timeout: ${next})`}; ${how}\n`);
       } else {
         io.err(`run ${run} is parked until ${next ?? "a timer"}: \`flow tick\` (from cron) continues it once it is due\n`);

@@ -264,7 +264,7 @@ workflow main(n: int) -> string
     expect(started.code, started.stderr).toBe(0);
     const run = runIdOf(started.stderr);
     expect(started.stderr).toContain(`run ${run} is parked at signal:review (signal "review")`);
-    expect(started.stderr).toContain(`\`flow signal ${run} NAME --data JSON\` delivers what it waits for`);
+    expect(started.stderr).toContain(`\`flow signal ${run} review --data JSON\` delivers what it waits for`);
     const before = entries(p, run).length;
     const wrong = p.flow("signal", run, "review", "--data", '{"verdict":"maybe","notes":"x"}');
     expect(wrong.code).toBe(2);
