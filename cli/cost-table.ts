@@ -16,7 +16,8 @@ function renderWorkflow(workflow: WorkflowCost, budgets: BudgetResult): string {
     if (v.workflow !== workflow.name) continue;
     rows.push([v.callee, v.fanOut.length === 0 ? "1" : v.fanOut.join(" × "), String(v.attempts), figures(v.perAttempt), figures(v.worst)]);
   }
-  const table = columns(rows);
+  // A header over no rows reads as a table that lost its rows.
+  const table = rows.length === 1 ? "  no vertices: it calls no node, agent, verifier or workflow" : columns(rows);
   const totals: string[][] = [["", ...C.units]];
   totals.push(["worst case", ...C.units.map((u) => C.formatAmount(workflow.worst[u], u))]);
   totals.push(["budget", ...C.units.map((u) => (workflow.ceiling[u] === undefined ? "-" : C.formatValue(workflow.ceiling[u], u)))]);
@@ -31,7 +32,7 @@ function figures(v: C.CostVector): string {
     const a = v[unit];
     if (a.kind === "finite" && a.value === 0) continue;
     const text = C.formatAmount(a, unit);
-    parts.push(unit === "tokens" ? `${text} tokens` : unit === "usd" ? text : `${unit} ${text}`);
+    parts.push(C.labelled(text, unit));
   }
   return parts.length === 0 ? "-" : parts.join(", ");
 }

@@ -1,3 +1,4 @@
+import { formatDuration } from "../compiler/cost.ts";
 import type { Budget } from "../compiler/ir/cost.ts";
 import { abortText, amount } from "../interpreter/core/budget.ts";
 import type { Entry, Json } from "../interpreter/ledger/entry.ts";
@@ -40,7 +41,8 @@ export function describeEntry(entry: Entry): string {
     case "vertex.aborted":
       return `${on(entry)} aborted: ${entry.data.failure.kind}: ${entry.data.failure.message}`;
     case "vertex.retrying":
-      return `${on(entry)} will retry after ${entry.data.delay} ms (${entry.data.reason.kind}: ${entry.data.reason.message})`;
+      // The entry is the next attempt's: the failed one was the attempt before it.
+      return `${entry.vertex} will retry after ${formatDuration(entry.data.delay)} as attempt ${entry.attempt} (${entry.data.reason.kind}: ${entry.data.reason.message})`;
     case "vertex.skipped":
       return `${entry.vertex} skipped: ${entry.data.because} failed`;
     case "fanout.expanded":

@@ -1,5 +1,6 @@
 import { relative } from "node:path";
 import { abortText } from "../interpreter/core/budget.ts";
+import { pendingTimers } from "../interpreter/core/pending-timers.ts";
 import type { DriveOutcome, RunDriver } from "../interpreter/host/run-driver.ts";
 import { freshEnvelopeHint } from "./budget-option.ts";
 import { exitCodes } from "./exit-codes.ts";
@@ -50,11 +51,14 @@ export async function driveToEnd(driver: RunDriver, progress: RunProgress | null
     case "parked": {
       // Rows only from here: no process waits for a person or a distant timer.
       const waits = [...state.parked.entries()].map(([at, what]) => `${at} (${what})`).join(", ");
-      const timers = [...state.timers.values()].filter((t) => !t.fired).map((t) => t.until);
+      const timers = [...pendingTimers(state)].map(([, until]) => until);
       const next = timers.length === 0 ? null : new Date(Math.min(...timers)).toISOString();
       if (waits !== "") {
         const gate = [...state.parked.values()].some((w) => w.startsWith("approval "));
-        const how = gate ? `\`flow approve ${run}\` decides at its gate` : `\`flow signal ${run} NAME --data JSON\` delivers what it waits for`;
+        // One signal waited for, named so that the command can be pasted as it is (a name a shell would split stays NAME).
+        const signals = [...state.parked.values()].flatMap((w) => /^signal "([\w.:-]+)"$/.exec(w)?.[1] ?? []);
+        const name = signals.length === 1 && state.parked.size === 1 ? signals[0] : "NAME";
+        const how = gate ? `\`flow approve ${run}\` decides at its gate` : `\`flow signal ${run} ${name} --data JSON\` delivers what it waits for`;
         io.err(`run ${run} is parked at ${waits}${next === null ? "" : ` (its timeout: ${next})`}; ${how}\n`);
       } else {
         io.err(`run ${run} is parked until ${next ?? "a timer"}: \`flow tick\` (from cron) continues it once it is due\n`);

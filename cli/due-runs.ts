@@ -1,3 +1,4 @@
+import { pendingTimers } from "../interpreter/core/pending-timers.ts";
 import { readRun } from "../interpreter/host/read-run.ts";
 import type { Store } from "../interpreter/store/store.ts";
 
@@ -26,7 +27,7 @@ export class DueRuns {
       if (known === undefined || known.head !== head) {
         const { core } = await readRun(this.store, record.id);
         let until: number | null = null;
-        for (const timer of core.state.timers.values()) if (!timer.fired && (until === null || timer.until < until)) until = timer.until;
+        for (const [, due] of pendingTimers(core.state)) if (until === null || due < until) until = due;
         known = { head, until };
         this.next.set(record.id, known);
       }

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { compile } from "../compiler/compile-ir.ts";
 import { irHash } from "../compiler/ir/hash.ts";
 import type { Ir } from "../compiler/ir/schema.ts";
@@ -7,6 +6,7 @@ import { renderSummary, renderTerminal } from "../language/diagnostics/render-te
 import type { SourceFile } from "../language/source-file.ts";
 import { stdModules } from "../stdlib/index.ts";
 import { exitCodes, UsageError } from "./exit-codes.ts";
+import { readJsonFile } from "./json-file.ts";
 import { fileHost } from "./file-host.ts";
 import type { CommandIo } from "./io.ts";
 import { problemCount } from "./ir-problems.ts";
@@ -51,12 +51,7 @@ function isLedger(text: string): boolean {
 }
 
 function loadIrFile(path: string, io: CommandIo): { readonly ir: Ir; readonly hash: string } | { readonly exit: number } {
-  let document: unknown;
-  try {
-    document = JSON.parse(readFileSync(path, "utf8"));
-  } catch (error) {
-    throw new UsageError(`cannot read the IR \`${path}\`: ${(error as Error).message}`, { hint: "`flow run` takes a .flow file, or the IR `flow compile -o` writes" });
-  }
+  const document = readJsonFile(path, "`flow run` takes a .flow file, or the IR `flow compile -o` writes");
   const problems = verifyIr(document);
   if (problems.length > 0) {
     io.err(`flow: \`${path}\` is refused: ${problemCount(problems.length)}; \`flow verify ${path}\` shows them\n`);

@@ -409,8 +409,14 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === "commander.helpDisplayed" || error.code === "commander.help" || error.code === "commander.version") return exitCodes.ok;
-      // commander has already printed its message through outputError.
-      io.err("Run `flow --help` for the commands.\n");
+      // commander has already printed its message through outputError; a command's own help says what it takes.
+      const named: string[] = [];
+      for (let at: Command | undefined = program; error.code !== "commander.unknownCommand"; ) {
+        at = at.commands.find((c) => c.name() === argv[named.length]);
+        if (at === undefined) break;
+        named.push(at.name());
+      }
+      io.err(named.length === 0 ? "Run `flow --help` for the commands.\n" : `Run \`flow ${named.join(" ")} --help\` for the options.\n`);
       return exitCodes.usage;
     }
     if (error instanceof UsageError) {

@@ -1,4 +1,5 @@
 import type { RunState } from "../interpreter/core/state.ts";
+import { endedAs } from "../interpreter/store/run-ended.ts";
 import { UsageError } from "./exit-codes.ts";
 
 /** What a parked run waits for at an instance: a person's decision, or a signal's value. */
@@ -48,5 +49,6 @@ export function notParked(state: RunState, name: string): NotWaiting {
 
 /** A run that has ended waits for nothing again: say so, rather than leave the user to guess why. */
 function ended(state: RunState): string {
-  return state.status === "completed" || state.status === "failed" || state.status === "cancelled" ? `: it has ${state.status}` : "";
+  const ended = endedAs(state.status);
+  return ended === null ? "" : `: it has ${ended}`;
 }

@@ -1,10 +1,11 @@
-import { readFileSync } from "node:fs";
 import type { JsonSchema } from "../compiler/ir/json-schema.ts";
 import type { Workflow } from "../compiler/ir/workflow.ts";
+import { showType } from "../compiler/verify-ir/show-type.ts";
 import { validateValue } from "../interpreter/core/validate-value.ts";
 import type { Json } from "../interpreter/ledger/entry.ts";
 import { UsageError } from "./exit-codes.ts";
-import { whyUnreadable } from "./source-files.ts";
+import { parseJsonGiven, readJsonFile } from "./json-file.ts";
+import { whatIsWrong } from "./value-problem.ts";
 
 /**
  * A workflow's arguments from the command line: `--arg name=value` (a
@@ -16,7 +17,7 @@ import { whyUnreadable } from "./source-files.ts";
 export function workflowArgs(workflow: Workflow, types: Readonly<Record<string, JsonSchema>>, pairs: readonly string[], file: string | undefined): Record<string, Json> {
   const given: Record<string, Json> = file === undefined ? {} : readArgsFile(file);
   const params = new Map(workflow.params.map((p) => [p.name, p]));
-  const usage = usageOf(workflow);
+  const usage = usageOf(workflow, types);
   const named = new Set<string>();
   for (const pair of pairs) {
     const at = pair.indexOf("=");
@@ -28,7 +29,7 @@ export function workflowArgs(workflow: Workflow, types: Readonly<Record<string, 
     // The second of two silently winning would run the workflow on a value the user may not have meant.
     if (named.has(name)) throw new UsageError(`\`--arg ${name}=…\` is given twice`, { hint: "give each argument once" });
     named.add(name);
-    given[name] = isText(param.type, types) ? text : parseJson(text, `--arg ${name}`);
+    given[name] = isText(param.type, types) ? text : parseJsonGiven(text, `--arg ${name}`, argHint) as Json;
   }
   return checkedArgs(workflow, types, given);
 }
@@ -36,7 +37,7 @@ export function workflowArgs(workflow: Workflow, types: Readonly<Record<string, 
 /** Arguments given by name (from the command line, a file, or `POST /api/runs`), each checked against its parameter's type; a missing optional one is null. */
 export function checkedArgs(workflow: Workflow, types: Readonly<Record<string, JsonSchema>>, given: Readonly<Record<string, Json>>): Record<string, Json> {
   const params = new Set(workflow.params.map((p) => p.name));
-  const usage = usageOf(workflow);
+  const usage = usageOf(workflow, types);
   for (const name of Object.keys(given)) {
     if (!params.has(name)) throw new UsageError(`\`${workflow.name}\` has no parameter \`${name}\``, { hint: usage });
   }
@@ -49,14 +50,14 @@ export function checkedArgs(workflow: Workflow, types: Readonly<Record<string, J
       continue;
     }
     const problem = validateValue(value, param.type, types);
-    if (problem !== null) throw new UsageError(`the argument \`${param.name}\` ${problem.startsWith("`") ? problem : `is wrong: it ${problem}`}`, { hint: usage });
+    if (problem !== null) throw new UsageError(`the argument \`${param.name}\` does not fit \`${showType(param.type, types)}\`: ${whatIsWrong(problem)}`, { hint: usage });
     args[param.name] = value;
   }
   return args;
 }
 
-function usageOf(workflow: Workflow): string {
-  return `\`${workflow.name}\` takes ${workflow.params.length === 0 ? "no arguments" : workflow.params.map((p) => `${p.name}${p.optional ? "?" : ""}`).join(", ")}`;
+function usageOf(workflow: Workflow, types: Readonly<Record<string, JsonSchema>>): string {
+  return `\`${workflow.name}\` takes ${workflow.params.length === 0 ? "no arguments" : workflow.params.map((p) => `${p.name}: ${showType(p.type, types)}`).join(", ")}`;
 }
 
 function isText(schema: JsonSchema, types: Readonly<Record<string, JsonSchema>>): boolean {
@@ -66,21 +67,9 @@ function isText(schema: JsonSchema, types: Readonly<Record<string, JsonSchema>>)
 }
 
 function readArgsFile(path: string): Record<string, Json> {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    throw new UsageError(`cannot read \`${path}\`: ${whyUnreadable(error)}`);
-  }
-  const value = parseJson(text, path);
+  const value = readJsonFile(path, argHint) as Json;
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw new UsageError(`\`${path}\` must hold a JSON object of arguments by name`);
   return value;
 }
 
-function parseJson(text: string, where: string): Json {
-  try {
-    return JSON.parse(text) as Json;
-  } catch (error) {
-    throw new UsageError(`${where}: not JSON (${(error as Error).message})`, { hint: "a string parameter takes its text as it is; any other takes JSON" });
-  }
-}
+const argHint = "a string parameter takes its text as it is; any other takes JSON";

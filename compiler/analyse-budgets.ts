@@ -130,6 +130,8 @@ class BudgetAnalysis {
   private readonly workflowTotals = new Map<A.WorkflowDecl, C.CostVector>();
   private readonly wallParts = new Map<A.WorkflowDecl, WallParts>();
   private readonly inProgress = new Set<A.WorkflowDecl>();
+  /** The causes that stand for a workflow calling itself, directly or through others: their help is not a budget. */
+  private readonly recursion = new WeakSet<C.Cause>();
   /** `vertices` by the name of their workflow: filtering all of them for each workflow was quadratic. */
   private readonly verticesOf = new Map<string, VertexCost[]>();
   /** The FL0401 reports so far, which each workflow looks through for its own. */
@@ -388,7 +390,7 @@ class BudgetAnalysis {
                 : `\`${v.callee}\` can never be dispatched: one attempt may take ${C.formatAmount(one, unit)} ${unitNoun(unit)}, more than all of \`${decl.name.name}\`'s ${C.formatValue(limit, unit)}`,
             label: "cannot fit",
             secondary: [budgetLabel],
-            help: one.kind === "unbounded" ? boundHelp(unit) : `raise the workflow's \`${unit}\` budget above ${C.formatAmount(one, unit)}, or lower \`${v.callee}\`'s`,
+            help: one.kind === "unbounded" ? (this.recursion.has(one.cause) ? recursionHelp : boundHelp(unit)) : `raise the workflow's \`${unit}\` budget above ${C.formatAmount(one, unit)}, or lower \`${v.callee}\`'s`,
           });
         }
         continue;
@@ -442,6 +444,7 @@ class BudgetAnalysis {
     const module = this.modules.get(decl)!;
     if (this.inProgress.has(decl)) {
       const cause: C.Amount = { kind: "unbounded", cause: { span: { file: module.path, ...decl.name.span }, what: `\`${decl.name.name}\` calls itself` } };
+      this.recursion.add(cause.cause);
       return { tokens: cause, usd: cause, compute: cause, wall: cause };
     }
     this.inProgress.add(decl);
@@ -691,6 +694,9 @@ function amountOrder(a: C.Amount): number {
 function unitNoun(unit: C.Unit): string {
   return unit === "tokens" ? "tokens" : unit === "usd" ? "" : `of ${unit}`;
 }
+
+/** No budget bounds a workflow that calls itself: the plan itself is endless. */
+const recursionHelp = "a workflow cannot call itself, directly or through another: remove the call, or do the repeated work in a `for` over a bounded list";
 
 function boundHelp(unit: C.Unit): string {
   switch (unit) {

@@ -72,6 +72,12 @@ export function maxVectors(a: CostVector, b: CostVector): CostVector {
 }
 
 /** A figure as a program would write it: `1.6G`, `$2.00`, `2h30m`. */
+/** A figure with its unit named where its text does not name it: `200k tokens`, `$2.00`, `usd unknown`, `compute 5m`. */
+export function labelled(text: string, unit: Unit): string {
+  if (unit === "tokens") return `${text} tokens`;
+  return unit === "usd" && text.startsWith("$") ? text : `${unit} ${text}`;
+}
+
 export function formatAmount(amount: Amount, unit: Unit): string {
   if (amount.kind === "unbounded") return "unbounded";
   if (amount.kind === "unknown") return "unknown";

@@ -109,7 +109,7 @@ const helpFor: Partial<Record<DiagnosticCode, string>> = {
 
 export function describeSyntaxError(error: IRecognitionException, context: ErrorContext): Diagnostic {
   const { source } = context;
-  const found = error.token;
+  const found = culprit(error, context);
   const atEnd = found.tokenType === EOF || Number.isNaN(found.startOffset);
   const foundIndex = atEnd ? context.tokens.length : indexOf(found, context);
   const previous = previousToken(found, context);
@@ -226,6 +226,21 @@ function startsItem(token: IToken): boolean {
 }
 
 /** The index of the first token at or after `found` (tokens are sorted by offset). */
+/**
+ * The token the error is about. An expression's lookahead reads a `(` with
+ * what follows it (a parenthesised expression, or a lambda's parameters)
+ * and, when neither fits, gives up at the `(`: `return (` ⏎ `}` would say
+ * "expected an expression, found `(`", though `(` begins one. What does
+ * not fit is the token after it.
+ */
+function culprit(error: IRecognitionException, context: ErrorContext): IToken {
+  const found = error.token;
+  if (found.image !== "(" || Number.isNaN(found.startOffset)) return found;
+  const encoded = decode(error.message);
+  if (encoded.kind !== "expect" || encoded.code !== "FL0112") return found;
+  return context.tokens[indexOf(found, context) + 1] ?? found;
+}
+
 function indexOf(found: IToken, context: ErrorContext): number {
   const tokens = context.tokens;
   let lo = 0;

@@ -79,6 +79,15 @@ describe("an agent run from the command line", () => {
     expect(result.stderr).toContain("a finding quotes text that is not in its file");
   });
 
+  it("says the repository could not be cloned, rather than that every quote is missing, when its sandbox cannot see it", () => {
+    // No profile shares this repository: the project's own directory is all the sandbox sees.
+    const cwd = mkdtempSync(join(tmpdir(), "flow-agents-unshared-"));
+    const result = review(cwd, example("code-review.script.json"));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`unanchored: Failed: could not clone file://${repoRoot}: `);
+    expect(result.stderr).not.toContain("a finding quotes text that is not in its file");
+  });
+
   it("names the answer to add when the script has none for a request", () => {
     const script = JSON.parse(readFileSync(example("code-review.script.json"), "utf8")) as { answers: unknown[] };
     const cwd = project({ "short.script.json": JSON.stringify({ answers: script.answers.slice(0, 2) }) });

@@ -115,15 +115,21 @@ describe("a fan-out that exhausts its budget midway", () => {
     expect(stopped.stdout).toMatch(/^aborted   a dispatch would exceed the run's budget \(compute: [0-9.]+s spent of 3\.5s\)$/m);
     expect(stopped.stdout).toContain(`next      \`flow resume ${run} --budget compute=…\` continues it with a fresh envelope\n`);
 
-    // Resumed without a new envelope: still stopped.
+    // Resumed without a new envelope: refused, as it would stop again at once, and nothing is recorded.
+    const before = p.flow("export", run).stdout;
     const again = p.flow("resume", run);
-    expect(again.code).toBe(1);
-    expect(again.stderr).toContain(`run ${run} aborted`);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(new RegExp(`^flow: run ${run} is stopped by its budget: a dispatch would exceed the run's budget \\(compute: [0-9.]+s spent of 3\\.5s\\)\n\`flow resume ${run} --budget compute=…\` continues it with a fresh envelope\n$`));
+    expect(p.flow("export", run).stdout).toBe(before);
 
     const resumed = p.flow("resume", run, "--budget", "compute=10s");
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stdout).toBe("[1,2,3,4,5,6,7,8,9,10]\n");
-    expect(resumed.stderr).toContain("with a fresh envelope (compute 10s)");
+    // Where it was taken over: the envelope is recorded right after, before anything it lets be dispatched.
+    const kinds = p.flow("export", run).stdout.trim().split("\n").map((t) => (JSON.parse(t) as { kind: string }).kind);
+    const envelopeAt = kinds.lastIndexOf("budget.set");
+    expect(kinds[envelopeAt - 1]).toBe("run.resumed");
+    expect(resumed.stderr).toContain(`run ${run}: resumed at entry ${envelopeAt - 1} with a fresh envelope (compute 10s)\n`);
     // Each item's step ran once: the drained ones were not run again.
     expect(ran(p.cwd, run)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     const replay = p.flow("replay", run);

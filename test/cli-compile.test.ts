@@ -15,6 +15,75 @@ function scratch(files: Record<string, string>): string {
 
 const hello = readFileSync(join(repoRoot, "examples/hello.flow"), "utf8");
 
+/** Values used where the workflow has proven them not null: in a `then`, below an early `return`, in an `else if`'s `else`, right of `&&`. */
+const narrowed = `type R = { name: string, score: float?, tags: List<string, max 3>? }
+
+node mk(x: int) -> R
+  budget { compute: 5s }
+{
+  return { name: "a", score: null, tags: null }
+}
+
+node use(s: float) -> float
+  budget { compute: 5s }
+{
+  return s
+}
+
+node tag(t: string) -> string
+  budget { compute: 5s }
+{
+  return t
+}
+
+node ok(b: bool) -> bool
+  budget { compute: 5s }
+{
+  return b
+}
+
+workflow then_branch(x: int) -> float
+  budget { compute: 1m }
+{
+  let r = mk(x)
+  if r.score != null {
+    return use(r.score)
+  }
+  return 0.0
+}
+
+workflow below(x: int) -> List<string>
+  budget { compute: 1m }
+{
+  let r = mk(x)
+  if r.tags == null {
+    return []
+  }
+  return for t in r.tags { tag(t) }
+}
+
+workflow else_if(x: int) -> float
+  budget { compute: 1m }
+{
+  let r = mk(x)
+  if r.name == "z" {
+    return 1.0
+  } else if r.score == null {
+    return 2.0
+  } else {
+    return r.score
+  }
+}
+
+workflow and_also(x: int) -> bool
+  budget { compute: 1m }
+{
+  let r = mk(x)
+  let s = r.score
+  return s != null && ok(s > 1.0)
+}
+`;
+
 describe("flow compile", () => {
   it("writes the IR as canonical JSON with its hash to standard output, and names the hash on standard error", () => {
     const result = runFlow(["compile", "examples/hello.flow"]);
@@ -77,6 +146,20 @@ describe("flow compile", () => {
     });
     expect(bad.code).toBe(65);
     expect(JSON.parse(bad.stdout)).toMatchObject({ summary: { errors: 1 }, diagnostics: [{ code: "FL0202" }] });
+  });
+
+  it("compiles a workflow that uses a value where it is proven not null: its IR verifies, and it does not once the proof is gone", () => {
+    const dir = scratch({ "narrowed.flow": narrowed });
+    const result = runFlow(["compile", "narrowed.flow", "-o", "narrowed.ir.json"], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    // The same IR with `r.score != null` made `true`: `use(r.score)` passes a `float?` where `float` is recorded.
+    const ir = JSON.parse(readFileSync(join(dir, "narrowed.ir.json"), "utf8")).ir;
+    const branch = ir.workflows.find((w: { name: string }) => w.name === "then_branch").body[1];
+    branch.cond = { kind: "bool", value: true, span: branch.cond.span };
+    writeFileSync(join(dir, "unproven.ir.json"), JSON.stringify(ir));
+    const refused = runFlow(["verify", "unproven.ir.json"], { cwd: dir });
+    expect(refused.code).toBe(65);
+    expect(refused.stderr).toContain("error[FL0507]: in `then_branch`, the argument `s` of the vertex `use` is recorded as `float`, and its value is `float?`");
   });
 
   it("takes one file: a directory or a second file is a usage error", () => {

@@ -121,8 +121,18 @@ describe("flow cancel", () => {
     expect(driver.stderr).toContain(`run ${run} cancelled`);
     expect(execFileSync("ps", ["-eo", "args"], { encoding: "utf8" })).not.toContain(marker);
     expect(kinds(cwd, run).at(-1)).toBe("run.cancelled");
-    expect(runFlow(["resume", run], { cwd }).stderr).toContain(`run ${run} has already cancelled`);
+    // What was in flight was killed: nothing is shown running, and it is counted as cancelled.
+    const status = runFlow(["status", run], { cwd }).stdout;
+    expect(status).not.toMatch(/^running /m);
+    expect(status).toMatch(/^vertices  .*\d+ cancelled/m);
+    expect((JSON.parse(runFlow(["status", run, "--json"], { cwd }).stdout) as { running: string[] }).running).toEqual([]);
+    expect(runFlow(["resume", run], { cwd }).stderr).toContain(`run ${run} has already been cancelled`);
     expect(runFlow(["cancel", run], { cwd }).stderr).toContain(`run ${run} has already been cancelled`);
+    expect(runFlow(["signal", run, "go", "--data", "1"], { cwd }).stderr).toContain(`run ${run} is not waiting at go: it has been cancelled\n`);
+    // A cancel ends the run: following its ledger ends there too.
+    const followed = runFlow(["logs", run, "--follow"], { cwd });
+    expect(followed.code).toBe(0);
+    expect(followed.stdout).toMatch(/run cancelled by \S+\n$/);
     expect(runFlow(["replay", run], { cwd }).code).toBe(0);
   });
 

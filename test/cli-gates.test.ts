@@ -1,9 +1,10 @@
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { reviewedItems, steps } from "./support/gate-steps.ts";
-import { runFlow } from "./support/run-cli.ts";
+import { binary, runFlow } from "./support/run-cli.ts";
 
 /**
  * Gates and timers across processes, as users type the commands: a run
@@ -61,9 +62,16 @@ describe("approve across processes", () => {
     const again = p.flow("keys", "init", "--name", "alice", "--trust");
     expect(again.code).toBe(2);
     expect(again.stderr).toContain(`\`flow keys trust alice ${key}\` trusts it in this project`);
+    // The hint counts what `keys list` prints (base64 of 32 bytes, its `=` included).
+    const notKey = p.flow("keys", "trust", "alice", key.slice(0, 20));
+    expect(notKey.code).toBe(2);
+    expect(notKey.stderr).toContain(`the ${key.length} characters \`flow keys init\` or \`flow keys list\` prints`);
     expect(p.flow("keys", "trust", "alice", key).code).toBe(0);
     expect(JSON.parse(readFileSync(join(p.cwd, "flow.config.json"), "utf8"))).toEqual({ approvers: [{ name: "alice", key }] });
 
+    // Following a parked run says it waits, once, and goes on following (stopped here after a moment).
+    const following = spawnSync(binary, ["logs", run, "--follow"], { cwd: p.cwd, env: { ...process.env, ...p.env }, encoding: "utf8", timeout: 1_500 });
+    expect(following.stderr).toBe(`run ${run} is parked: following it until it ends (Ctrl-C stops)\n`);
     const approved = p.flow("approve", run, "merge", "--comment", "looks right");
     expect(approved.code, approved.stderr).toBe(0);
     expect(approved.stdout).toBe('"plan-3\\n applied\\n"\n');
@@ -132,6 +140,30 @@ describe("a near timeout", () => {
   });
 });
 
+describe("a gate decided before its timeout", () => {
+  it("leaves the timeout behind: the next wait parks at once, with no timeout of its own shown, and nothing fires", () => {
+    const p = project(`
+workflow main(n: int) -> int
+  budget { compute: 1m }
+{
+  approve "go" timeout 40s default reject
+  let v = wait signal "v" -> int
+  return v + n
+}`);
+    const run = runIdOf(p.flow("run", "main.flow", "--arg", "n=1", "--park-after", "0s").stderr);
+    expect(p.flow("keys", "init", "--name", "alice", "--trust").code).toBe(0);
+    const started = Date.now();
+    const approved = p.flow("approve", run, "go");
+    expect(approved.code, approved.stderr).toBe(0);
+    // Not held for the decided gate's timeout, 40 s away (under --park-after's 60 s).
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(approved.stderr).toContain(`run ${run} is parked at signal:v (signal "v"); `);
+    expect(entries(p, run).some((e) => e.includes('"timer.fired"'))).toBe(false);
+    expect(p.flow("signal", run, "v", "--data", "2").stdout).toBe("3\n");
+    expect(p.flow("replay", run).code).toBe(0);
+  });
+});
+
 describe("a node's gate clause", () => {
   it("holds each item's result for a decision at its own instance, named when several are open", () => {
     const p = project(reviewedItems);
@@ -156,6 +188,15 @@ describe("a node's gate clause", () => {
 });
 
 describe("timers: a gate's timeout and a sleep, fired by flow tick", () => {
+  it("finds nothing due, and says so, in a project where no run was started yet (cron's first minutes); a store named that is not there is refused", () => {
+    const p = project(gated(""));
+    const tick = p.flow("tick");
+    expect(tick).toEqual({ code: 0, stdout: "", stderr: "no parked run has a timer due\n" });
+    expect(p.flow("tick", "--json")).toMatchObject({ code: 0, stdout: "[]\n" });
+    const named = p.flow("tick", "--store", `sqlite:${join(p.cwd, "elsewhere.db")}`);
+    expect(named.code).toBe(2);
+  });
+
   it("a gate's timeout applies its default: approve continues the run, reject fails it", async () => {
     for (const [decision, code] of [["approve", 0], ["reject", 1]] as const) {
       const p = project(gated(`timeout 1s default ${decision}`));
@@ -223,12 +264,12 @@ workflow main(n: int) -> string
     expect(started.code, started.stderr).toBe(0);
     const run = runIdOf(started.stderr);
     expect(started.stderr).toContain(`run ${run} is parked at signal:review (signal "review")`);
-    expect(started.stderr).toContain(`\`flow signal ${run} NAME --data JSON\` delivers what it waits for`);
+    expect(started.stderr).toContain(`\`flow signal ${run} review --data JSON\` delivers what it waits for`);
     const before = entries(p, run).length;
     const wrong = p.flow("signal", run, "review", "--data", '{"verdict":"maybe","notes":"x"}');
     expect(wrong.code).toBe(2);
-    expect(wrong.stderr).toContain('the signal "review" takes a value of its type, and this one `verdict` is "maybe", not one of "approve", "revise"');
-    expect(p.flow("signal", run, "review", "--data", "{not json").stderr).toContain("the signal's value is not JSON");
+    expect(wrong.stderr).toContain('flow: the value does not fit `Review`, the type of the signal "review": in it, `verdict` is "maybe", not one of "approve", "revise"\n');
+    expect(p.flow("signal", run, "review", "--data", "{not json").stderr).toContain("flow: the signal's value is not JSON: at line 1, column 2: expected a string (a key), found `n`\n");
     expect(p.flow("signal", run, "other", "--data", "1").stderr).toContain(`run ${run} is not waiting at other`);
     expect(entries(p, run)).toHaveLength(before);
     const sent = p.flow("signal", run, "review", "--data", '{"verdict":"approve","notes":"ship it"}');

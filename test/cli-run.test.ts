@@ -79,7 +79,22 @@ describe("flow run", () => {
     const cwd = project();
     const missing = runFlow(["run", example("todo-sweep.flow")], { cwd });
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toBe("flow: missing the argument `repo` of `todo_sweep`\ngive it with `--arg repo=…`; `todo_sweep` takes repo\n");
+    expect(missing.stderr).toBe("flow: missing the argument `repo` of `todo_sweep`\ngive it with `--arg repo=…`; `todo_sweep` takes repo: string\n");
+    // Each parameter with its type as written, a list or union written in place too (the IR names those after the workflow).
+    writeFileSync(
+      join(cwd, "typed.flow"),
+      'type Cfg = { name: string }\nworkflow w(n: int, label: string?, cfg: Cfg, mode: "fast" | "slow", xs: List<float, max 3>) -> int {\n  return n\n}\n',
+    );
+    expect(runFlow(["run", "typed.flow", "--arg", "m=1"], { cwd }).stderr).toBe(
+      'flow: `w` has no parameter `m`\n`w` takes n: int, label: string?, cfg: Cfg, mode: "fast" | "slow", xs: List<float, max 3>\n',
+    );
+    // A value that does not fit: the type it should have, and what in it is wrong.
+    expect(runFlow(["run", "typed.flow", "--arg", "n=1", "--arg", 'cfg={"name":1}', "--arg", "mode=fast", "--arg", "xs=[]"], { cwd }).stderr).toMatch(
+      /^flow: the argument `cfg` does not fit `Cfg`: in it, `name` is the number 1, not a string\n/,
+    );
+    expect(runFlow(["run", "typed.flow", "--arg", 'n="1"', "--arg", 'cfg={"name":"a"}', "--arg", "mode=fast", "--arg", "xs=[]"], { cwd }).stderr).toMatch(
+      /^flow: the argument `n` does not fit `int`: it is the string "1", not a whole number\n/,
+    );
     const unknown = runFlow(["run", example("todo-sweep.flow"), "--arg", "rpo=x"], { cwd });
     expect(unknown.stderr).toContain("flow: `todo_sweep` has no parameter `rpo`");
     const twice = runFlow(["run", example("todo-sweep.flow"), "--arg", "repo=a", "--arg", "repo=b"], { cwd });
@@ -141,7 +156,9 @@ describe("flow run", () => {
     const status = runFlow(["status", "20261122"], { cwd });
     expect(status.code).toBe(2);
     expect(status.stderr).toBe("flow: there is no store here (.flow/flow.db): no run has been started in this directory\n`flow run FILE` starts a run and makes the store; `--store` names another\n");
-    for (const args of [["logs", "x"], ["export", "x"], ["replay", "x"], ["tick"]]) expect(runFlow(args, { cwd }).code, args.join(" ")).toBe(2);
+    for (const args of [["logs", "x"], ["export", "x"], ["replay", "x"]]) expect(runFlow(args, { cwd }).code, args.join(" ")).toBe(2);
+    // From cron before any run was started: nothing is due.
+    expect(runFlow(["tick"], { cwd })).toMatchObject({ code: 0, stderr: "no parked run has a timer due\n" });
     expect(existsSync(join(cwd, ".flow"))).toBe(false);
     // A mistyped path is not an empty store, and is not made.
     const missing = join(cwd, "stores", "flow.db");
@@ -161,6 +178,25 @@ describe("flow run", () => {
     expect(result.stderr).toMatch(/run \S+ failed; `flow logs \S+` shows what happened\n$/);
   });
 
+  it("says which attempt a retry will be, after a delay written as a program writes it", () => {
+    const cwd = project({
+      "retries.flow": 'node boom() -> int\n  budget { compute: 1s }\n  retry 1 backoff fixed(1500ms) on [Failed]\n{\n  fail Failed("no luck")\n}\n\nworkflow w() -> int\n  budget { compute: 1m }\n{\n  return boom()\n}\n',
+    });
+    const result = runFlow(["run", "retries.flow"], { cwd });
+    expect(result.code).toBe(1);
+    expect(runFlow(["logs", runIdOf(result.stderr)], { cwd }).stdout).toContain("  boom will retry after 1.5s as attempt 2 (Failed: no luck)\n");
+  });
+
+  it("says a node's timeout as the program wrote it when it ends an attempt", () => {
+    const cwd = project({
+      "slow.flow":
+        'import { sh } from "std/sandbox"\n\nnode slow() -> int\n  effects { proc }\n  budget { compute: 10s }\n  timeout 1s\n{\n  sh("sleep 5", timeout: 10s)\n  return 1\n}\n\nworkflow w() -> int\n  budget { compute: 1m }\n  grants { proc }\n{\n  return slow()\n}\n',
+    });
+    const result = runFlow(["run", "slow.flow"], { cwd });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("  slow: Timeout: `slow` did not finish within its timeout of 1s\n");
+  });
+
   it("shows what a run records as it starts below its header, not above it", () => {
     const cwd = project({ "wait.flow": 'workflow w() -> int {\n  let v = wait signal "go" -> int timeout 1h\n  return v\n}\n' });
     const result = runFlow(["run", "wait.flow"], { cwd });
@@ -178,6 +214,14 @@ describe("flow run", () => {
     expect(runFlow(["run", "nope.flow"], { cwd }).stderr).toBe("flow: cannot read `nope.flow`: no such file or directory\n");
     expect(runFlow(["run", "ok.flow", "--args", "nope.json"], { cwd }).stderr).toBe("flow: cannot read `nope.json`: no such file or directory\n");
     expect(runFlow(["receipt", "--verify", "nope.json"], { cwd }).stderr).toBe("flow: cannot read `nope.json`: no such file or directory\n");
+    // JSON that is not: where it stops, in one line each, the same words wherever it was given.
+    writeFileSync(join(cwd, "args.json"), '{"n": [1,}\n');
+    writeFileSync(join(cwd, "num.flow"), "workflow w(n: List<int, max 3>) -> int {\n  return 1\n}\n");
+    const hint = "\na string parameter takes its text as it is; any other takes JSON\n";
+    expect(runFlow(["run", "num.flow", "--args", "args.json"], { cwd }).stderr).toBe(`flow: args.json:1:10: not JSON: expected a value, found \`}\`${hint}`);
+    expect(runFlow(["run", "num.flow", "--arg", "n=[1,"], { cwd }).stderr).toBe(`flow: --arg n is not JSON: at line 1, column 4: expected a value, found the end of the text${hint}`);
+    writeFileSync(join(cwd, "w.ir.json"), "{\n");
+    expect(runFlow(["run", "w.ir.json"], { cwd }).stderr).toMatch(/^flow: w\.ir\.json:2:1: not JSON: expected a string \(a key\), found the end of the text\n/);
     const store = runFlow(["runs", "--store", `sqlite:${cwd}`], { cwd });
     expect(store.code).toBe(2);
     expect(store.stderr).toMatch(new RegExp(`^flow: cannot open the store sqlite:${cwd}: `));

@@ -52,6 +52,20 @@ describe("flow check", () => {
     expect(result.stdout).toMatch(/verdict\s+fits\s+fits\s+may exceed\s+no ceiling/);
   });
 
+  it("says a workflow that calls nothing has no vertices, rather than print a table header over no rows", () => {
+    const dir = scratch({ "plain.flow": "workflow w() -> int {\n  return 1\n}\n" });
+    const result = runFlow(["check", "plain.flow"], { cwd: dir });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^cost of workflow w:\n  no vertices: it calls no node, agent, verifier or workflow\n\n +tokens/);
+  });
+
+  it("names the unit of a dollar figure that is not an amount", () => {
+    const dir = scratch({ "endless.flow": "workflow a(n: int) -> int {\n  return b(n)\n}\n\nworkflow b(n: int) -> int {\n  return a(n)\n}\n" });
+    const result = runFlow(["check", "endless.flow"], { cwd: dir });
+    expect(result.stdout).toContain("unbounded tokens, usd unbounded, compute unbounded, wall unbounded");
+    expect(runFlow(["graph", "endless.flow"], { cwd: dir }).stdout).toContain("unbounded tokens, usd unbounded, compute unbounded, wall unbounded");
+  });
+
   it("reports a syntax error with its code, position, source line and hint, and exits 65", () => {
     const dir = scratch({ "broken.flow": broken });
     const result = runFlow(["check", "broken.flow"], { cwd: dir });
@@ -107,11 +121,14 @@ describe("flow check", () => {
 
 describe("usage", () => {
   it("exits 2 without a command, with an unknown command, or with an unknown option", () => {
-    for (const args of [[], ["frobnicate"], ["check", "examples/", "--bogus"], ["fmt"]]) {
+    for (const args of [[], ["frobnicate"], ["check", "examples/", "--bogus"], ["fmt"], ["run", "x.flow", "--park-after", "5"]]) {
       const result = runFlow(args);
       expect(result.code, args.join(" ")).toBe(2);
-      expect(result.stderr, args.join(" ")).toMatch(/^flow: .+\nRun `flow (fmt )?--help` for the (commands|options)\.\n$/);
+      expect(result.stderr, args.join(" ")).toMatch(/^flow: .+\nRun `flow (fmt |check |run )?--help` for the (commands|options)\.\n$/);
     }
+    // An option a command does not take points at that command's help, not at the list of commands.
+    expect(runFlow(["check", "examples/", "--bogus"]).stderr).toBe("flow: unknown option '--bogus'\nRun `flow check --help` for the options.\n");
+    expect(runFlow(["keys", "trust"]).stderr).toBe("flow: missing required argument 'name'\nRun `flow keys trust --help` for the options.\n");
   });
 
   it("prints its version with --version", () => {

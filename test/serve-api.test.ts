@@ -199,6 +199,7 @@ describe("changing runs", () => {
     const badJson = await call(served, "POST", `/api/runs/${run}/approve`, { raw: "{gate:", token: served.token });
     expect(badJson.status).toBe(400);
     expect(badJson.body.error.code).toBe("bad_json");
+    expect(badJson.body.error.message).toBe("the request's body is not JSON: at line 1, column 2: expected a string (a key), found `g`");
     const badBody = await call(served, "POST", `/api/runs/${run}/approve`, { body: { gate: "merge", extra: 1 }, token: served.token });
     expect(badBody.status).toBe(400);
     expect(badBody.body.error.code).toBe("bad_body");
@@ -246,7 +247,7 @@ describe("changing runs", () => {
     expect(wrong.status).toBe(400);
     expect(wrong.body.error).toEqual({
       code: "invalid_signal_value",
-      message: 'the signal "review" takes a value of its type, and this one `verdict` is "maybe", not one of "approve", "revise"',
+      message: 'the value does not fit `Review`, the type of the signal "review": in it, `verdict` is "maybe", not one of "approve", "revise"',
       hint: "nothing was recorded; send a value of the declared type",
     });
     const noData = await call(served, "POST", `/api/runs/${run}/signal`, { body: { name: "review" }, token: served.token });

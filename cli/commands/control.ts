@@ -1,6 +1,7 @@
 import { RunHeld } from "../../interpreter/host/run-driver.ts";
 import type { Draft } from "../../interpreter/ledger/entry.ts";
 import type { RunStatus, Store } from "../../interpreter/store/store.ts";
+import { endedAs, endedStatuses } from "../../interpreter/store/run-ended.ts";
 import { exitCodes, UsageError } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
 import { findRun, openRunStore } from "../run-store.ts";
@@ -15,7 +16,6 @@ export interface ControlOptions {
   readonly json: boolean;
 }
 
-const ended: readonly RunStatus[] = ["completed", "failed", "cancelled"];
 
 /**
  * `flow pause RUN` and `flow cancel RUN`. A run no process drives (parked,
@@ -29,7 +29,8 @@ export async function control(kind: "pause" | "cancel", options: ControlOptions,
   const store = await openRunStore(options.store, { create: false });
   try {
     const record = await findRun(store, options.run);
-    if (ended.includes(record.status)) throw new UsageError(`run ${record.id} has already ${record.status === "cancelled" ? "been cancelled" : record.status}`);
+    const ended = endedAs(record.status);
+    if (ended !== null) throw new UsageError(`run ${record.id} has already ${ended}`);
     if (kind === "pause" && record.status === "paused") {
       io.err(`run ${record.id} is paused already; \`flow resume ${record.id}\` lets it go on\n`);
       return exitCodes.ok;
@@ -61,7 +62,7 @@ export async function control(kind: "pause" | "cancel", options: ControlOptions,
 async function ask(store: Store, run: string, kind: "pause" | "cancel", by: string, held: RunHeld, options: ControlOptions, io: CommandIo): Promise<number> {
   await store.requestControl(run, { kind, by, at: Date.now() });
   io.err(`run ${run} is driven by ${held.holder.owner}: asked it to ${kind} the run\n`);
-  const done: readonly RunStatus[] = kind === "pause" ? ["paused", ...ended] : ["cancelled", ...ended];
+  const done: readonly RunStatus[] = kind === "pause" ? ["paused", ...endedStatuses] : ["cancelled", ...endedStatuses];
   const until = Date.now() + options.waitMs;
   for (;;) {
     const status = (await store.getRun(run))?.status;

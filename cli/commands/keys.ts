@@ -34,7 +34,7 @@ export function keysList(options: { readonly json: boolean }, io: CommandIo): nu
 /** `flow keys trust NAME KEY`: adds an approver to the project's configuration. */
 export function keysTrust(options: { readonly name: string; readonly key: string }, io: CommandIo): number {
   if (publicKeyOf(options.key) === null) {
-    throw new UsageError(`\`${options.key}\` is not an Ed25519 public key`, { hint: "the 43 characters `flow keys init` or `flow keys list` prints" });
+    throw new UsageError(`\`${options.key}\` is not an Ed25519 public key`, { hint: "the 44 characters `flow keys init` or `flow keys list` prints" });
   }
   const config = readProjectConfig();
   if (config.approvers.some((a) => a.key === options.key)) {

@@ -1,5 +1,6 @@
 import type { Entry } from "../../interpreter/ledger/entry.ts";
-import type { Store } from "../../interpreter/store/store.ts";
+import { endedAs } from "../../interpreter/store/run-ended.ts";
+import type { RunStatus, Store } from "../../interpreter/store/store.ts";
 import { describeEntry } from "../describe-entry.ts";
 import type { CommandIo } from "../io.ts";
 import { findRun, openRunStore } from "../run-store.ts";
@@ -10,6 +11,9 @@ export interface LogsOptions {
   readonly follow: boolean;
   readonly json: boolean;
 }
+
+/** Statuses in which a run records nothing until someone decides, signals, resumes it, or a timer comes. */
+const waiting: readonly RunStatus[] = ["parked", "paused", "aborted"];
 
 /** How often `--follow` looks for new entries. */
 const pollMs = 300;
@@ -29,15 +33,19 @@ export async function logs(options: LogsOptions, io: CommandIo): Promise<number>
   try {
     const record = await findRun(store, options.run);
     let next = 0;
+    let said: string | null = null;
     for (;;) {
       next = await printFrom(store, record.id, next, options, io);
       // Followed into a reader that has gone (`| head`): nothing more can be shown.
       if (!options.follow || stopped || io.closed?.() === true) return 0;
       const now = await store.getRun(record.id);
-      if (now === null || now.status === "completed" || now.status === "failed") {
+      if (now === null || endedAs(now.status) !== null) {
         next = await printFrom(store, record.id, next, options, io);
         return 0;
       }
+      // A run that waits for someone records nothing until then: say so once, or following it looks hung.
+      if (waiting.includes(now.status) && said !== now.status) io.err(`run ${record.id} is ${now.status}: following it until it ends (Ctrl-C stops)\n`);
+      said = now.status;
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
   } finally {

@@ -1,10 +1,13 @@
 import type { Budget } from "../../compiler/ir/cost.ts";
+import { abortText } from "../../interpreter/core/budget.ts";
 import { readRun } from "../../interpreter/host/read-run.ts";
 import type { Answer, RunDriver } from "../../interpreter/host/run-driver.ts";
 import type { Draft } from "../../interpreter/ledger/entry.ts";
 import type { Store } from "../../interpreter/store/store.ts";
+import { endedAs } from "../../interpreter/store/run-ended.ts";
+import { freshEnvelopeHint } from "../budget-option.ts";
 import { ceilingsText } from "../describe-entry.ts";
-import { exitCodes } from "../exit-codes.ts";
+import { exitCodes, UsageError } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
 import { findRun, openRunStore } from "../run-store.ts";
 import { takeOver } from "../take-over.ts";
@@ -30,10 +33,11 @@ export async function resume(options: ResumeOptions, io: CommandIo): Promise<num
   const store = await openRunStore(options.store, { create: false });
   try {
     const record = await findRun(store, options.run);
-    if (record.status === "completed" || record.status === "failed" || record.status === "cancelled") {
+    const ended = endedAs(record.status);
+    if (ended !== null) {
       // Its outcome, as `flow run` would have printed it: a resume of a finished run is a way to ask for it.
       const { status } = await import("./status.ts");
-      io.err(`run ${record.id} has already ${record.status}; nothing to resume\n`);
+      io.err(`run ${record.id} has already ${ended}; nothing to resume\n`);
       await status({ run: record.id, store: options.store, json: options.json }, { ...io, out: io.err });
       return record.status === "completed" ? exitCodes.ok : exitCodes.failed;
     }
@@ -43,7 +47,7 @@ export async function resume(options: ResumeOptions, io: CommandIo): Promise<num
       store,
       record.id,
       answer,
-      { ...options, detach: false, said: (driver) => `run ${record.id}: resumed at entry ${driver.core.state.head.seq}${envelope(driver)}`, staleHint: "resume it again" },
+      { ...options, detach: false, said: (driver) => `run ${record.id}: resumed at entry ${driver.resumedAt}${envelope(driver)}`, staleHint: "resume it again" },
       io,
     );
   } finally {
@@ -59,6 +63,10 @@ export async function resume(options: ResumeOptions, io: CommandIo): Promise<num
  */
 export async function resumeAnswer(store: Store, run: string, given: Partial<Record<keyof Budget, number>> | undefined, by: string): Promise<Answer | undefined> {
   const { core } = await readRun(store, run);
+  // Taken over without a new envelope, it would stop again at once, leaving only a takeover in its ledger.
+  if (core.state.status === "aborted" && given === undefined) {
+    throw new UsageError(`run ${run} is stopped by its budget: ${abortText(core.state.budget)}`, { hint: freshEnvelopeHint(run, core.state.budget.ceilings) });
+  }
   const drafts: Draft[] = [];
   if (core.state.status === "paused") drafts.push({ kind: "run.unpaused", at: Date.now(), data: { by } });
   if (given !== undefined) drafts.push({ kind: "budget.set", at: Date.now(), data: { ceilings: { ...core.state.budget.ceilings, ...given }, by } });

@@ -2,7 +2,7 @@ import { readRun } from "../../interpreter/host/read-run.ts";
 import type { Json } from "../../interpreter/ledger/entry.ts";
 import { UsageError } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
-import { readJsonFile } from "../json-file.ts";
+import { parseJsonGiven, readJsonFile } from "../json-file.ts";
 import { signalAnswer } from "../signal-answer.ts";
 import { who } from "../who.ts";
 import { findRun, openRunStore } from "../run-store.ts";
@@ -45,9 +45,5 @@ function readValue(options: SignalOptions): Json {
     throw new UsageError("give the signal's value: `--data JSON` or `--data-file FILE`", { hint: `flow signal RUN NAME --data '{"ok": true}'` });
   }
   if (options.dataFile !== undefined) return readJsonFile(options.dataFile, "a signal's value is JSON: strings are quoted") as Json;
-  try {
-    return JSON.parse(options.data as string) as Json;
-  } catch (error) {
-    throw new UsageError(`the signal's value is not JSON: ${(error as Error).message}`, { hint: "strings are quoted: --data '\"yes\"'" });
-  }
+  return parseJsonGiven(options.data as string, "the signal's value", "strings are quoted: --data '\"yes\"'") as Json;
 }

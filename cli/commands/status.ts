@@ -92,9 +92,15 @@ export async function runStatus(store: Store, record: RunRecord, now: number): P
   }
   const state = core.state;
   const driver = await driverOf(store, record.id, now);
+  // A cancel kills what is in flight and records only `run.cancelled`: the fold leaves those vertices running, and they are not.
+  const cancelled = state.status === "cancelled";
+  const inFlight = (v: { readonly status: string }) => v.status === "running" || v.status === "scheduled";
   const counts: Record<string, number> = {};
-  for (const vertex of state.vertices.values()) counts[vertex.status] = (counts[vertex.status] ?? 0) + 1;
-  const running = [...state.vertices.entries()].filter(([, v]) => v.status === "running" || v.status === "scheduled").map(([key, v]) => (v.attempt === 1 ? key : `${key} (attempt ${v.attempt})`));
+  for (const vertex of state.vertices.values()) {
+    const shown = cancelled && inFlight(vertex) ? "cancelled" : vertex.status;
+    counts[shown] = (counts[shown] ?? 0) + 1;
+  }
+  const running = cancelled ? [] : [...state.vertices.entries()].filter(([, v]) => inFlight(v)).map(([key, v]) => (v.attempt === 1 ? key : `${key} (attempt ${v.attempt})`));
   const summary: RunSummary = {
     run: record.id,
     status: record.status,

@@ -3,7 +3,8 @@ import { driverOptions } from "../driver-options.ts";
 import { DueRuns } from "../due-runs.ts";
 import { exitCodes } from "../exit-codes.ts";
 import type { CommandIo } from "../io.ts";
-import { openRunStore } from "../run-store.ts";
+import { NoStore, openRunStore } from "../run-store.ts";
+import type { Store } from "../../interpreter/store/store.ts";
 
 export interface TickOptions {
   readonly store: string | undefined;
@@ -19,7 +20,14 @@ export interface TickOptions {
  * process holds is left to it.
  */
 export async function tick(options: TickOptions, io: CommandIo): Promise<number> {
-  const store = await openRunStore(options.store, { create: false });
+  let store: Store;
+  try {
+    store = await openRunStore(options.store, { create: false });
+  } catch (error) {
+    // From cron in a project where no run was started yet, nothing is due; a store named that is not there is a mistake.
+    if (!(error instanceof NoStore && error.here)) throw error;
+    return reportTick([], options, io, exitCodes.ok);
+  }
   const report: { run: string; outcome: string }[] = [];
   let code: number = exitCodes.ok;
   try {
@@ -39,6 +47,10 @@ export async function tick(options: TickOptions, io: CommandIo): Promise<number>
   } finally {
     await store.close();
   }
+  return reportTick(report, options, io, code);
+}
+
+function reportTick(report: readonly { run: string; outcome: string }[], options: TickOptions, io: CommandIo, code: number): number {
   if (options.json) io.out(`${JSON.stringify(report, null, 2)}\n`);
   else if (report.length === 0) io.err("no parked run has a timer due\n");
   return code;

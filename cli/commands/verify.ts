@@ -3,7 +3,8 @@ import { dirname, join, relative } from "node:path";
 import { canonicalJson, sha256Hex } from "../../compiler/ir/hash.ts";
 import { verifyIr } from "../../compiler/verify-ir.ts";
 import { SourceFile } from "../../language/source-file.ts";
-import { exitCodes, UsageError } from "../exit-codes.ts";
+import { exitCodes } from "../exit-codes.ts";
+import { readJsonFile } from "../json-file.ts";
 import type { CommandIo } from "../io.ts";
 import { irProblemJson, problemCount, renderIrProblem } from "../ir-problems.ts";
 
@@ -22,21 +23,7 @@ export interface VerifyOptions {
  * problem's place in it, line and column.
  */
 export function verify(options: VerifyOptions, io: CommandIo): number {
-  let text: string;
-  try {
-    text = readFileSync(options.path, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read \`${options.path}\`: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : "it cannot be read"}`);
-  }
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`\`${options.path}\` is not JSON: ${(error as Error).message}`, {
-      hint: "`flow verify` reads the IR `flow compile` writes, such as `flow compile hello.flow -o hello.ir.json`",
-    });
-  }
+  const document = readJsonFile(options.path, "`flow verify` reads the IR `flow compile` writes, such as `flow compile hello.flow -o hello.ir.json`");
   const problems = verifyIr(document);
   const ir = typeof document === "object" && document !== null && "ir" in document ? (document as { ir: unknown }).ir : document;
   const hash = problems.length === 0 ? sha256Hex(canonicalJson(ir)) : undefined;

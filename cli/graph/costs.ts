@@ -1,4 +1,4 @@
-import { formatValue, units, type Unit } from "../../compiler/cost.ts";
+import { formatValue, labelled, units, type Unit } from "../../compiler/cost.ts";
 import type { Amount, Budget, CostVector } from "../../compiler/ir/cost.ts";
 import type { Verdict } from "../../compiler/ir/workflow.ts";
 import type { VertexCost } from "./graph-model.ts";
@@ -16,7 +16,7 @@ export function figures(v: CostVector): string {
     const a = v[unit];
     if (a === 0) continue;
     const text = amountText(a, unit);
-    parts.push(unit === "tokens" ? `${text} tokens` : unit === "usd" ? text : `${unit} ${text}`);
+    parts.push(labelled(text, unit));
   }
   return parts.length === 0 ? "-" : parts.join(", ");
 }

@@ -1,6 +1,7 @@
 import type { Expr } from "../ir/body.ts";
 import type { JsonSchema } from "../ir/json-schema.ts";
 import type { IrIndex, WorkflowIndex } from "./ir-index.ts";
+import { none, pathOf } from "./narrowing.ts";
 import type { SchemaSubset } from "./schema-subset.ts";
 
 /**
@@ -12,11 +13,21 @@ import type { SchemaSubset } from "./schema-subset.ts";
  * and a record of such values their record. Anything else (an op's
  * result, arithmetic, a list, a `for`'s yield) is undefined: only the
  * checker knew it, and the IR records it where it crosses a boundary.
- * Each type given is the narrowest: the recorded type must hold it.
+ * Each type given is the narrowest: the recorded type must hold it; a
+ * name or field in `narrowed` (narrowing.ts: proven not null where it
+ * stands) is not null.
  */
-export function deriveType(expr: Expr, graph: WorkflowIndex, index: IrIndex, subset: SchemaSubset, depth = 0): JsonSchema | undefined {
+export function deriveType(expr: Expr, graph: WorkflowIndex, index: IrIndex, subset: SchemaSubset, narrowed: ReadonlySet<string> = none, depth = 0): JsonSchema | undefined {
   if (depth > 32) return undefined;
-  const again = (e: Expr) => deriveType(e, graph, index, subset, depth + 1);
+  const derived = derive(expr, graph, index, subset, narrowed, depth);
+  if (derived === undefined || narrowed.size === 0) return derived;
+  const path = pathOf(expr);
+  return path !== undefined && narrowed.has(path) ? withoutNull(derived, subset) : derived;
+}
+
+function derive(expr: Expr, graph: WorkflowIndex, index: IrIndex, subset: SchemaSubset, narrowed: ReadonlySet<string>, depth: number): JsonSchema | undefined {
+  // What is proven not null where `expr` stands holds for its parts, not where a `let`'s value was computed.
+  const again = (e: Expr, at = narrowed) => deriveType(e, graph, index, subset, at, depth + 1);
   switch (expr.kind) {
     case "vertex": {
       const vertex = graph.vertices.get(expr.vertex);
@@ -35,7 +46,7 @@ export function deriveType(expr: Expr, graph: WorkflowIndex, index: IrIndex, sub
         case "let": {
           const stmt = graph.letStmts.get(expr.ref.let)?.value;
           if (stmt === undefined) return undefined;
-          return stmt.type ?? again(stmt.value);
+          return stmt.type ?? again(stmt.value, none);
         }
         case "lambda":
           return undefined;
@@ -74,6 +85,14 @@ export function deriveType(expr: Expr, graph: WorkflowIndex, index: IrIndex, sub
     default:
       return undefined;
   }
+}
+
+/** A type proven not null where it is used: `T?` is `T`. */
+function withoutNull(schema: JsonSchema, subset: SchemaSubset): JsonSchema {
+  const union = unfold(schema, subset)?.anyOf;
+  if (union === undefined || !union.some((m) => m.type === "null")) return schema;
+  const rest = union.filter((m) => m.type !== "null");
+  return rest.length === 1 ? rest[0]! : { anyOf: rest };
 }
 
 /** A schema with its `$ref`s followed: what it is, structurally. */

@@ -4,6 +4,7 @@ import type { Span } from "../ir/span.ts";
 import type { Param } from "../ir/unit.ts";
 import { deriveType, unfold } from "./derive-type.ts";
 import type { IrIndex, WorkflowIndex } from "./ir-index.ts";
+import { Narrowing } from "./narrowing.ts";
 import type { Problems } from "./problem.ts";
 import { barrierExprs } from "./barrier-exprs.ts";
 import type { SchemaSubset } from "./schema-subset.ts";
@@ -71,10 +72,11 @@ export function checkSchemas(index: IrIndex, subset: SchemaSubset): void {
  */
 export function checkValueTypes(index: IrIndex, subset: SchemaSubset, problems: Problems): void {
   for (const graph of index.graphs) {
-    vertexArguments(index, graph, subset, problems);
+    const narrowing = new Narrowing(graph.workflow);
+    vertexArguments(index, graph, subset, narrowing, problems);
     edges(index, graph, subset, problems);
-    fanOutLists(index, graph, subset, problems);
-    returns(index, graph, subset, problems);
+    fanOutLists(index, graph, subset, narrowing, problems);
+    returns(index, graph, subset, narrowing, problems);
   }
 }
 
@@ -87,7 +89,7 @@ function paramsOf(index: IrIndex, unit: string): readonly Param[] | undefined {
   return callee === undefined ? undefined : callee.kind === "unit" ? callee.unit.params : callee.workflow.params;
 }
 
-function vertexArguments(index: IrIndex, graph: WorkflowIndex, subset: SchemaSubset, problems: Problems): void {
+function vertexArguments(index: IrIndex, graph: WorkflowIndex, subset: SchemaSubset, narrowing: Narrowing, problems: Problems): void {
   const { workflow, path } = graph;
   workflow.vertices.forEach((v, j) => {
     const params = paramsOf(index, v.unit);
@@ -107,7 +109,7 @@ function vertexArguments(index: IrIndex, graph: WorkflowIndex, subset: SchemaSub
           a.value.span,
           `in \`${workflow.name}\`, the vertex \`${v.id}\` passes \`${showType(a.type)}\` to \`${a.param}\`, and the parameter of \`${v.unit}\` is \`${showType(param.type)}\``,
         );
-      const derived = deriveType(a.value, graph, index, subset);
+      const derived = deriveType(a.value, graph, index, subset, narrowing.vertex(v.id));
       if (derived !== undefined && comparable(subset, derived, a.type) && !fits(derived, a.type, subset))
         problems.add(
           "FL0507",
@@ -138,7 +140,7 @@ function edges(index: IrIndex, graph: WorkflowIndex, subset: SchemaSubset, probl
   });
 }
 
-function fanOutLists(index: IrIndex, graph: WorkflowIndex, subset: SchemaSubset, problems: Problems): void {
+function fanOutLists(index: IrIndex, graph: WorkflowIndex, subset: SchemaSubset, narrowing: Narrowing, problems: Problems): void {
   const { workflow, path } = graph;
   workflow.fanOuts.forEach((f, j) => {
     if (!comparable(subset, f.list)) return;
@@ -148,7 +150,7 @@ function fanOutLists(index: IrIndex, graph: WorkflowIndex, subset: SchemaSubset,
       return;
     }
     const loop = graph.fors.get(f.id)?.value;
-    const derived = loop === undefined ? undefined : deriveType(loop.over, graph, index, subset);
+    const derived = loop === undefined ? undefined : deriveType(loop.over, graph, index, subset, narrowing.fanOut(f.id));
     if (derived !== undefined && comparable(subset, derived) && !fits(derived, f.list, subset))
       problems.add(
         "FL0507",
@@ -159,13 +161,13 @@ function fanOutLists(index: IrIndex, graph: WorkflowIndex, subset: SchemaSubset,
   });
 }
 
-function returns(index: IrIndex, graph: WorkflowIndex, subset: SchemaSubset, problems: Problems): void {
+function returns(index: IrIndex, graph: WorkflowIndex, subset: SchemaSubset, narrowing: Narrowing, problems: Problems): void {
   const { workflow, path } = graph;
   if (!comparable(subset, workflow.result)) return;
   walkStmts(workflow.body, `${path}/body`, topScope, {
     stmt: (stmt, at) => {
       if (stmt.kind !== "return") return;
-      const derived = deriveType(stmt.value, graph, index, subset);
+      const derived = deriveType(stmt.value, graph, index, subset, narrowing.return(stmt));
       if (derived !== undefined && comparable(subset, derived) && !fits(derived, workflow.result, subset))
         problems.add("FL0507", `${at}/value`, stmt.value.span, `\`${workflow.name}\` returns \`${showType(derived)}\`, and its result is \`${showType(workflow.result)}\``);
     },

@@ -1,3 +1,4 @@
+import { formatDuration } from "../../compiler/cost.ts";
 import { StdFailure } from "../../stdlib/runtime/implementation.ts";
 import { implementations } from "../../stdlib/runtime/index.ts";
 import type { ModelCall } from "../core/agent-run.ts";
@@ -61,7 +62,7 @@ export async function runAttempt(
     submit([{ kind: "vertex.aborted", at: clock(), vertex: instance, attempt, data: { failure: { kind, message } } }]);
   };
   const timeout = unit.timeout === null ? null : timeoutOf(unit.timeout, plan, args);
-  const timer = timeout === null ? null : setTimeout(() => abort("Timeout", `\`${unit.name}\` did not finish within its timeout of ${timeout} ms`), timeout);
+  const timer = timeout === null ? null : setTimeout(() => abort("Timeout", `\`${unit.name}\` did not finish within its timeout of ${formatDuration(timeout)}`), timeout);
   // Set once the sandbox is acquired (lazily, below); a holder, since closures assign it.
   const held: { session: SandboxSession | null } = { session: null };
   try {

@@ -2,12 +2,14 @@ import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { RunCore, type Sealed } from "../core/advance.ts";
+import { pendingTimers } from "../core/pending-timers.ts";
 import { snapshotText } from "../core/snapshot.ts";
 import { emptyHead, seal } from "../ledger/chain.ts";
 import type { DeliveryRecord, Draft, Entry, EntryOf, RunOptions } from "../ledger/entry.ts";
 import type { Sandboxes } from "../sandbox/sandboxes.ts";
 import type { ParkNoticeInput } from "./park-notice.ts";
 import type { Lease, RunStatus, Store } from "../store/store.ts";
+import { endedAs } from "../store/run-ended.ts";
 import { runAttempt } from "./attempt.ts";
 import { type CallRoute, ModelCaller } from "./model-caller.ts";
 import { readRun } from "./read-run.ts";
@@ -139,10 +141,11 @@ export class RunDriver {
     options.sandboxes.forRun(core.state.options.sandbox).check(core.plan.units.values());
     const lease = await takeLease(options, run);
     const driver = new RunDriver(options, core, lease);
-    if (core.state.status === "completed" || core.state.status === "failed" || core.state.status === "cancelled") {
+    const ended = endedAs(core.state.status);
+    if (ended !== null) {
       if (answer === undefined) return driver;
       await driver.release();
-      throw new Error(`run ${run} has already ${core.state.status}`);
+      throw new Error(`run ${run} has already ${ended}`);
     }
     if (answer !== undefined && answer.head !== core.state.head.hash) {
       await driver.release();
@@ -151,6 +154,7 @@ export class RunDriver {
     driver.armPending();
     const at = options.clock();
     const resumed: Draft = { kind: "run.resumed", at, data: { by: lease.owner } };
+    driver.resumedAt = core.state.head.seq + 1;
     // The answer arrives as the process takes the run over: one time for both.
     await driver.commit(core.advance([resumed, ...(answer?.drafts ?? []).map((draft) => ({ ...draft, at }) as Draft)]));
     return driver;
@@ -252,6 +256,8 @@ export class RunDriver {
   private stoppedByUser = false;
   private controls: NodeJS.Timeout | null = null;
   private accounts: NodeJS.Timeout | null = null;
+  /** The seq of the entry recording that this process took the run over (`run.resumed`), when it did: what it decides next comes after it. */
+  resumedAt: number | null = null;
   /** Where the last account of the run went (a receipt's file), if one was issued. */
   lastAccount: string | null = null;
   private cancelledBy: string | null = null;
@@ -389,22 +395,24 @@ export class RunDriver {
     });
   }
 
-  /** When the next timer that has not fired is due. */
+  /** When the next timer the run still waits for is due. */
   private nextTimer(): number {
     let next = Number.POSITIVE_INFINITY;
-    for (const { until, fired } of this.core.state.timers.values()) if (!fired && until < next) next = until;
+    for (const [, until] of pendingTimers(this.core.state)) if (until < next) next = until;
     return next;
   }
 
-  /** Arms every timer the state has that has not fired (after a resume). */
+  /** Arms every timer the run still waits for (after a resume). */
   private armPending(): void {
-    for (const [timer, { until, fired }] of this.core.state.timers) if (!fired) this.arm(timer, until);
+    for (const [timer, until] of pendingTimers(this.core.state)) this.arm(timer, until);
   }
 
   private arm(timer: string, until: number): void {
     if (this.timers.has(timer)) return;
     const fire = () => {
       this.timers.delete(timer);
+      // A gate decided or a signal received while it was armed: its timeout no longer matters, and nothing is recorded.
+      if (![...pendingTimers(this.core.state)].some(([pending]) => pending === timer)) return;
       this.submit([{ kind: "timer.fired", at: this.options.clock(), data: { timer } }]);
     };
     // setTimeout holds at most ~24.8 days; a longer wait is re-armed when it wakes early.

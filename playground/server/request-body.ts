@@ -1,5 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { z } from "zod";
+import { jsonSyntaxError, showJsonSyntaxError } from "../../stdlib/runtime/json-syntax-error.ts";
 import { ApiError } from "./api-error.ts";
 
 /** Larger bodies are refused: no request of this API needs more (a signal's value is the largest). */
@@ -19,8 +20,10 @@ export async function readBody<T>(request: IncomingMessage, schema: z.ZodType<T>
   if (text.trim() !== "") {
     try {
       value = JSON.parse(text);
-    } catch (error) {
-      throw new ApiError(400, "bad_json", `the request's body is not JSON: ${(error as Error).message}`, "send a JSON object, with `Content-Type: application/json`");
+    } catch {
+      // Where it stops being JSON in std/json parse's words, as the command line says it, not V8's, which quote the text.
+      const error = jsonSyntaxError(text);
+      throw new ApiError(400, "bad_json", `the request's body is not JSON${error === undefined ? "" : `: ${showJsonSyntaxError(error)}`}`, "send a JSON object, with `Content-Type: application/json`");
     }
   }
   const parsed = schema.safeParse(value);

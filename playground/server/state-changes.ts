@@ -8,7 +8,8 @@ import { signalAnswer } from "../../cli/signal-answer.ts";
 import { signDecision } from "../../interpreter/gates/decision.ts";
 import { type Answer, type DriverOptions, RunDriver, RunHeld } from "../../interpreter/host/run-driver.ts";
 import { Json, type Draft } from "../../interpreter/ledger/entry.ts";
-import type { RunRecord, RunStatus, Store } from "../../interpreter/store/store.ts";
+import type { RunRecord, Store } from "../../interpreter/store/store.ts";
+import { endedAs } from "../../interpreter/store/run-ended.ts";
 import { ApiError } from "./api-error.ts";
 import type { RunDrives } from "./run-drives.ts";
 import { readRunOr409 } from "./run-lookup.ts";
@@ -42,7 +43,6 @@ export interface ChangeContext {
   readonly clock: () => number;
 }
 
-const ended: readonly RunStatus[] = ["completed", "failed", "cancelled"];
 
 /**
  * The state changes `flow serve` makes for the holder of a token, through
@@ -76,7 +76,8 @@ export class StateChanges {
    * is paused or cancelled as the server takes it over.
    */
   async control(record: RunRecord, kind: "pause" | "cancel", holder: string): Promise<ChangeOutcome> {
-    if (ended.includes(record.status)) throw new ApiError(409, "run_ended", `run ${record.id} has already ${record.status === "cancelled" ? "been cancelled" : record.status}`);
+    const ended = endedAs(record.status);
+    if (ended !== null) throw new ApiError(409, "run_ended", `run ${record.id} has already ${ended}`);
     if (kind === "pause" && record.status === "paused") return { run: record.id, outcome: "unchanged", said: `run ${record.id} is paused already` };
     const at = this.context.clock();
     const ask = async (): Promise<ChangeOutcome> => {
@@ -96,7 +97,8 @@ export class StateChanges {
   }
 
   async resume(record: RunRecord, body: z.infer<typeof ResumeBody>, holder: string): Promise<ChangeOutcome> {
-    if (ended.includes(record.status)) throw new ApiError(409, "run_ended", `run ${record.id} has already ${record.status}; nothing to resume`);
+    const ended = endedAs(record.status);
+    if (ended !== null) throw new ApiError(409, "run_ended", `run ${record.id} has already ${ended}; nothing to resume`);
     let budget: ReturnType<typeof parseBudget> | undefined;
     try {
       budget = body.budget === undefined ? undefined : parseBudget(body.budget);
