@@ -1,3 +1,4 @@
+import { instanceId, type RunPlan } from "../interpreter/core/plan.ts";
 import type { RunState } from "../interpreter/core/state.ts";
 import { keyFingerprint, type SignedDecision, signatureHolds } from "../interpreter/gates/decision.ts";
 import type { Answer } from "../interpreter/host/run-driver.ts";
@@ -17,13 +18,14 @@ export class UntrustedSigner extends UsageError {
  * What recording a signed decision at a gate takes: the checks `flow
  * approve` and `flow serve` both make before anything is written (the
  * signature holds, the project trusts the key, the run waits at that
- * gate), then the `gate.decided` entry, made against the head the
+ * gate, and the key's approver is in the gate's `by` group when it names
+ * one), then the `gate.decided` entry, made against the head the
  * decision was signed on. `attributedTo` names who decided when it is not
  * the key's own approver: `flow serve` signs with its key for the holder
  * of a token.
  */
 export function gateAnswer(
-  state: RunState,
+  { state, plan }: { readonly state: RunState; readonly plan: RunPlan },
   decision: SignedDecision,
   approvers: ProjectConfig["approvers"],
   at: number,
@@ -39,6 +41,12 @@ export function gateAnswer(
     });
   }
   if (!state.parked.has(decision.instance)) throw notParked(state, decision.instance);
+  const gate = plan.barriers.get(instanceId(decision.instance));
+  if (gate?.kind === "approve" && gate.by !== null && !(trusted.groups ?? []).includes(gate.by)) {
+    throw new UntrustedSigner(`the gate "${gate.gate}" is decided by "${gate.by}", and ${trusted.name} is not in that group`, {
+      hint: `${configFile} says who is: "groups": ["${gate.by}"] in an approver's entry`,
+    });
+  }
   const by = attributedTo === undefined ? trusted.name : attributedTo(trusted.name);
   return {
     by,

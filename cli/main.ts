@@ -286,9 +286,10 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     .description("add an approver's public key to this project's flow.config.json")
     .argument("<name>", "who it is")
     .argument("<key>", "their public key, as `flow keys init` printed it")
-    .action(async (name: string, key: string) => {
+    .option("--group <group>", "a group they are in, for gates written `approve \"…\" by \"group\"` (again for more)", (group: string, groups: string[]) => [...groups, group], [] as string[])
+    .action(async (name: string, key: string, options: { group: string[] }) => {
       const { keysTrust } = await import("./commands/keys.ts");
-      code = keysTrust({ name, key }, io);
+      code = keysTrust({ name, key, groups: options.group }, io);
     });
 
   program

@@ -21,6 +21,8 @@ export const ProjectConfig = z.strictObject({
         name: z.string().min(1),
         /** An Ed25519 public key: its 32 bytes in base64 (`flow keys list` prints it). */
         key: z.string().regex(publicKeyPattern, "an Ed25519 public key, 44 characters of base64"),
+        /** The groups the approver is in: a gate written `approve "…" by "platform"` takes only decisions of "platform"'s. */
+        groups: z.array(z.string().min(1)).optional(),
       }),
     )
     .default([]),

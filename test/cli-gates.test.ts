@@ -117,6 +117,30 @@ describe("approve across processes", () => {
     expect(p.flow("replay", run).code).toBe(0);
   });
 
+  it("a gate written `by \"leads\"` takes only decisions of an approver in that group", () => {
+    const p = project(gated('by "leads"'));
+    const run = runIdOf(p.flow("run", "main.flow", "--arg", "n=1").stderr);
+    expect(p.flow("keys", "init", "--name", "alice", "--trust").code).toBe(0);
+    const before = entries(p, run).length;
+
+    const outside = p.flow("approve", run, "merge");
+    expect(outside.code).toBe(2);
+    expect(outside.stderr).toBe('flow: the gate "merge" is decided by "leads", and alice is not in that group\nflow.config.json says who is: "groups": ["leads"] in an approver\'s entry\n');
+    expect(entries(p, run)).toHaveLength(before);
+
+    const key = (JSON.parse(readFileSync(join(p.cwd, "flow.config.json"), "utf8")) as { approvers: { key: string }[] }).approvers[0]!.key;
+    const joined = p.flow("keys", "trust", "alice", key, "--group", "leads");
+    expect(joined.stderr).toContain('alice (');
+    expect(joined.stderr).toContain('may now decide at this project\'s gates, in "leads"');
+    expect(JSON.parse(readFileSync(join(p.cwd, "flow.config.json"), "utf8"))).toMatchObject({ approvers: [{ name: "alice", key, groups: ["leads"] }] });
+    expect(p.flow("keys", "trust", "alice", key, "--group", "leads").stderr).toContain('already trusts');
+
+    const approved = p.flow("approve", run, "merge");
+    expect(approved.code, approved.stderr).toBe(0);
+    expect(approved.stdout).toContain("plan-1");
+    expect(p.flow("replay", run).code).toBe(0);
+  });
+
   it("a decision signed against an older head is refused once the run has moved on", () => {
     const p = project(gated(""));
     const run = runIdOf(p.flow("run", "main.flow", "--arg", "n=2").stderr);

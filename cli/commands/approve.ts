@@ -65,7 +65,7 @@ export async function approve(options: ApproveOptions, io: CommandIo): Promise<n
       }
     }
 
-    const { answer, by } = gateAnswer(state, decision, readProjectConfig().approvers, Date.now());
+    const { answer, by } = gateAnswer(core, decision, readProjectConfig().approvers, Date.now());
     return await takeOver(
       store,
       record.id,

@@ -9,7 +9,7 @@ export function keysInit(options: { readonly name: string | undefined; readonly 
   const key = createKey(options.name ?? defaultKeyName());
   io.out(`${key.name} ${key.key}\n`);
   io.err(`made key ${key.name} (${key.file}); its public half is above\n`);
-  if (options.trust) return keysTrust({ name: key.name, key: key.key }, io);
+  if (options.trust) return keysTrust({ name: key.name, key: key.key, groups: [] }, io);
   io.err(`a project accepts your decisions once its ${configFile} lists it: \`flow keys trust ${key.name} ${key.key}\` there\n`);
   return exitCodes.ok;
 }
@@ -31,17 +31,26 @@ export function keysList(options: { readonly json: boolean }, io: CommandIo): nu
   return exitCodes.ok;
 }
 
-/** `flow keys trust NAME KEY`: adds an approver to the project's configuration. */
-export function keysTrust(options: { readonly name: string; readonly key: string }, io: CommandIo): number {
+/** `flow keys trust NAME KEY [--group G …]`: adds an approver to the project's configuration, or groups to one it has. */
+export function keysTrust(options: { readonly name: string; readonly key: string; readonly groups: readonly string[] }, io: CommandIo): number {
   if (publicKeyOf(options.key) === null) {
     throw new UsageError(`\`${options.key}\` is not an Ed25519 public key`, { hint: "the 44 characters `flow keys init` or `flow keys list` prints" });
   }
   const config = readProjectConfig();
-  if (config.approvers.some((a) => a.key === options.key)) {
-    io.err(`${configFile} already trusts ${keyFingerprint(options.key)}…\n`);
+  const known = config.approvers.find((a) => a.key === options.key);
+  const added = options.groups.filter((g) => !(known?.groups ?? []).includes(g));
+  if (known !== undefined && added.length === 0) {
+    io.err(`${configFile} already trusts ${keyFingerprint(options.key)}… (as ${known.name}${groupsText(known.groups)})\n`);
     return exitCodes.ok;
   }
-  const file = writeProjectConfig({ ...config, approvers: [...config.approvers, { name: options.name, key: options.key }] });
-  io.err(`${file}: ${options.name} (${keyFingerprint(options.key)}…) may now decide at this project's gates\n`);
+  const groups = [...(known?.groups ?? []), ...new Set(added)];
+  const approver = { name: known?.name ?? options.name, key: options.key, ...(groups.length === 0 ? {} : { groups }) };
+  const approvers = known === undefined ? [...config.approvers, approver] : config.approvers.map((a) => (a === known ? approver : a));
+  const file = writeProjectConfig({ ...config, approvers });
+  io.err(`${file}: ${approver.name} (${keyFingerprint(options.key)}…) may now decide at this project's gates${groupsText(approver.groups)}\n`);
   return exitCodes.ok;
+}
+
+function groupsText(groups: readonly string[] | undefined): string {
+  return groups === undefined || groups.length === 0 ? "" : `, in ${groups.map((g) => `"${g}"`).join(", ")}`;
 }

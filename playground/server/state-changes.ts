@@ -60,7 +60,7 @@ export class StateChanges {
     const state = core.state;
     const instance = parkedInstance(state, "approval", body.gate);
     const signed = signDecision({ run: record.id, instance, decision, comment: body.comment ?? null, head: state.head.hash }, this.context.signer);
-    const { answer, by } = gateAnswer(state, signed, this.context.approvers(), this.context.clock(), () => holder);
+    const { answer, by } = gateAnswer(core, signed, this.context.approvers(), this.context.clock(), () => holder);
     return this.record(record.id, answer, `${decision === "approve" ? "approved" : "rejected"} at ${instance} by ${by} (signed with ${this.context.signer.name}'s key)`);
   }
 
