@@ -6,6 +6,7 @@ import { pendingTimers } from "../core/pending-timers.ts";
 import { snapshotText } from "../core/snapshot.ts";
 import { emptyHead, seal } from "../ledger/chain.ts";
 import type { DeliveryRecord, Draft, Entry, EntryOf, RunOptions } from "../ledger/entry.ts";
+import { processEnded } from "../sandbox/process-state.ts";
 import type { Sandboxes } from "../sandbox/sandboxes.ts";
 import type { ParkNoticeInput } from "./park-notice.ts";
 import type { Lease, RunStatus, Store } from "../store/store.ts";
@@ -467,16 +468,11 @@ export async function driverOf(store: Store, run: string, now: number): Promise<
   return { kind: lease.owner.startsWith(`${hostname()}:`) ? "live" : "elsewhere", lease };
 }
 
-/** A holder on this machine whose process no longer exists has crashed: its lease may be taken over at once. */
+/** A holder on this machine whose process has ended (killed, even if not reaped yet) has crashed: its lease may be taken over at once. */
 function holderIsGone(holder: Lease): boolean {
   const [host, pid] = holder.owner.split(":");
   if (host !== hostname() || pid === undefined) return false;
-  try {
-    process.kill(Number(pid), 0);
-    return false;
-  } catch {
-    return true;
-  }
+  return processEnded(Number(pid));
 }
 
 /** `20261122-120455-3fa9c1`: sortable by start time, unique by its random tail. */

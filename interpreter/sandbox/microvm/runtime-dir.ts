@@ -2,6 +2,7 @@ import { lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isOwnDir } from "../own-dir.ts";
+import { processEnded, processStat } from "../process-state.ts";
 
 /**
  * The directory this process keeps its VMs' sockets, console logs and
@@ -31,7 +32,7 @@ export class RuntimeDir {
   static async create(): Promise<RuntimeDir> {
     await reapOrphans();
     const path = await mkdtemp(join(tmpdir(), `flow-microvm-${process.pid}-`));
-    await writeFile(join(path, "owner"), `${process.pid} ${await startTime(process.pid)}\n`);
+    await writeFile(join(path, "owner"), `${process.pid} ${startTime(process.pid)}\n`);
     return new RuntimeDir(path);
   }
 
@@ -43,7 +44,7 @@ export class RuntimeDir {
   }
 
   async recordPid(vmDir: string, pid: number): Promise<void> {
-    await writeFile(join(vmDir, "qemu.pid"), `${pid} ${await startTime(pid)}\n`);
+    await writeFile(join(vmDir, "qemu.pid"), `${pid} ${startTime(pid)}\n`);
   }
 
   async removeVmDir(vmDir: string): Promise<void> {
@@ -81,18 +82,16 @@ export async function reapOrphans(): Promise<number> {
   return killed;
 }
 
-/** Whether the process a `PID STARTTIME` file names still runs: the start time tells a reused pid apart. */
+/** Whether the process a `PID STARTTIME` file names still runs: the start time tells a reused pid apart, and a killed one not yet reaped has ended. */
 async function stillRunning(file: string): Promise<boolean> {
   const text = await readFile(file, "utf8").catch(() => null);
   if (text === null) return false;
   const [pid, recorded] = text.trim().split(" ");
   if (pid === undefined || recorded === undefined) return false;
-  return (await startTime(Number(pid))) === recorded;
+  return !processEnded(Number(pid)) && startTime(Number(pid)) === recorded;
 }
 
 /** The process's start time since boot, in clock ticks (the 22nd field of /proc/PID/stat); "" when it does not exist. */
-async function startTime(pid: number): Promise<string> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
-  if (stat === "") return "";
-  return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? "";
+function startTime(pid: number): string {
+  return processStat(pid)?.startTime ?? "";
 }
