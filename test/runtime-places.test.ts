@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -60,6 +60,35 @@ describe("where a failure at run time is", () => {
     const replay = runFlow(["replay", ledger], { cwd: mkdtempSync(join(tmpdir(), "flow-places-")) });
     expect(replay.code, replay.stdout + replay.stderr).toBe(0);
     expect(replay.stdout).toMatch(/^identical: 11 entries of .* head 4199ab518c9702c93f8866b0e713c11147dddc73119e43614973d87db01a48c2$/m);
+  });
+});
+
+describe("where a std function's failure is", () => {
+  it("is added to its message in a new run, once, at the call", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "flow-places-"));
+    copyFileSync(join(fixtures, "v1-std-failure.flow"), join(cwd, "v1-std-failure.flow"));
+    const run = runFlow(["run", "v1-std-failure.flow", "--sandbox", "process", "--arg", 'texts=["[1]","not json"]'], { cwd });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain("item 1 dropped (InvalidOutput: the text is not JSON: at line 1, column 1: expected a value, found `n` (at v1-std-failure.flow:6:10))");
+    const id = /^run (\S+) completed/m.exec(run.stderr)?.[1];
+    expect(runFlow(["replay", id!], { cwd }).stdout).toMatch(/^identical: 10 entries/);
+
+    // In a lambda a std function calls, the place is the innermost call's, not also `map`'s.
+    writeFileSync(
+      join(cwd, "lambda.flow"),
+      'import { parse } from "std/json"\nimport { map } from "std/list"\n\nnode read(texts: List<string, max 10>) -> List<json, max 10> {\n  return map(texts, (t) => parse(t))\n}\n\nworkflow main(texts: List<string, max 10>) -> List<json, max 10> {\n  return read(texts)\n}\n',
+    );
+    const inLambda = runFlow(["run", "lambda.flow", "--sandbox", "process", "--arg", 'texts=["[1]","nope"]'], { cwd });
+    expect(inLambda.code).toBe(1);
+    expect(inLambda.stderr).toContain("read: InvalidOutput: the text is not JSON: at line 1, column 1: expected a value, found `n` (at lambda.flow:5:28)\n");
+  });
+
+  it("is not in a ledger recorded before, which still replays byte for byte", () => {
+    const ledger = join(fixtures, "v1-std-failure.jsonl");
+    expect(readFileSync(ledger, "utf8")).toContain("the text is not JSON: at line 1, column 1: expected a value, found `n`\"");
+    const replay = runFlow(["replay", ledger], { cwd: mkdtempSync(join(tmpdir(), "flow-places-")) });
+    expect(replay.code, replay.stdout + replay.stderr).toBe(0);
+    expect(replay.stdout).toMatch(/^identical: 10 entries of .* head 70389860e4e66c6b1708cb78e606689cde997d54ed94a30400eda47abb6bc717$/m);
   });
 });
 

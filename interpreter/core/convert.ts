@@ -19,7 +19,7 @@ export type Program = Pick<Ir, "types" | "sources">;
 export function convert(value: Json, from: JsonSchema, to: JsonSchema, span: Span, ir: Program): Json {
   const types = ir.types;
   const fail = (why: string): never => {
-    throw new StdFailure("InvalidOutput", `cannot convert ${describeValue(value)} ${why} (at ${placeOf(span, ir.sources)})`);
+    throw new StdFailure("InvalidOutput", `cannot convert ${describeValue(value)} ${why} (at ${placeOf(span, ir.sources)})`, true);
   };
   const source = resolve(from, types);
   if (isJson(optionalInner(source))) return validated(value, to, span, ir);
@@ -66,7 +66,7 @@ export function convert(value: Json, from: JsonSchema, to: JsonSchema, span: Spa
 function validated(value: Json, to: JsonSchema, span: Span, ir: Program): Json {
   const problem = validateValue(value, to, ir.types);
   if (problem !== null) {
-    throw new StdFailure("InvalidOutput", `the value does not fit the type it is converted to: ${problem} (at ${placeOf(span, ir.sources)})`);
+    throw new StdFailure("InvalidOutput", `the value does not fit the type it is converted to: ${problem} (at ${placeOf(span, ir.sources)})`, true);
   }
   return value;
 }

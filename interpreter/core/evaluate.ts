@@ -4,7 +4,7 @@ import type { Json } from "../ledger/entry.ts";
 import { type Args, type Callable, StdFailure, type Value } from "../../stdlib/runtime/implementation.ts";
 import { implementations } from "../../stdlib/runtime/index.ts";
 import { convert, type Program } from "./convert.ts";
-import { placeOf } from "./source-place.ts";
+import { linePlaceOf, placeOf } from "./source-place.ts";
 import { jsonEquals, textOf } from "./values.ts";
 
 /**
@@ -214,7 +214,7 @@ function* binary(expr: Extract<Expr, { kind: "binary" }>, frame: Frame): Evaluat
       return (left as number) * (right as number);
     case "/":
     case "div": {
-      if (right === 0) throw new StdFailure("Failed", `division by zero (at ${placeOf(expr.span, frame.scope.ir.sources)})`);
+      if (right === 0) throw new StdFailure("Failed", `division by zero (at ${placeOf(expr.span, frame.scope.ir.sources)})`, true);
       const quotient = (left as number) / (right as number);
       return expr.op === "div" ? Math.trunc(quotient) : quotient;
     }
@@ -229,12 +229,27 @@ function* call(expr: Extract<Expr, { kind: "call" }>, frame: Frame): Evaluation<
     for (const arg of expr.args) {
       args[arg.param] = arg.value.kind === "lambda" ? lambda(arg.value, frame) : yield* evaluate(arg.value, frame);
     }
-    return implementation.call(args as Args);
+    try {
+      return implementation.call(args as Args);
+    } catch (error) {
+      throw located(error, expr.span, frame);
+    }
   }
   const args: Record<string, Json> = {};
   for (const arg of expr.args) args[arg.param] = yield* evaluate(arg.value, frame);
   // The driver runs the step (or reads its journal) and resumes with its value, or throws its failure in.
   return yield { kind: "step", op: expr.op, args, span: expr.span };
+}
+
+/**
+ * A std function's failure, with where its call is (`parse: … (at main.flow:7:12)`), as division and `as` say
+ * theirs. Only where the IR has line tables (version 2): a ledger recorded before holds these messages without a
+ * place, and replays byte for byte. A failure inside a lambda is placed once, at the innermost call.
+ */
+function located(error: unknown, span: Span, frame: Frame): unknown {
+  if (!(error instanceof StdFailure) || error.located) return error;
+  const place = linePlaceOf(span, frame.scope.ir.sources);
+  return place === null ? error : new StdFailure(error.kind, `${error.message} (at ${place})`, true);
 }
 
 /** A flow lambda as a std function calls it: pure, evaluated to completion on the spot. */

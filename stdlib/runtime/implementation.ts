@@ -27,6 +27,8 @@ export class StdFailure extends Error {
   constructor(
     readonly kind: string,
     message: string,
+    /** The message already says where in the program it failed (`(at main.flow:4:10)`): the evaluator adds no place. */
+    readonly located = false,
   ) {
     super(message);
     this.name = "StdFailure";
