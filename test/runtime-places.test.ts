@@ -11,6 +11,22 @@ import { repoRoot, runFlow } from "./support/run-cli.ts";
 
 const fixtures = join(repoRoot, "test/fixtures/ledgers");
 
+/** A fixture program run anew in an empty project: what `flow run` printed, and its replay's first line. */
+function runFixture(file: string, args: string): { readonly code: number; readonly stderr: string; readonly replay: string } {
+  const cwd = mkdtempSync(join(tmpdir(), "flow-places-"));
+  copyFileSync(join(fixtures, file), join(cwd, file));
+  const run = runFlow(["run", file, "--sandbox", "process", "--arg", args], { cwd });
+  const id = /^run (\S+) completed/m.exec(run.stderr)?.[1];
+  return { code: run.code, stderr: run.stderr, replay: id === undefined ? "" : runFlow(["replay", id], { cwd }).stdout };
+}
+
+/** `flow replay` of a fixture ledger, in a directory with no store: its verdict. */
+function replayFixture(ledger: string): string {
+  const replay = runFlow(["replay", join(fixtures, ledger)], { cwd: mkdtempSync(join(tmpdir(), "flow-places-")) });
+  expect(replay.code, replay.stdout + replay.stderr).toBe(0);
+  return replay.stdout;
+}
+
 /** Line and column of OFFSET counted the slow way, character by character. */
 function counted(text: string, offset: number): { line: number; column: number } {
   let line = 1;
@@ -44,36 +60,28 @@ describe("where a failure at run time is", () => {
   });
 
   it("names the line and column in a new run's failures", () => {
-    const cwd = mkdtempSync(join(tmpdir(), "flow-places-"));
-    copyFileSync(join(fixtures, "v1-failures.flow"), join(cwd, "v1-failures.flow"));
-    const run = runFlow(["run", "v1-failures.flow", "--sandbox", "process", "--arg", 'texts=["4","x"]'], { cwd });
+    const run = runFixture("v1-failures.flow", 'texts=["4","x"]');
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain("item 0 dropped (Failed: division by zero (at v1-failures.flow:5:10))");
     expect(run.stderr).toContain('item 1 dropped (InvalidOutput: cannot convert the string "x" to a whole number (at v1-failures.flow:4:11))');
-    const id = /^run (\S+) completed/m.exec(run.stderr)?.[1];
-    expect(runFlow(["replay", id!], { cwd }).stdout).toMatch(/^identical: 11 entries/);
+    expect(run.replay).toMatch(/^identical: 11 entries/);
   });
 
   it("still replays byte for byte a ledger recorded before, whose failures name offsets", () => {
-    const ledger = join(fixtures, "v1-failures.jsonl");
-    expect(readFileSync(ledger, "utf8")).toContain("division by zero (at v1-failures.flow:223)");
-    const replay = runFlow(["replay", ledger], { cwd: mkdtempSync(join(tmpdir(), "flow-places-")) });
-    expect(replay.code, replay.stdout + replay.stderr).toBe(0);
-    expect(replay.stdout).toMatch(/^identical: 11 entries of .* head 4199ab518c9702c93f8866b0e713c11147dddc73119e43614973d87db01a48c2$/m);
+    expect(readFileSync(join(fixtures, "v1-failures.jsonl"), "utf8")).toContain("division by zero (at v1-failures.flow:223)");
+    expect(replayFixture("v1-failures.jsonl")).toMatch(/^identical: 11 entries of .* head 4199ab518c9702c93f8866b0e713c11147dddc73119e43614973d87db01a48c2$/m);
   });
 });
 
 describe("where a std function's failure is", () => {
   it("is added to its message in a new run, once, at the call", () => {
-    const cwd = mkdtempSync(join(tmpdir(), "flow-places-"));
-    copyFileSync(join(fixtures, "v1-std-failure.flow"), join(cwd, "v1-std-failure.flow"));
-    const run = runFlow(["run", "v1-std-failure.flow", "--sandbox", "process", "--arg", 'texts=["[1]","not json"]'], { cwd });
+    const run = runFixture("v1-std-failure.flow", 'texts=["[1]","not json"]');
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain("item 1 dropped (InvalidOutput: the text is not JSON: at line 1, column 1: expected a value, found `n` (at v1-std-failure.flow:6:10))");
-    const id = /^run (\S+) completed/m.exec(run.stderr)?.[1];
-    expect(runFlow(["replay", id!], { cwd }).stdout).toMatch(/^identical: 10 entries/);
+    expect(run.replay).toMatch(/^identical: 10 entries/);
 
     // In a lambda a std function calls, the place is the innermost call's, not also `map`'s.
+    const cwd = mkdtempSync(join(tmpdir(), "flow-places-"));
     writeFileSync(
       join(cwd, "lambda.flow"),
       'import { parse } from "std/json"\nimport { map } from "std/list"\n\nnode read(texts: List<string, max 10>) -> List<json, max 10> {\n  return map(texts, (t) => parse(t))\n}\n\nworkflow main(texts: List<string, max 10>) -> List<json, max 10> {\n  return read(texts)\n}\n',
@@ -84,11 +92,8 @@ describe("where a std function's failure is", () => {
   });
 
   it("is not in a ledger recorded before, which still replays byte for byte", () => {
-    const ledger = join(fixtures, "v1-std-failure.jsonl");
-    expect(readFileSync(ledger, "utf8")).toContain("the text is not JSON: at line 1, column 1: expected a value, found `n`\"");
-    const replay = runFlow(["replay", ledger], { cwd: mkdtempSync(join(tmpdir(), "flow-places-")) });
-    expect(replay.code, replay.stdout + replay.stderr).toBe(0);
-    expect(replay.stdout).toMatch(/^identical: 10 entries of .* head 70389860e4e66c6b1708cb78e606689cde997d54ed94a30400eda47abb6bc717$/m);
+    expect(readFileSync(join(fixtures, "v1-std-failure.jsonl"), "utf8")).toContain("the text is not JSON: at line 1, column 1: expected a value, found `n`\"");
+    expect(replayFixture("v1-std-failure.jsonl")).toMatch(/^identical: 10 entries of .* head 70389860e4e66c6b1708cb78e606689cde997d54ed94a30400eda47abb6bc717$/m);
   });
 });
 
